@@ -1,0 +1,88 @@
+//! `Action`: what the user wants. Key bindings map keys to actions; `App::update` carries them out.
+
+use serde::{Deserialize, Serialize};
+
+/// Something the user asked for, independent of the key that asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave qimg; running jobs continue on the next start.
+    Quit,
+    /// Send the compose form: one job per image to make.
+    Submit,
+    /// Move focus to the next field or pane.
+    FocusNext,
+    /// Move focus to the previous field or pane.
+    FocusPrev,
+    /// Open the help overlay.
+    Help,
+    /// Close the overlay or the full-screen viewer.
+    Close,
+    /// Move the selection up.
+    Up,
+    /// Move the selection down.
+    Down,
+    /// Jump to the first item.
+    Top,
+    /// Jump to the last item.
+    Bottom,
+    /// Move the selection a page up.
+    PageUp,
+    /// Move the selection a page down.
+    PageDown,
+    /// Open the selected job full screen.
+    Open,
+    /// Stop working on the selected job.
+    CancelJob,
+    /// Send an ambiguous or failed job's parameters again as a new job.
+    Resubmit,
+    /// Switch the seed between random and locked.
+    ToggleSeedLock,
+    /// Choose the next value of the focused selector.
+    NextValue,
+    /// Choose the previous value of the focused selector.
+    PrevValue,
+    /// Show the Compose pane (narrow layout) and focus it.
+    ShowCompose,
+    /// Show the Jobs pane (narrow layout) and focus it.
+    ShowJobs,
+    /// Show the Preview pane (narrow layout) and focus it.
+    ShowPreview,
+    /// Repaint the whole screen (after something else drew over it).
+    Redraw,
+}
+
+impl Action {
+    /// A short description for the help overlay and the status line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Submit => "submit",
+            Self::FocusNext => "next field",
+            Self::FocusPrev => "previous field",
+            Self::Help => "help",
+            Self::Close => "close",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Top => "first",
+            Self::Bottom => "last",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::Open => "open",
+            Self::CancelJob => "cancel job",
+            Self::Resubmit => "resubmit",
+            Self::ToggleSeedLock => "seed random/locked",
+            Self::NextValue => "next value",
+            Self::PrevValue => "previous value",
+            Self::ShowCompose => "compose",
+            Self::ShowJobs => "jobs",
+            Self::ShowPreview => "preview",
+            Self::Redraw => "redraw",
+        }
+    }
+
+    /// Parses the snake_case name used in `config.toml`.
+    pub fn parse(name: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(name.trim().to_owned())).ok()
+    }
+}

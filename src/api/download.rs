@@ -1,0 +1,88 @@
+//! Fetching result images with the credential-free client: URL policy, size cap, magic-byte
+//! check, a few retries, and the distinction between "gone" (expired) and "broken" results.
+
+use std::time::Duration;
+
+use reqwest::{Client, Url};
+
+use super::error::ApiError;
+use super::http::{self, DOWNLOAD_CAP, DOWNLOAD_TIMEOUT};
+use crate::store::images::ImageFormat;
+
+/// How many times one result URL is tried.
+pub const ATTEMPTS: u32 = 5;
+
+/// Why a result could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DownloadError {
+    /// The URL answered 403, 404 or 410: the result is gone (job state `expired`).
+    #[error("the result is gone from the server (HTTP {0})")]
+    Gone(u16),
+    /// The URL is refused by policy (http, private address, …).
+    #[error("{0}")]
+    Refused(String),
+    /// The body is not an image (HTML served as image/png, empty, …).
+    #[error("the download is not an image: {0}")]
+    NotAnImage(String),
+    /// Every attempt failed.
+    #[error("download failed: {0}")]
+    Failed(String),
+}
+
+/// Downloads one result, retrying transient failures (up to `ATTEMPTS` tries, at most three of
+/// them answered with something that is not an image).
+pub async fn fetch(client: &Client, raw_url: &str, allow_loopback: bool) -> Result<Vec<u8>, DownloadError> {
+    let url = Url::parse(raw_url.trim()).map_err(|_| DownloadError::Refused("the result URL is not a valid URL".into()))?;
+    http::check_download_url(&url, allow_loopback).map_err(DownloadError::Refused)?;
+    let mut last = String::new();
+    let mut not_image = 0;
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(500 * (1 << attempt.min(4)))).await;
+        }
+        match fetch_once(client, &url).await {
+            Ok(bytes) if ImageFormat::sniff(&bytes).is_some() => return Ok(bytes),
+            Ok(bytes) => {
+                not_image += 1;
+                last = describe_non_image(&bytes);
+                if not_image >= 3 {
+                    return Err(DownloadError::NotAnImage(last));
+                }
+            }
+            Err(FetchError::Gone(s)) => return Err(DownloadError::Gone(s)),
+            Err(FetchError::Retry(why)) => last = why,
+        }
+    }
+    Err(DownloadError::Failed(last))
+}
+
+enum FetchError {
+    Gone(u16),
+    Retry(String),
+}
+
+async fn fetch_once(client: &Client, url: &Url) -> Result<Vec<u8>, FetchError> {
+    let resp = client
+        .get(url.clone())
+        .timeout(DOWNLOAD_TIMEOUT)
+        .send()
+        .await
+        .map_err(|e| FetchError::Retry(ApiError::from_reqwest(e, "").to_string()))?;
+    let status = resp.status().as_u16();
+    if matches!(status, 403 | 404 | 410) {
+        return Err(FetchError::Gone(status));
+    }
+    if !resp.status().is_success() {
+        return Err(FetchError::Retry(format!("HTTP {status}")));
+    }
+    http::read_capped(resp, DOWNLOAD_CAP, "").await.map_err(|e| FetchError::Retry(e.to_string()))
+}
+
+fn describe_non_image(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "empty body".into();
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let head = crate::sanitize::sanitize_line(head.trim());
+    format!("starts with \"{}\"", crate::sanitize::truncate_chars(&head, 60))
+}

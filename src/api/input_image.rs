@@ -1,0 +1,156 @@
+//! Reference images from the user: a local file, checked before anything is sent (regular
+//! file, ≤ 10 MB, PNG/JPEG/WebP by magic bytes, dimensions within the model's limits, decoded
+//! only as far as the header), or an https URL.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::models::{IMAGE_MAX_BYTES, ModelSpec};
+use crate::sanitize::sanitize_line;
+use crate::store::images::ImageFormat;
+
+/// A checked local image, ready to upload or send as multipart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputImage {
+    /// The resolved path.
+    pub path: PathBuf,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The format found by sniffing.
+    pub format: ImageFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl InputImage {
+    /// A safe file name for the upload (`image.png`), never the user's own name.
+    pub fn upload_name(&self, index: usize) -> String {
+        format!("image{}.{}", index + 1, self.format.extension())
+    }
+}
+
+/// Resolves `~` and relative parts, so the user sees exactly which file leaves the machine.
+pub fn resolve(path: &Path) -> PathBuf {
+    let expanded = path.to_str().map_or_else(|| path.to_path_buf(), crate::config::paths::expand_home);
+    std::fs::canonicalize(&expanded).unwrap_or(expanded)
+}
+
+/// Loads and checks a local image for `spec`. Each failure has its own message.
+pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String> {
+    let path = resolve(path);
+    let shown = sanitize_line(&path.to_string_lossy()).into_owned();
+    let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("{shown}: no such file"),
+        std::io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
+        _ => format!("{shown}: {e}"),
+    })?;
+    if meta.is_dir() {
+        return Err(format!("{shown} is a folder, not an image"));
+    }
+    if !meta.is_file() {
+        return Err(format!("{shown} is not a regular file"));
+    }
+    if meta.len() > IMAGE_MAX_BYTES {
+        return Err(format!("{shown} is {:.1} MB; the limit is 10 MB", meta.len() as f64 / 1_048_576.0));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(IMAGE_MAX_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if bytes.len() as u64 > IMAGE_MAX_BYTES {
+        return Err(format!("{shown} is larger than 10 MB"));
+    }
+    let format = ImageFormat::sniff(&bytes).ok_or_else(|| format!("{shown} is not a PNG, JPEG or WebP image"))?;
+    let (width, height) = dimensions(&bytes).map_err(|e| format!("{shown}: {e}"))?;
+    if let Some(spec) = spec {
+        let (lo, hi) = spec.image_side;
+        if hi > 0 && (width < lo || height < lo || width > hi || height > hi) {
+            return Err(format!("{shown} is {width}×{height}; {} needs each side between {lo} and {hi} pixels", spec.id));
+        }
+    }
+    Ok(InputImage { path, bytes, format, width, height })
+}
+
+/// Reads the dimensions from the header only, under strict limits (a bomb is refused here).
+pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    reader.limits(crate::imaging::limits());
+    reader.into_dimensions().map_err(|e| format!("cannot read the image size ({e})"))
+}
+
+/// Checks a reference URL: https only.
+pub fn check_url(url: &str) -> Result<String, String> {
+    let u = reqwest::Url::parse(url.trim()).map_err(|_| format!("`{}` is not a URL", sanitize_line(url)))?;
+    if u.scheme() != "https" {
+        return Err("reference image URLs must use https".into());
+    }
+    Ok(u.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(image::RgbImage::new(w, h))
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn good_and_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = models::find("qwen-image-edit");
+        let ok = dir.path().join("ok.png");
+        std::fs::write(&ok, png(400, 500)).unwrap();
+        let img = load(&ok, spec).unwrap();
+        assert_eq!((img.width, img.height, img.format), (400, 500, ImageFormat::Png));
+        assert_eq!(img.upload_name(0), "image1.png");
+
+        let small = dir.path().join("small.png");
+        std::fs::write(&small, png(10, 10)).unwrap();
+        assert!(load(&small, spec).unwrap_err().contains("between 384 and 3072"));
+
+        let fake = dir.path().join("fake.png");
+        std::fs::write(&fake, b"%PDF-1.4 not an image").unwrap();
+        assert!(load(&fake, spec).unwrap_err().contains("not a PNG"));
+
+        assert!(load(&dir.path().join("missing.png"), spec).unwrap_err().contains("no such file"));
+        assert!(load(dir.path(), spec).unwrap_err().contains("folder"));
+
+        let big = dir.path().join("big.png");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(11 * 1024 * 1024).unwrap();
+        assert!(load(&big, spec).unwrap_err().contains("10 MB"));
+    }
+
+    #[test]
+    fn a_bomb_is_refused_from_its_header() {
+        // A PNG header declaring 100000×100000 RGBA.
+        let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+        b.extend_from_slice(&13u32.to_be_bytes());
+        b.extend_from_slice(b"IHDR");
+        b.extend_from_slice(&ihdr);
+        let mut h = crc32fast::Hasher::new();
+        h.update(b"IHDR");
+        h.update(&ihdr);
+        b.extend_from_slice(&h.finalize().to_be_bytes());
+        assert!(dimensions(&b).is_err());
+    }
+
+    #[test]
+    fn urls_must_be_https() {
+        assert!(check_url("https://example.com/a.png").is_ok());
+        assert!(check_url("http://example.com/a.png").is_err());
+        assert!(check_url("file:///etc/passwd").is_err());
+    }
+}

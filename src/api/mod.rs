@@ -1,0 +1,69 @@
+//! Providers and HTTP: the Apiframe and gateway clients, error normalisation, the poll
+//! schedule, downloads, and the network task (`engine`) that runs every job. Never imports
+//! ratatui.
+
+pub mod apiframe;
+pub mod deliver;
+pub mod download;
+pub mod engine;
+pub mod error;
+pub mod gate;
+mod gateway_flow;
+pub mod http;
+pub mod input_image;
+pub mod models;
+pub mod openai;
+mod reference;
+pub mod retry_after;
+mod runner;
+pub mod runtime;
+pub mod schedule;
+
+use crate::domain::{Job, JobId};
+
+pub use engine::{Engine, EngineConfig, SimEndpoint};
+pub use error::ApiError;
+
+/// What the network task must do, sent by the TUI or the CLI.
+#[derive(Debug)]
+pub enum Command {
+    /// Run a new job. The engine writes its row before the first network byte.
+    Submit(Box<Job>),
+    /// Stop working on a job (Apiframe has no remote cancel: the job may still finish there).
+    Cancel(JobId),
+    /// Finish: stop every job task at a safe point (their state is in the store).
+    Shutdown,
+}
+
+/// How loud a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// For information.
+    Info,
+    /// Something needs attention.
+    Warning,
+    /// Something failed.
+    Error,
+}
+
+/// What happened on the network side. The store already holds every state change an event
+/// reports.
+#[derive(Debug, Clone)]
+pub enum ApiEvent {
+    /// A job changed (or appeared, from this or another qimg process).
+    JobChanged(Box<Job>),
+    /// A note about a job that is not a state change ("rate limited, retrying at 12:00:07").
+    JobNote {
+        /// The job.
+        id: JobId,
+        /// The note, sanitised; empty clears it.
+        note: String,
+    },
+    /// A message for the user that belongs to no single job.
+    Notice {
+        /// Severity.
+        level: Level,
+        /// The text, sanitised.
+        text: String,
+    },
+}

@@ -1,0 +1,53 @@
+//! Reference images for Apiframe: an https URL goes into the params block as it is; a local
+//! file is checked and uploaded with `POST /v2/uploads`, and the returned URL is used.
+
+use super::apiframe::ApiframeClient;
+use super::error::Outcome;
+use super::input_image;
+use super::runner::{Ctx, Stop};
+use super::runtime::ProfileRuntime;
+use crate::domain::{ImageInput, Job};
+
+/// The URL to put in the params block's `image` field, if the job has a reference image.
+/// The outer `Result` is interruption; the inner one is a reason the job cannot be sent.
+pub(crate) async fn apiframe_image_url(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &Job) -> Result<Result<Option<String>, String>, Stop> {
+    let Some(first) = job.request.images.first() else {
+        return Ok(Ok(None));
+    };
+    if job.request.images.len() > 1 {
+        return Ok(Err("Apiframe takes one reference image".into()));
+    }
+    match first {
+        ImageInput::Url(u) => Ok(input_image::check_url(u).map(Some)),
+        ImageInput::File(path) => {
+            let spec = super::models::find(&job.request.model);
+            let path = path.clone();
+            let loaded = tokio::task::spawn_blocking(move || input_image::load(&path, spec))
+                .await
+                .unwrap_or_else(|_| Err("cannot read the reference image".into()));
+            let img = match loaded {
+                Ok(img) => img,
+                Err(why) => return Ok(Err(why)),
+            };
+            ctx.note("uploading the reference image");
+            for attempt in 0..3u32 {
+                ctx.guard(rt.gate.wait()).await?;
+                match ctx.guard(client.upload(img.bytes.clone(), &img.upload_name(0), img.format.mime())).await? {
+                    Ok((url, _expires)) => {
+                        ctx.note("");
+                        return Ok(Ok(Some(url)));
+                    }
+                    Err(e) if matches!(e.outcome(), Outcome::NotSent | Outcome::NotProcessed | Outcome::Unknown) && attempt < 2 => {
+                        // Uploads are free: retrying one costs nothing.
+                        if let Some(d) = e.retry_after() {
+                            rt.gate.close_for(d);
+                        }
+                        ctx.sleep(std::time::Duration::from_secs(1 << attempt)).await?;
+                    }
+                    Err(e) => return Ok(Err(format!("the reference image upload failed: {e}"))),
+                }
+            }
+            Ok(Err("the reference image upload failed".into()))
+        }
+    }
+}

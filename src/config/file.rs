@@ -1,0 +1,65 @@
+//! The shape of `config.toml` exactly as written on disk (DESIGN.md §6). Validation that needs
+//! more than serde (loopback-only http, key file permissions) happens in `profile.rs`.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole `config.toml`. Unknown keys are errors, so typos fail loudly with a line number.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Profile used when neither `--profile` nor `QIMG_PROFILE` is given.
+    pub default_profile: Option<Spanned<String>>,
+    /// Theme name: a built-in or `<config_dir>/themes/<name>.toml`.
+    pub theme: Option<Spanned<String>>,
+    /// `auto`, `kitty`, `sixel`, `iterm2`, `halfblocks` or `off`.
+    pub image_protocol: Option<Spanned<String>>,
+    /// Key binding overrides: mode name → key → action name.
+    #[serde(default)]
+    pub keybindings: IndexMap<String, IndexMap<String, Spanned<String>>>,
+    /// Profiles in file order (the order matters for the default-profile rule).
+    #[serde(default)]
+    pub profiles: IndexMap<String, ProfileFile>,
+}
+
+/// One `[profiles.<name>]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    /// `apiframe`, `openai` or `sim`.
+    pub provider: Spanned<ProviderKindFile>,
+    /// API origin; defaults to Apiframe's for `apiframe`, required for `openai`.
+    pub base_url: Option<Spanned<String>>,
+    /// Name of an environment variable holding the key.
+    pub api_key_env: Option<Spanned<String>>,
+    /// A command whose standard output is the key, such as `pass show apiframe`.
+    pub api_key_cmd: Option<Spanned<String>>,
+    /// A literal key; accepted only when the file is readable by its owner alone.
+    pub api_key: Option<Spanned<String>>,
+    /// Default model for the compose form.
+    pub model: Option<Spanned<String>>,
+    /// Where images are saved; defaults to `<data_dir>/images`.
+    pub output_dir: Option<Spanned<String>>,
+    /// Apiframe params block key to try first (`qwenImage2Params` or `qwenParams`).
+    pub params_key: Option<Spanned<String>>,
+    /// At most this many jobs of this profile run at once (default 4).
+    pub max_concurrent: Option<Spanned<u32>>,
+    /// Seconds one synchronous gateway request may take (default: per model, 180 s for qwen
+    /// and 360 s for wan).
+    pub timeout_secs: Option<Spanned<u64>>,
+    /// Seconds a simulated job takes (`sim` profiles only; default 4).
+    pub sim_job_seconds: Option<Spanned<f64>>,
+}
+
+/// The provider kinds a profile can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKindFile {
+    /// Apiframe v2.
+    Apiframe,
+    /// An OpenAI-compatible gateway.
+    Openai,
+    /// qimg's built-in simulator.
+    Sim,
+}

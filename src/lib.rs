@@ -1,0 +1,12 @@
+//! qimg: a terminal studio and job monitor for Qwen image generation through Apiframe v2 and
+//! OpenAI-compatible gateways, with a built-in simulator. The library holds everything; the
+//! binary is a thin entry point.
+
+pub mod action;
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod imaging;
+pub mod sanitize;
+pub mod sim;
+pub mod store;

@@ -1,0 +1,160 @@
+//! The built-in simulator (DESIGN.md §2): an HTTP server on 127.0.0.1 that speaks Apiframe v2
+//! and the OpenAI-compatible gateway as strictly as they are documented, takes a few seconds
+//! per job, and serves real PNGs. The `sim` profile runs it in-process; `qimg sim` runs it
+//! standalone; the tests use it.
+
+mod apiframe;
+mod gateway;
+pub mod render;
+pub mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use reqwest::Url;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::SimEndpoint;
+use crate::api::models::ParamsKey;
+pub use state::{JobReport, StatsSnapshot};
+use state::{Inner, SimState, Stats};
+
+/// How the `result` field of a COMPLETED job is shaped (api.md C4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ResultShape {
+    /// A single URL string (AF-DOC2, the SDK tests).
+    #[default]
+    String,
+    /// A list of URL strings.
+    List,
+    /// `{"images": [...]}` (the newer docs).
+    Images,
+}
+
+/// Simulator settings.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Keys it accepts (`X-API-Key` for Apiframe, `Bearer` for the gateway).
+    pub keys: Vec<String>,
+    /// How long a job takes.
+    pub job_duration: Duration,
+    /// The Apiframe params key it accepts; the other one gets a 400 naming it.
+    pub params_key: ParamsKey,
+    /// Shape of `result`.
+    pub result_shape: ResultShape,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self { keys: vec![DEFAULT_KEY.to_owned()], job_duration: Duration::from_secs(4), params_key: ParamsKey::default(), result_shape: ResultShape::default() }
+    }
+}
+
+/// The key `qimg sim` accepts unless told otherwise. Not a secret: it only opens the local
+/// simulator.
+pub const DEFAULT_KEY: &str = "sim-local-key";
+
+/// A running simulator.
+pub struct SimServer {
+    base_url: Url,
+    state: Arc<SimState>,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimServer {
+    /// Binds 127.0.0.1:`port` (0 picks a free port) and starts serving.
+    pub async fn start(config: SimConfig, port: u16) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let base_url = Url::parse(&base).map_err(std::io::Error::other)?;
+        let state = Arc::new(SimState { config, base_url: base, inner: std::sync::Mutex::new(Inner::default()), stats: Stats::default() });
+        let app = router(Arc::clone(&state));
+        let shutdown = CancellationToken::new();
+        let token = shutdown.clone();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move { token.cancelled().await });
+            if let Err(e) = serve.await {
+                tracing::error!("simulator stopped: {e}");
+            }
+        });
+        Ok(Self { base_url, state, shutdown, task })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The first accepted key.
+    pub fn key(&self) -> SecretString {
+        SecretString::from(self.state.config.keys.first().cloned().unwrap_or_default())
+    }
+
+    /// Where profiles reach it.
+    pub fn endpoint(&self) -> SimEndpoint {
+        SimEndpoint { base_url: self.base_url.clone(), key: self.key() }
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.state.stats.snapshot()
+    }
+
+    /// Per-job poll facts.
+    pub fn job_reports(&self) -> Vec<JobReport> {
+        self.state.job_reports()
+    }
+
+    /// Stops serving and waits for the server task.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+    }
+}
+
+fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .route("/v2/images/generate", post(apiframe::generate))
+        .route("/v2/jobs/{id}", get(apiframe::job))
+        .route("/v2/uploads", post(apiframe::upload))
+        .route("/v2/me", get(apiframe::me))
+        .route("/v1/images/generations", post(gateway::generations))
+        .route("/v1/images/edits", post(gateway::edits))
+        .route("/cdn/{name}", get(apiframe::cdn))
+        .route("/uploads/{name}", get(apiframe::uploaded))
+        .route("/__sim/stats", get(stats))
+        .route("/__sim/jobs", get(jobs))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
+        .with_state(state)
+}
+
+async fn stats(axum::extract::State(s): axum::extract::State<Arc<SimState>>) -> axum::Json<StatsSnapshot> {
+    axum::Json(s.stats.snapshot())
+}
+
+async fn jobs(axum::extract::State(s): axum::extract::State<Arc<SimState>>) -> axum::Json<Vec<JobReport>> {
+    axum::Json(s.job_reports())
+}
+
+/// Prompt switches that make a simulated job misbehave on purpose (documented in the README).
+pub mod switches {
+    /// The job fails half way (Apiframe) or the gateway answers with an error object.
+    pub const FAIL: &str = "[sim:fail]";
+    /// The job is cancelled on the server half way.
+    pub const CANCEL: &str = "[sim:cancel]";
+    /// The job reports a status qimg does not know.
+    pub const UNKNOWN: &str = "[sim:unknown]";
+    /// The first attempt is answered 429 with `Retry-After: 1`.
+    pub const RATE_LIMIT_ONCE: &str = "[sim:429]";
+    /// The job takes three times as long.
+    pub const SLOW: &str = "[sim:slow]";
+    /// The result URL answers 404.
+    pub const GONE: &str = "[sim:gone]";
+    /// The gateway never answers.
+    pub const HANG: &str = "[sim:hang]";
+}

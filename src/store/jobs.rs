@@ -1,0 +1,372 @@
+//! Job rows: insert before the submit, one forward-only transition per state change, lists for
+//! the job pane and the CLI, and the durations the poll schedule learns from.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+
+use super::{Store, StoreError};
+use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
+
+const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of";
+
+/// Extra fields that change together with a state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobPatch {
+    /// The provider's job id (sets `submitted_at` too).
+    pub remote_id: Option<String>,
+    /// Result URLs to download.
+    pub result_urls: Option<Vec<String>>,
+    /// Saved files.
+    pub saved_paths: Option<Vec<PathBuf>>,
+    /// Credits charged.
+    pub credit_cost: Option<i64>,
+    /// Server-side duration, for the poll schedule.
+    pub server_duration_ms: Option<i64>,
+}
+
+/// Which jobs a listing returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFilter {
+    /// Only these state names (empty: all).
+    pub states: Vec<String>,
+    /// Only prompts containing this text (case-insensitive).
+    pub search: Option<String>,
+    /// Only this profile.
+    pub profile: Option<String>,
+}
+
+fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
+    let id: String = r.get(0)?;
+    let bad = |reason: String| StoreError::BadRow { id: id.clone(), reason };
+    let request: JobRequest = serde_json::from_str(&r.get::<_, String>(2)?).map_err(|e| bad(format!("request: {e}")))?;
+    let state_name: String = r.get(5)?;
+    let progress: Option<i64> = r.get(6)?;
+    let state = JobState::from_parts(&state_name, progress.and_then(|p| u8::try_from(p).ok()), r.get(7)?)
+        .ok_or_else(|| bad(format!("unknown state `{state_name}`")))?;
+    let urls: Vec<String> = serde_json::from_str(&r.get::<_, String>(12)?).map_err(|e| bad(format!("result_urls: {e}")))?;
+    let saved: Vec<PathBuf> = serde_json::from_str(&r.get::<_, String>(13)?).map_err(|e| bad(format!("saved_paths: {e}")))?;
+    Ok(Job {
+        id: JobId::parse(&id).ok_or_else(|| bad("id is not a UUID".into()))?,
+        profile: r.get(1)?,
+        request,
+        idempotency_key: r.get(3)?,
+        remote_id: r.get(4)?,
+        state,
+        created_at: Timestamp(r.get(8)?),
+        updated_at: Timestamp(r.get(9)?),
+        submitted_at: r.get::<_, Option<i64>>(10)?.map(Timestamp),
+        finished_at: r.get::<_, Option<i64>>(11)?.map(Timestamp),
+        result_urls: urls,
+        saved_paths: saved,
+        credit_cost: r.get(14)?,
+        resubmit_of: r.get::<_, Option<String>>(15)?.and_then(|s| JobId::parse(&s)),
+    })
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+impl Store {
+    /// Writes a new job row and commits it (before any network byte of its submit).
+    pub fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| r.get(0))?;
+        tx.execute(
+            "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
+                created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            params![
+                job.id.to_string(),
+                job.profile,
+                to_json(&job.request),
+                job.request.prompt,
+                job.request.model,
+                job.idempotency_key,
+                job.remote_id,
+                job.state.name(),
+                progress_of(&job.state),
+                job.state.message(),
+                job.created_at.0,
+                job.updated_at.0,
+                job.submitted_at.map(|t| t.0),
+                job.finished_at.map(|t| t.0),
+                to_json(&job.result_urls),
+                to_json(&job.saved_paths),
+                job.credit_cost,
+                job.resubmit_of.map(|r| r.to_string()),
+                version,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Moves a job to `next` with the fields in `patch`, in one transaction. Returns the job as
+    /// stored afterwards, or `None` when the move would go backwards (or the job is unknown):
+    /// such a move is logged and ignored (DESIGN.md §5a).
+    pub fn transition(&self, id: JobId, next: &JobState, patch: &JobPatch) -> Result<Option<Job>, StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = tx
+            .query_row(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), [id.to_string()], |r| Ok(row_to_job(r)))
+            .optional()?
+            .transpose()?;
+        let Some(mut job) = current else {
+            tracing::warn!(%id, "transition for a job the store does not have");
+            return Ok(None);
+        };
+        if !job.state.can_move_to(next) && !(job.state == *next && patch != &JobPatch::default()) {
+            tracing::warn!(%id, from = job.state.name(), to = next.name(), "state would move back; ignored");
+            return Ok(None);
+        }
+        let now = Timestamp::now();
+        job.state = next.clone();
+        job.updated_at = now;
+        if next.is_end() {
+            job.finished_at = Some(now);
+        }
+        if let Some(r) = &patch.remote_id {
+            job.remote_id = Some(r.clone());
+            job.submitted_at.get_or_insert(now);
+        }
+        if let Some(u) = &patch.result_urls {
+            job.result_urls = u.clone();
+        }
+        if let Some(s) = &patch.saved_paths {
+            job.saved_paths = s.clone();
+        }
+        if patch.credit_cost.is_some() {
+            job.credit_cost = patch.credit_cost;
+        }
+        let version: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| r.get(0))?;
+        tx.execute(
+            "UPDATE jobs SET state = ?2, progress = ?3, message = ?4, updated_at = ?5, finished_at = ?6, remote_id = ?7,
+                submitted_at = ?8, result_urls = ?9, saved_paths = ?10, credit_cost = ?11,
+                server_duration_ms = COALESCE(?12, server_duration_ms), version = ?13
+             WHERE id = ?1",
+            params![
+                id.to_string(),
+                job.state.name(),
+                progress_of(&job.state),
+                job.state.message(),
+                job.updated_at.0,
+                job.finished_at.map(|t| t.0),
+                job.remote_id,
+                job.submitted_at.map(|t| t.0),
+                to_json(&job.result_urls),
+                to_json(&job.saved_paths),
+                job.credit_cost,
+                patch.server_duration_ms,
+                version,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Some(job))
+    }
+
+    /// One job by id.
+    pub fn get(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?;
+        st.query_row([id.to_string()], |r| Ok(row_to_job(r))).optional()?.transpose()
+    }
+
+    /// A page of jobs, newest first. Unreadable rows are skipped and logged.
+    pub fn list(&self, filter: &JobFilter, limit: usize, offset: usize) -> Result<Vec<Job>, StoreError> {
+        let conn = self.lock()?;
+        let (clause, args) = where_clause(filter);
+        let sql = format!("SELECT {COLUMNS} FROM jobs {clause} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}", limit.min(100_000), offset);
+        let mut st = conn.prepare_cached(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| Ok(row_to_job(r)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            match row? {
+                Ok(job) => out.push(job),
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many jobs match.
+    pub fn count(&self, filter: &JobFilter) -> Result<usize, StoreError> {
+        let conn = self.lock()?;
+        let (clause, args) = where_clause(filter);
+        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM jobs {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Every job not in an end state, oldest first (for resuming).
+    pub fn unfinished(&self) -> Result<Vec<Job>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE state IN ('queued','submitting','submitted','running','downloading') ORDER BY created_at ASC"
+        ))?;
+        let rows = st.query_map([], |r| Ok(row_to_job(r)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            match row? {
+                Ok(job) => out.push(job),
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Server-side durations of the last `limit` finished jobs of a profile and model.
+    pub fn recent_durations(&self, profile: &str, model: &str, limit: usize) -> Result<Vec<Duration>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare_cached(
+            "SELECT server_duration_ms FROM jobs WHERE profile = ?1 AND model = ?2 AND server_duration_ms IS NOT NULL
+             ORDER BY created_at DESC LIMIT ?3",
+        )?;
+        let rows = st.query_map(params![profile, model, i64::try_from(limit).unwrap_or(20)], |r| r.get::<_, i64>(0))?;
+        let mut out = Vec::new();
+        for ms in rows {
+            out.push(Duration::from_millis(u64::try_from(ms?).unwrap_or(0)));
+        }
+        Ok(out)
+    }
+
+    /// The highest change version; rows with a larger version changed since.
+    pub fn max_version(&self) -> Result<i64, StoreError> {
+        Ok(self.lock()?.query_row("SELECT COALESCE(MAX(version), 0) FROM jobs", [], |r| r.get(0))?)
+    }
+
+    /// Jobs written after `version`, with the new maximum.
+    pub fn changed_since(&self, version: i64) -> Result<(Vec<Job>, i64), StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS}, version FROM jobs WHERE version > ?1 ORDER BY version ASC LIMIT 5000"))?;
+        let mut max = version;
+        let mut out = Vec::new();
+        let mut rows = st.query([version])?;
+        while let Some(r) = rows.next()? {
+            max = max.max(r.get::<_, i64>(16)?);
+            match row_to_job(r) {
+                Ok(job) => out.push(job),
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        Ok((out, max))
+    }
+}
+
+fn progress_of(state: &JobState) -> Option<i64> {
+    match state {
+        JobState::Running { progress } => progress.map(i64::from),
+        _ => None,
+    }
+}
+
+fn where_clause(filter: &JobFilter) -> (String, Vec<String>) {
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    if !filter.states.is_empty() {
+        let marks: Vec<String> = filter
+            .states
+            .iter()
+            .map(|s| {
+                args.push(s.clone());
+                format!("?{}", args.len())
+            })
+            .collect();
+        parts.push(format!("state IN ({})", marks.join(",")));
+    }
+    if let Some(q) = filter.search.as_ref().filter(|q| !q.is_empty()) {
+        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        args.push(format!("%{escaped}%"));
+        parts.push(format!("prompt LIKE ?{} ESCAPE '\\'", args.len()));
+    }
+    if let Some(p) = &filter.profile {
+        args.push(p.clone());
+        parts.push(format!("profile = ?{}", args.len()));
+    }
+    if parts.is_empty() { (String::new(), args) } else { (format!("WHERE {}", parts.join(" AND ")), args) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::AspectRatio;
+
+    fn job(prompt: &str) -> Job {
+        Job::new("sim", JobRequest::apiframe(prompt, AspectRatio::Square, 7))
+    }
+
+    #[test]
+    fn insert_transition_and_read_back() {
+        let s = Store::open_in_memory().unwrap();
+        let j = job("a red kite");
+        s.insert_job(&j).unwrap();
+        assert_eq!(s.get(j.id).unwrap().unwrap(), j);
+        let got = s.transition(j.id, &JobState::Submitted, &JobPatch { remote_id: Some("r-1".into()), ..Default::default() }).unwrap().unwrap();
+        assert_eq!(got.remote_id.as_deref(), Some("r-1"));
+        assert!(got.submitted_at.is_some());
+        s.transition(j.id, &JobState::Running { progress: Some(40) }, &JobPatch::default()).unwrap().unwrap();
+        let urls = vec!["http://127.0.0.1/x.png".to_owned()];
+        s.transition(j.id, &JobState::Downloading, &JobPatch { result_urls: Some(urls.clone()), server_duration_ms: Some(1500), ..Default::default() }).unwrap();
+        let done = s.transition(j.id, &JobState::Done, &JobPatch { saved_paths: Some(vec!["/tmp/a.png".into()]), ..Default::default() }).unwrap().unwrap();
+        assert_eq!(done.result_urls, urls);
+        assert!(done.finished_at.is_some());
+        assert_eq!(s.get(j.id).unwrap().unwrap(), done);
+        assert_eq!(s.recent_durations("sim", "qwen-image-2", 10).unwrap(), vec![Duration::from_millis(1500)]);
+    }
+
+    #[test]
+    fn backwards_moves_are_ignored() {
+        let s = Store::open_in_memory().unwrap();
+        let j = job("x");
+        s.insert_job(&j).unwrap();
+        s.transition(j.id, &JobState::Done, &JobPatch::default()).unwrap().unwrap();
+        assert!(s.transition(j.id, &JobState::Running { progress: None }, &JobPatch::default()).unwrap().is_none());
+        assert_eq!(s.get(j.id).unwrap().unwrap().state, JobState::Done);
+        assert!(s.transition(JobId::new(), &JobState::Done, &JobPatch::default()).unwrap().is_none());
+    }
+
+    #[test]
+    fn listing_filters_and_pages() {
+        let s = Store::open_in_memory().unwrap();
+        for i in 0..30 {
+            let mut j = job(&format!("prompt {i} {}", if i % 3 == 0 { "kite" } else { "lake" }));
+            j.created_at = Timestamp(1_000 + i);
+            s.insert_job(&j).unwrap();
+        }
+        let page = s.list(&JobFilter::default(), 10, 0).unwrap();
+        assert_eq!(page.len(), 10);
+        assert!(page[0].request.prompt.starts_with("prompt 29"));
+        let kites = JobFilter { search: Some("KITE".into()), ..Default::default() };
+        assert_eq!(s.count(&kites).unwrap(), 10);
+        let queued = JobFilter { states: vec!["queued".into()], ..Default::default() };
+        assert_eq!(s.count(&queued).unwrap(), 30);
+        assert_eq!(s.unfinished().unwrap().len(), 30);
+        let pct = JobFilter { search: Some("%".into()), ..Default::default() };
+        assert_eq!(s.count(&pct).unwrap(), 0);
+    }
+
+    #[test]
+    fn change_versions_grow() {
+        let s = Store::open_in_memory().unwrap();
+        let v0 = s.max_version().unwrap();
+        let j = job("x");
+        s.insert_job(&j).unwrap();
+        s.transition(j.id, &JobState::Submitting, &JobPatch::default()).unwrap();
+        let (changed, v) = s.changed_since(v0).unwrap();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].state, JobState::Submitting);
+        assert!(v > v0);
+        assert!(s.changed_since(v).unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn settings_round_trip() {
+        let s = Store::open_in_memory().unwrap();
+        assert_eq!(s.setting("p", "params_key").unwrap(), None);
+        s.set_setting("p", "params_key", "qwenParams").unwrap();
+        s.set_setting("p", "params_key", "qwenImage2Params").unwrap();
+        assert_eq!(s.setting("p", "params_key").unwrap().as_deref(), Some("qwenImage2Params"));
+    }
+}

@@ -1,0 +1,142 @@
+//! The job store: SQLite in the data directory (DESIGN.md §5). WAL (or DELETE on network
+//! filesystems), `synchronous=FULL`, a busy timeout, and migrations by `user_version`. Every
+//! state change is committed before the matching event is sent.
+
+pub mod images;
+mod jobs;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use jobs::{JobFilter, JobPatch};
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("job store error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The data directory could not be created or written.
+    #[error("cannot use the data directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The store was written by a newer qimg.
+    #[error("the job store {path} has schema version {found}, but this qimg knows versions up to {known}; upgrade qimg (your data is untouched)")]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its `user_version`.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// The file is not a usable SQLite database; it was moved aside.
+    #[error("the job store {path} was damaged ({reason}); it was moved to {moved_to} and a new store was started")]
+    MovedAside {
+        /// The original file.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+        /// Where it is now.
+        moved_to: PathBuf,
+    },
+    /// A stored row could not be read back.
+    #[error("stored job {id} is unreadable: {reason}")]
+    BadRow {
+        /// The job id column.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The lock around the connection was poisoned by a panic elsewhere.
+    #[error("the job store is unavailable after an internal error")]
+    Poisoned,
+}
+
+/// A handle to the store; cheap to clone. Calls block briefly (one SQLite transaction), so
+/// async code runs them through [`Store::run`].
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`, running migrations.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.to_path_buf(), source })?;
+        }
+        let conn = schema::open_connection(path)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), path: path.to_path_buf() })
+    }
+
+    /// An in-memory store (tests and benchmarks).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        schema::migrate(&conn, Path::new(":memory:"))?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), path: PathBuf::from(":memory:") })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// Runs `f` on a blocking thread, so async tasks never stall on a disk sync.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await.map_err(|_| StoreError::Poisoned)?
+    }
+
+    /// The journal mode in use (`wal`, or `delete` on network filesystems).
+    pub fn journal_mode(&self) -> Result<String, StoreError> {
+        Ok(self.lock()?.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+    }
+
+    /// Reads one profile setting (such as the params key that worked).
+    pub fn setting(&self, profile: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare_cached("SELECT value FROM profile_settings WHERE profile = ?1 AND key = ?2")?;
+        let mut rows = st.query(rusqlite::params![profile, key])?;
+        Ok(match rows.next()? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        })
+    }
+
+    /// Writes one profile setting.
+    pub fn set_setting(&self, profile: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "INSERT INTO profile_settings(profile, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT(profile, key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![profile, key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// How long a writer waits for another process's transaction.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

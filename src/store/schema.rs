@@ -1,0 +1,73 @@
+//! Opening the SQLite file with the right pragmas, and migrations by `user_version`.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{BUSY_TIMEOUT, StoreError};
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: jobs and per-profile settings.
+    "CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        request TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        model TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        remote_id TEXT,
+        state TEXT NOT NULL,
+        progress INTEGER,
+        message TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        submitted_at INTEGER,
+        finished_at INTEGER,
+        result_urls TEXT NOT NULL DEFAULT '[]',
+        saved_paths TEXT NOT NULL DEFAULT '[]',
+        credit_cost INTEGER,
+        server_duration_ms INTEGER,
+        resubmit_of TEXT,
+        version INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_expires INTEGER
+    );
+    CREATE INDEX jobs_created ON jobs(created_at DESC, id DESC);
+    CREATE INDEX jobs_state ON jobs(state);
+    CREATE INDEX jobs_version ON jobs(version);
+    CREATE TABLE profile_settings (
+        profile TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (profile, key)
+    );",
+];
+
+/// Opens the file, sets the pragmas and migrates.
+pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+/// Brings the schema to `SCHEMA_VERSION`; refuses a newer one.
+pub fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(SCHEMA_VERSION))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
