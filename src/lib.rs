@@ -4,9 +4,17 @@
 
 pub mod action;
 pub mod api;
+pub mod app;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod imaging;
+pub mod logging;
+pub mod message;
+pub mod preview;
 pub mod sanitize;
 pub mod sim;
+pub mod state;
 pub mod store;
+pub mod tui;
+pub mod ui;

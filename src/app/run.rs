@@ -1,0 +1,218 @@
+//! The loop (DESIGN.md §3): `select!` over network events, helper results, terminal input, a
+//! tick that runs only while a job is active, and signals. Input is drawn at once; background
+//! changes at most four times a second; nothing is drawn when nothing changed.
+
+use std::time::Duration;
+
+use crossterm::event::EventStream;
+use futures::{FutureExt, StreamExt};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::{App, Effect, PAGE};
+use crate::api::{Command, Engine, EngineConfig};
+use crate::config::ImageProtocolSetting;
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+use crate::domain::Timestamp;
+use crate::message::Msg;
+use crate::preview::{self, Previews};
+use crate::state::State;
+use crate::store::{JobFilter, Store};
+use crate::tui::Tui;
+use crate::ui::{self, RenderCtx};
+
+/// Fewest milliseconds between two redraws caused by background changes.
+const BACKGROUND_FRAME: Duration = Duration::from_millis(250);
+/// The tick while jobs are active (elapsed times change once a second).
+const TICK: Duration = Duration::from_secs(1);
+
+/// What the TUI needs to start.
+pub struct TuiOptions {
+    /// The initial state (profile, form).
+    pub state: State,
+    /// Styles.
+    pub theme: Theme,
+    /// Bindings.
+    pub keymap: Keymap,
+    /// Preview protocol choice.
+    pub image_protocol: ImageProtocolSetting,
+    /// The network task's configuration.
+    pub engine: EngineConfig,
+}
+
+/// How the TUI ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit.
+    Quit,
+    /// A signal ended it (its number).
+    Signal(i32),
+}
+
+/// Runs the TUI until the user quits or a signal arrives. The terminal is restored on every
+/// way out.
+pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
+    let mut tui = Tui::enter()?;
+    // Ask the terminal about graphics before anything reads input (graphics.md P10).
+    let (picker, info) = preview::detect(opts.image_protocol);
+    let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
+    let resized_tx = msg_tx.clone();
+    let previews = Previews::new(picker, &info, move |resp| {
+        let _ = resized_tx.send(Msg::PreviewResized(resp));
+    });
+    let mut state = opts.state;
+    state.graphics = info;
+    let store = opts.engine.store.clone();
+    load_first_page(&store, &mut state).await;
+    let mut app = App::new(state, opts.theme, opts.keymap, previews);
+    let mut events = EventStream::new();
+    let (engine, mut api_rx) = Engine::start(opts.engine);
+    let engine_tx = engine.sender();
+
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    let mut background_dirty = false;
+    let mut last_draw = Instant::now() - BACKGROUND_FRAME;
+    let mut exit = Exit::Quit;
+    let initial = app.preview_effects();
+    run_effects(initial, &mut app, &mut tui, &engine_tx, &msg_tx, &store);
+
+    loop {
+        let now = Instant::now();
+        let due = background_dirty && now >= last_draw + BACKGROUND_FRAME;
+        if app.dirty || due {
+            let ctx = RenderCtx { theme: &app.theme, keymap: &app.keymap, now: now.into_std(), wall: Timestamp::now() };
+            let (state, previews) = (&app.state, &mut app.previews);
+            tui.draw(|f| ui::render(f, state, previews, &ctx))?;
+            app.dirty = false;
+            background_dirty = false;
+            last_draw = now;
+        }
+        let frame_deadline = background_dirty.then_some(last_draw + BACKGROUND_FRAME);
+        let notice_deadline = app.state.notice_expiry(now.into_std()).map(Instant::from_std);
+        let active = app.state.jobs.any_active();
+        let mut effects = Vec::new();
+        tokio::select! {
+            biased;
+            Some(ev) = api_rx.recv() => {
+                effects.extend(app.on_api(ev, std::time::Instant::now()));
+                // Drain what else arrived, so a burst costs one frame.
+                while let Ok(ev) = api_rx.try_recv() {
+                    effects.extend(app.on_api(ev, std::time::Instant::now()));
+                }
+                if app.dirty {
+                    app.dirty = false;
+                    background_dirty = true;
+                }
+            }
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    effects.extend(app.on_event(&ev, std::time::Instant::now()));
+                    // Coalesce input that is already waiting (paste storms, resize storms).
+                    while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                        effects.extend(app.on_event(&ev, std::time::Instant::now()));
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    break;
+                }
+                None => break,
+            },
+            Some(msg) = msg_rx.recv() => {
+                effects.extend(app.on_msg(msg));
+                if app.dirty {
+                    app.dirty = false;
+                    background_dirty = true;
+                }
+            }
+            _ = tick.tick(), if active => background_dirty = true,
+            _ = sleep_until_opt(frame_deadline), if frame_deadline.is_some() => {}
+            _ = sleep_until_opt(notice_deadline), if notice_deadline.is_some() => app.dirty = true,
+            _ = sigterm.recv() => { exit = Exit::Signal(15); break; }
+            _ = sighup.recv() => { exit = Exit::Signal(1); break; }
+            _ = sigint.recv() => { exit = Exit::Signal(2); break; }
+        }
+        run_effects(effects, &mut app, &mut tui, &engine_tx, &msg_tx, &store);
+        if app.state.quit {
+            break;
+        }
+    }
+    drop(tui);
+    // Job tasks stop at a safe point; their state is in the store and resumes next time.
+    let _ = tokio::time::timeout(Duration::from_secs(3), engine.shutdown()).await;
+    Ok(exit)
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn load_first_page(store: &Store, state: &mut State) {
+    let result = store
+        .run(|s| {
+            let jobs = s.list(&JobFilter::default(), PAGE, 0)?;
+            let more = jobs.len() == PAGE;
+            Ok((jobs, more))
+        })
+        .await;
+    match result {
+        Ok((jobs, more)) => {
+            state.jobs.extend_older(jobs);
+            state.jobs.more_in_store = more;
+        }
+        Err(e) => state.notice(crate::api::Level::Error, format!("cannot read the job history: {e}"), std::time::Instant::now()),
+    }
+}
+
+fn run_effects(effects: Vec<Effect>, app: &mut App, tui: &mut Tui, engine: &UnboundedSender<Command>, msg_tx: &UnboundedSender<Msg>, store: &Store) {
+    for fx in effects {
+        match fx {
+            Effect::Engine(cmd) => {
+                if engine.send(cmd).is_err() {
+                    app.state.notice(crate::api::Level::Error, "the network task stopped; restart qimg (jobs resume)", std::time::Instant::now());
+                }
+            }
+            Effect::Decode(path) => {
+                let (cols, rows) = tui.size();
+                let (fw, fh) = app.previews.font_size();
+                let max_w = (u32::from(cols) * u32::from(fw)).clamp(64, 2048);
+                let max_h = (u32::from(rows) * u32::from(fh)).clamp(64, 2048);
+                let tx = msg_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::imaging::decode_file_for_preview(&path, max_w, max_h).map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::PreviewDecoded { path, result });
+                });
+            }
+            Effect::Repaint => {
+                if let Err(e) = tui.clear() {
+                    tracing::warn!("repaint failed: {e}");
+                }
+                app.dirty = true;
+            }
+            Effect::LoadOlder => {
+                let offset = app.state.jobs.len();
+                let tx = msg_tx.clone();
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let page = store.run(move |s| s.list(&JobFilter::default(), PAGE, offset)).await;
+                    if let Ok(jobs) = page {
+                        let more = jobs.len() == PAGE;
+                        let _ = tx.send(Msg::OlderJobs { jobs, more });
+                    }
+                });
+                // Only one page at a time.
+                app.state.jobs.more_in_store = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The command line: global options (`--profile`, `--image-protocol`, `--theme`), the TUI when
+//! no subcommand is given, and the subcommands. Messages for people go to stderr, output for
+//! programs to stdout; exit codes are documented in `--help`.
+
+mod exit;
+mod sim;
+mod tui;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ImageProtocolSetting;
+pub use exit::ExitCode;
+
+/// Exit codes, shown in `--help`.
+pub const EXIT_HELP: &str = "Exit codes:\n  0  success\n  1  a job failed\n  2  a usage or config error\n  3  a network or auth error\n  4  ambiguous or timed out\n  128+N  ended by signal N (130 for Ctrl-C from a script)";
+
+/// qimg: generate and edit images with Qwen models from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "qimg", version, about, long_about = None, after_help = EXIT_HELP)]
+pub struct Cli {
+    /// Profile from config.toml to use (default: default_profile, else the first with a key, else the simulator).
+    #[arg(long, global = true, env = "QIMG_PROFILE")]
+    pub profile: Option<String>,
+    /// How previews are drawn.
+    #[arg(long, global = true, value_enum, env = "QIMG_IMAGE_PROTOCOL")]
+    pub image_protocol: Option<ImageProtocolSetting>,
+    /// Theme: default, light, high-contrast, mono, or a file in <config_dir>/themes/.
+    #[arg(long, global = true, env = "QIMG_THEME")]
+    pub theme: Option<String>,
+    /// What to do; without a subcommand qimg opens the terminal UI.
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Run the built-in simulator (Apiframe v2 and the gateway) on 127.0.0.1.
+    Sim(sim::SimArgs),
+}
+
+/// Runs qimg with parsed arguments and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("qimg: cannot start: {e}");
+            return ExitCode::Network;
+        }
+    };
+    let code = match cli.command {
+        Some(Commands::Sim(args)) => runtime.block_on(sim::run(args)),
+        None => tui::run(&runtime, &cli),
+    };
+    // Blocking helpers (SQLite writes) finish; nothing hangs on exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    code
+}

@@ -1,0 +1,115 @@
+//! Starting the terminal UI: config, profile, theme, keymap, store, the in-process simulator,
+//! then the loop. Refuses politely when there is no terminal.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use super::{Cli, ExitCode};
+use crate::api::EngineConfig;
+use crate::api::models::Wire;
+use crate::app::{TuiOptions, run_tui};
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+use crate::config::{Config, Paths, ProviderKind};
+use crate::sim::{SimConfig, SimServer};
+use crate::state::{ComposeForm, ProfileView, State};
+use crate::store::Store;
+
+/// Loads the paths and the config, reporting errors the documented way (exit 2).
+pub fn load_config() -> Result<(Paths, Config), ExitCode> {
+    let paths = Paths::from_env().map_err(|e| {
+        eprintln!("qimg: {e}");
+        ExitCode::Usage
+    })?;
+    let config = Config::load(&paths).map_err(|e| {
+        eprintln!("qimg: {e}");
+        ExitCode::Usage
+    })?;
+    Ok((paths, config))
+}
+
+/// Opens the TUI.
+pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!("qimg: the terminal UI needs a terminal; for scripts use a subcommand (see qimg --help)");
+        return ExitCode::Usage;
+    }
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        eprintln!("qimg: TERM=dumb cannot show the terminal UI; use a subcommand (see qimg --help)");
+        return ExitCode::Usage;
+    }
+    let (paths, config) = match load_config() {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let _log = crate::logging::init(&paths.logs_dir());
+    let profile = match config.pick_profile(cli.profile.as_deref(), None) {
+        Ok(p) => p.clone(),
+        Err(e) => {
+            eprintln!("qimg: {e}");
+            return ExitCode::Usage;
+        }
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_name = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
+    let (theme, theme_error) = match Theme::load(&theme_name, &paths.themes_dir(), no_color) {
+        Ok(t) => (t, None),
+        Err(e) => (Theme::fallback(), Some(e.to_string())),
+    };
+    let store = match Store::open(&paths.store_file()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("qimg: {e}");
+            return ExitCode::JobFailed;
+        }
+    };
+    runtime.block_on(async move {
+        let sim = if config.profiles.values().any(|p| p.kind == ProviderKind::Sim && p.base_url.is_none()) {
+            let secs = config.profiles.values().find(|p| p.is_simulator()).map_or(4.0, |p| p.sim_job_seconds);
+            let cfg = SimConfig { keys: vec![format!("sim-{}", uuid::Uuid::new_v4().simple())], job_duration: Duration::from_secs_f64(secs), ..SimConfig::default() };
+            match SimServer::start(cfg, 0).await {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!("qimg: cannot start the built-in simulator: {e}");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let wires: &[Wire] = match profile.kind {
+            ProviderKind::Apiframe => &[Wire::Apiframe],
+            ProviderKind::OpenAi => &[Wire::OpenAi],
+            ProviderKind::Sim => &[Wire::Apiframe, Wire::OpenAi],
+        };
+        let form = ComposeForm::new(ComposeForm::models_for(wires), &profile.model);
+        let key_note = (!profile.is_simulator() && !profile.key_probably_available()).then(|| format!("no key for this profile: {}", profile.key_hint(&config.file)));
+        let view = ProfileView { name: profile.name.clone(), kind: profile.kind, key_note, config_file: config.file.display().to_string() };
+        let mut state = State::new(view, form);
+        if let Some(e) = theme_error {
+            state.notice(crate::api::Level::Warning, format!("{e}; using the default theme"), std::time::Instant::now());
+        }
+        let engine = EngineConfig {
+            store,
+            paths: paths.clone(),
+            config_file: config.file.clone(),
+            profiles: config.profiles.clone(),
+            sim: sim.as_ref().map(SimServer::endpoint),
+            resume: true,
+        };
+        let image_protocol = cli.image_protocol.unwrap_or(config.image_protocol);
+        let opts = TuiOptions { state, theme, keymap: Keymap::with_overrides(&config.key_overrides), image_protocol, engine };
+        let result = run_tui(opts).await;
+        if let Some(s) = sim {
+            s.stop().await;
+        }
+        match result {
+            Ok(crate::app::Exit::Quit) => ExitCode::Success,
+            Ok(crate::app::Exit::Signal(n)) => ExitCode::Signal(u8::try_from(n).unwrap_or(0)),
+            Err(e) => {
+                eprintln!("qimg: terminal error: {e}");
+                ExitCode::JobFailed
+            }
+        }
+    })
+}

@@ -1,0 +1,38 @@
+//! `Msg`: everything besides terminal input and network events that enters the app loop.
+
+use std::path::PathBuf;
+
+use image::DynamicImage;
+use ratatui_image::thread::ResizeResponse;
+
+use crate::domain::Job;
+
+/// A result from a background helper of the app loop.
+pub enum Msg {
+    /// A preview finished decoding (off the UI thread).
+    PreviewDecoded {
+        /// The file.
+        path: PathBuf,
+        /// The shrunk image, or why it cannot be shown.
+        result: Result<DynamicImage, String>,
+    },
+    /// A preview finished resizing and encoding (on the worker thread).
+    PreviewResized(ResizeResponse),
+    /// Older jobs loaded from the store (lazy loading).
+    OlderJobs {
+        /// The jobs.
+        jobs: Vec<Job>,
+        /// More remain in the store.
+        more: bool,
+    },
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PreviewDecoded { path, result } => f.debug_struct("PreviewDecoded").field("path", path).field("ok", &result.is_ok()).finish(),
+            Self::PreviewResized(_) => f.write_str("PreviewResized"),
+            Self::OlderJobs { jobs, more } => f.debug_struct("OlderJobs").field("count", &jobs.len()).field("more", more).finish(),
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The model of the TUI: plain data and the rules that change it. No I/O, no terminal, no tokio.
+
+pub mod form;
+pub mod jobs;
+pub mod text;
+
+use std::time::{Duration, Instant};
+
+use crate::api::Level;
+use crate::config::ProviderKind;
+use crate::config::keymap::Mode;
+use crate::domain::JobId;
+pub use form::{ComposeForm, Field, FormError};
+pub use jobs::{JobList, JobView};
+
+/// The three panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The compose form.
+    Compose,
+    /// The job list.
+    Jobs,
+    /// The preview of the selected job.
+    Preview,
+}
+
+/// Where the keyboard focus is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// A field of the compose form.
+    Form(Field),
+    /// The job list.
+    Jobs,
+    /// The preview pane.
+    Preview,
+}
+
+/// Something drawn over the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key bindings.
+    Help {
+        /// First line shown.
+        scroll: u16,
+    },
+    /// A yes/no question.
+    Confirm {
+        /// The question.
+        text: String,
+        /// What `y` does.
+        on_yes: Confirmed,
+    },
+}
+
+/// Actions that need a yes first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    /// Send an ambiguous gateway job again (may charge twice).
+    Resubmit(JobId),
+}
+
+/// A message for the user, shown in the status line for a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// Severity.
+    pub level: Level,
+    /// The text (sanitised).
+    pub text: String,
+    /// When it appeared.
+    pub at: Instant,
+}
+
+impl Notice {
+    /// How long a notice stays in the status line.
+    pub fn ttl(&self) -> Duration {
+        match self.level {
+            Level::Info => Duration::from_secs(6),
+            Level::Warning => Duration::from_secs(12),
+            Level::Error => Duration::from_secs(20),
+        }
+    }
+}
+
+/// The active profile, as the header shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileView {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: ProviderKind,
+    /// A note when the profile cannot work (no key), with how to fix it.
+    pub key_note: Option<String>,
+    /// Where to add a key (the config file path), for the simulator banner.
+    pub config_file: String,
+}
+
+/// What the preview pane knows about terminal graphics.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GraphicsInfo {
+    /// The protocol in use (`kitty`, `sixel`, `iterm2`, `halfblocks`), or `None` when off.
+    pub protocol: Option<String>,
+    /// Why previews are off or degraded, shown in the pane.
+    pub note: Option<String>,
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The active profile.
+    pub profile: ProfileView,
+    /// The compose form.
+    pub form: ComposeForm,
+    /// The job list.
+    pub jobs: JobList,
+    /// Keyboard focus.
+    pub focus: Focus,
+    /// An overlay, when open.
+    pub overlay: Option<Overlay>,
+    /// The job shown full screen, when the viewer is open.
+    pub viewer: Option<JobId>,
+    /// Recent notices, newest last.
+    pub notices: Vec<Notice>,
+    /// Terminal graphics facts.
+    pub graphics: GraphicsInfo,
+    /// Set when the user asked to quit.
+    pub quit: bool,
+}
+
+impl State {
+    /// A fresh state for `profile` with `form`.
+    pub fn new(profile: ProfileView, form: ComposeForm) -> Self {
+        Self {
+            profile,
+            form,
+            jobs: JobList::default(),
+            focus: Focus::Form(Field::Prompt),
+            overlay: None,
+            viewer: None,
+            notices: Vec::new(),
+            graphics: GraphicsInfo::default(),
+            quit: false,
+        }
+    }
+
+    /// The pane that has focus.
+    pub fn pane(&self) -> Pane {
+        match self.focus {
+            Focus::Form(_) => Pane::Compose,
+            Focus::Jobs => Pane::Jobs,
+            Focus::Preview => Pane::Preview,
+        }
+    }
+
+    /// Which key bindings apply now.
+    pub fn mode(&self) -> Mode {
+        if self.overlay.is_some() {
+            return Mode::Help;
+        }
+        if self.viewer.is_some() {
+            return Mode::Viewer;
+        }
+        match self.focus {
+            Focus::Form(f) if f.is_text() => Mode::Text,
+            Focus::Form(_) => Mode::Form,
+            Focus::Jobs => Mode::Jobs,
+            Focus::Preview => Mode::Preview,
+        }
+    }
+
+    /// Adds a notice (keeping the last 20).
+    pub fn notice(&mut self, level: Level, text: impl Into<String>, now: Instant) {
+        self.notices.push(Notice { level, text: text.into(), at: now });
+        if self.notices.len() > 20 {
+            self.notices.remove(0);
+        }
+    }
+
+    /// The notice to show in the status line now, if any is still fresh.
+    pub fn current_notice(&self, now: Instant) -> Option<&Notice> {
+        self.notices.last().filter(|n| now.saturating_duration_since(n.at) < n.ttl())
+    }
+
+    /// When the current notice expires (the loop redraws then to remove it).
+    pub fn notice_expiry(&self, now: Instant) -> Option<Instant> {
+        self.current_notice(now).map(|n| n.at + n.ttl())
+    }
+}

@@ -1,0 +1,79 @@
+//! The terminal: raw mode, alternate screen, bracketed paste and focus reports on; everything
+//! undone on every way out (drop, error, panic). Frames are wrapped in synchronized updates.
+
+use std::io::{Stdout, Write, stdout};
+
+use crossterm::event::{DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute, queue};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+/// The terminal in TUI mode; restored when dropped.
+pub struct Tui {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+/// Puts the terminal back the way the user had it. Safe to call more than once; errors (such
+/// as a terminal that hung up) are ignored.
+pub fn restore() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let mut out = stdout();
+    let _ = execute!(out, EndSynchronizedUpdate, DisableFocusChange, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+/// Installs a panic hook that restores the terminal before the report is printed.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+impl Tui {
+    /// Enters TUI mode.
+    pub fn enter() -> std::io::Result<Self> {
+        install_panic_hook();
+        crossterm::terminal::enable_raw_mode()?;
+        let mut out = stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange) {
+            restore();
+            return Err(e);
+        }
+        let terminal = match Terminal::new(CrosstermBackend::new(stdout())) {
+            Ok(t) => t,
+            Err(e) => {
+                restore();
+                return Err(e);
+            }
+        };
+        Ok(Self { terminal })
+    }
+
+    /// Draws one frame inside a synchronized update (no tearing).
+    pub fn draw(&mut self, f: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
+        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        let res = self.terminal.draw(f).map(|_| ());
+        queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        self.terminal.backend_mut().flush()?;
+        res
+    }
+
+    /// Repaints everything on the next draw (after an overlay covered images, on focus gain).
+    pub fn clear(&mut self) -> std::io::Result<()> {
+        self.terminal.clear()
+    }
+
+    /// The terminal size in cells.
+    pub fn size(&self) -> (u16, u16) {
+        self.terminal.size().map_or((80, 24), |s| (s.width, s.height))
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        restore();
+    }
+}

@@ -1,0 +1,68 @@
+//! The Jobs pane: one row per job, newest first: state glyph and word (coloured, never colour
+//! alone), elapsed time, the profile, and the prompt. Scrolls to keep the selection visible.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::RenderCtx;
+use super::fmt::{job_elapsed, one_line, state_label, state_style};
+use crate::state::{Focus, State};
+
+/// Draws the pane.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, show_profile: bool) {
+    let t = ctx.theme;
+    let jobs = &state.jobs;
+    let more = if jobs.more_in_store { "+" } else { "" };
+    let title = format!(" Jobs · {} active · {}{more} listed ", jobs.active_count(), jobs.len());
+    let block = Block::bordered().title(Span::styled(title, t.title)).border_style(t.border_for(state.focus == Focus::Jobs));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width < 10 {
+        return;
+    }
+    if jobs.is_empty() {
+        let lines = vec![
+            Line::styled("No jobs yet.", t.muted),
+            Line::styled(one_line("Write a prompt and press Ctrl-S.", inner.width as usize), t.muted),
+        ];
+        frame.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
+    let height = inner.height as usize;
+    let offset = jobs.visible_offset(height);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = jobs
+        .items()
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, v)| {
+            let selected = i == jobs.selected;
+            let st = state_style(t, &v.job.state);
+            let label = format!("{:<12}", state_label(v));
+            let elapsed = format!("{:>6} ", job_elapsed(v, ctx.wall));
+            let profile = if show_profile { format!("{:<8} ", one_line(&v.job.profile, 8)) } else { String::new() };
+            let used = 2 + 12 + 7 + profile.chars().count();
+            let prompt = one_line(&v.job.request.prompt, width.saturating_sub(used));
+            let mut spans = vec![
+                Span::styled(format!("{} ", v.job.state.glyph()), st),
+                Span::styled(label, st),
+                Span::styled(elapsed, t.muted),
+                Span::styled(profile, t.muted),
+                Span::styled(prompt, t.text),
+            ];
+            if selected {
+                let pad = width.saturating_sub(spans.iter().map(|s| s.width()).sum());
+                spans.push(Span::raw(" ".repeat(pad)));
+                for s in &mut spans {
+                    s.style = s.style.patch(t.selection);
+                }
+            }
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,59 @@
+//! The status line: the latest notice (for a while), and key hints generated from the keymap
+//! for the current mode, so the hints always match the bindings.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::RenderCtx;
+use super::fmt::one_line;
+use crate::action::Action;
+use crate::api::Level;
+use crate::config::keymap::Mode;
+use crate::state::{Field, Focus, State};
+
+/// The actions hinted in each mode, most useful first.
+fn hinted(state: &State) -> Vec<Action> {
+    let mode = state.mode();
+    let mut v = match mode {
+        Mode::Text => vec![Action::Submit, Action::FocusNext, Action::Help, Action::Quit],
+        Mode::Form => vec![Action::NextValue, Action::Submit, Action::FocusNext, Action::Help, Action::Quit],
+        Mode::Jobs => vec![Action::Open, Action::CancelJob, Action::Resubmit, Action::FocusNext, Action::Help, Action::Quit],
+        Mode::Preview => vec![Action::Open, Action::Down, Action::Up, Action::Help, Action::Quit],
+        Mode::Viewer => vec![Action::Close, Action::Down, Action::Up, Action::Help],
+        Mode::Help | Mode::Global => vec![Action::Close, Action::Down, Action::Up],
+    };
+    if state.focus == Focus::Form(Field::Seed) && state.overlay.is_none() {
+        v.insert(1, Action::ToggleSeedLock);
+    }
+    v
+}
+
+/// Draws the status line.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
+    let t = ctx.theme;
+    let mode = state.mode();
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(n) = state.current_notice(ctx.now) {
+        let (glyph, style) = match n.level {
+            Level::Info => ("✓", t.success),
+            Level::Warning => ("!", t.warning),
+            Level::Error => ("✗", t.error),
+        };
+        let room = (area.width as usize).saturating_sub(2).min(area.width as usize * 2 / 3);
+        spans.push(Span::styled(format!("{glyph} {} ", one_line(&n.text, room.saturating_sub(3))), style));
+    }
+    let mut used: usize = spans.iter().map(|s| s.width()).sum();
+    for action in hinted(state) {
+        let Some(key) = ctx.keymap.key_for(mode, action) else { continue };
+        let hint = [Span::styled(format!(" {} ", key.display()), t.accent), Span::styled(format!("{} ", action.describe()), t.muted)];
+        let w: usize = hint.iter().map(|s| s.width()).sum();
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.extend(hint);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

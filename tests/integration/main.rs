@@ -1,0 +1,6 @@
+//! qimg's integration tests, in one binary so they link once (2-core machines). Every server
+//! they talk to is qimg's simulator, wiremock, or a fault server on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod engine_flow;
