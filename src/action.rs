@@ -58,8 +58,8 @@ impl Action {
         match self {
             Self::Quit => "quit",
             Self::Submit => "submit",
-            Self::FocusNext => "next field",
-            Self::FocusPrev => "previous field",
+            Self::FocusNext => "next",
+            Self::FocusPrev => "previous",
             Self::Help => "help",
             Self::Close => "close",
             Self::Up => "up",

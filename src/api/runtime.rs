@@ -78,7 +78,13 @@ impl ProfileRuntime {
             .and_then(|s| ParamsKey::parse(&s));
         let params_key = remembered.unwrap_or(profile.params_key);
         let apiframe = match profile.kind {
-            ProviderKind::Apiframe | ProviderKind::Sim => Some(ApiframeClient::new(base.clone(), key.clone(), params_key).map_err(|e| e.to_string())?),
+            ProviderKind::Apiframe | ProviderKind::Sim => {
+                let client = ApiframeClient::new(base.clone(), key.clone(), params_key).map_err(|e| e.to_string())?;
+                Some(match profile.request_timeout {
+                    Some(t) => client.with_timeout(t),
+                    None => client,
+                })
+            }
             ProviderKind::OpenAi => None,
         };
         let openai = match profile.kind {

@@ -1,0 +1,197 @@
+//! Tests of `update`: keys, actions and network events turned into state and effects.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui_image::picker::Picker;
+
+use super::*;
+use crate::api::models::{AspectRatio, Wire};
+use crate::config::ProviderKind;
+use crate::domain::JobRequest;
+use crate::state::{ComposeForm, ProfileView};
+
+fn app() -> App {
+    let profile = ProfileView { name: "sim".into(), kind: ProviderKind::Sim, key_note: None, config_file: String::new() };
+    let state = State::new(profile, ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]), "qwen-image-2"));
+    let previews = Previews::new(Some(Picker::halfblocks()), &state.graphics, |_| {});
+    App::new(state, Theme::fallback(), Keymap::default(), previews)
+}
+
+fn key(code: KeyCode, mods: KeyModifiers) -> Event {
+    Event::Key(KeyEvent::new(code, mods))
+}
+
+fn type_text(app: &mut App, text: &str, now: Instant) {
+    for c in text.chars() {
+        app.on_event(&key(KeyCode::Char(c), KeyModifiers::NONE), now);
+    }
+}
+
+fn submits(fx: &[Effect]) -> usize {
+    fx.iter().filter(|e| matches!(e, Effect::Engine(Command::Submit(_)))).count()
+}
+
+#[test]
+fn typing_and_ctrl_s_send_one_job_per_count() {
+    let mut a = app();
+    let now = Instant::now();
+    type_text(&mut a, "a quiet lake, quick", now);
+    assert_eq!(a.state.form.prompt.text(), "a quiet lake, quick", "q is text in a text field");
+    assert!(!a.state.quit);
+    a.state.form.count = 3;
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    assert_eq!(submits(&fx), 3);
+    assert_eq!(a.state.jobs.len(), 3);
+    let keys: std::collections::HashSet<_> = a.state.jobs.items().iter().map(|v| v.job.idempotency_key.clone()).collect();
+    assert_eq!(keys.len(), 3, "each job has its own idempotency key");
+}
+
+#[test]
+fn repeated_ctrl_s_of_the_same_draft_counts_once() {
+    let mut a = app();
+    let now = Instant::now();
+    type_text(&mut a, "kite", now);
+    a.state.form.seed_locked = true;
+    a.state.form.seed.set("5");
+    let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let mut total = 0;
+    for i in 0..3 {
+        total += submits(&a.on_event(&ctrl_s, now + Duration::from_millis(i * 20)));
+    }
+    assert_eq!(total, 1);
+    // Deliberately again, later: allowed.
+    assert_eq!(submits(&a.on_event(&ctrl_s, now + Duration::from_secs(5))), 1);
+}
+
+#[test]
+fn an_empty_prompt_is_refused_with_a_message() {
+    let mut a = app();
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), Instant::now());
+    assert_eq!(submits(&fx), 0);
+    assert_eq!(a.state.form.error.as_ref().map(|e| e.field), Some(Field::Prompt));
+    assert!(a.state.current_notice(Instant::now()).is_some());
+}
+
+#[test]
+fn focus_cycles_and_q_quits_outside_text() {
+    let mut a = app();
+    let now = Instant::now();
+    let fields = a.state.form.visible_fields().len();
+    for _ in 0..fields {
+        a.on_event(&key(KeyCode::Tab, KeyModifiers::NONE), now);
+    }
+    assert_eq!(a.state.focus, Focus::Jobs);
+    a.on_event(&key(KeyCode::BackTab, KeyModifiers::SHIFT), now);
+    assert_eq!(a.state.focus, Focus::Form(Field::Count));
+    a.on_event(&key(KeyCode::Char('q'), KeyModifiers::NONE), now);
+    assert!(a.state.quit);
+}
+
+#[test]
+fn esc_leaves_a_text_field_and_ctrl_c_quits_anywhere() {
+    let mut a = app();
+    let now = Instant::now();
+    a.on_event(&key(KeyCode::Esc, KeyModifiers::NONE), now);
+    assert_eq!(a.state.focus, Focus::Jobs);
+    let mut b = app();
+    b.on_event(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), now);
+    assert!(b.state.quit);
+}
+
+#[test]
+fn help_opens_with_f1_and_question_mark_and_closing_repaints() {
+    let mut a = app();
+    let now = Instant::now();
+    a.on_event(&key(KeyCode::F(1), KeyModifiers::NONE), now);
+    assert!(matches!(a.state.overlay, Some(Overlay::Help { .. })));
+    let fx = a.on_event(&key(KeyCode::Esc, KeyModifiers::NONE), now);
+    assert!(a.state.overlay.is_none());
+    assert!(fx.iter().any(|e| matches!(e, Effect::Repaint)), "images under the overlay must be sent again");
+    a.state.focus = Focus::Jobs;
+    a.on_event(&key(KeyCode::Char('?'), KeyModifiers::NONE), now);
+    assert!(matches!(a.state.overlay, Some(Overlay::Help { .. })));
+    // Tab does nothing behind the overlay.
+    a.on_event(&key(KeyCode::Tab, KeyModifiers::NONE), now);
+    assert_eq!(a.state.focus, Focus::Jobs);
+}
+
+#[test]
+fn typing_a_digit_into_a_random_seed_locks_it() {
+    let mut a = app();
+    let now = Instant::now();
+    a.state.focus = Focus::Form(Field::Seed);
+    a.state.form.focus = Field::Seed;
+    type_text(&mut a, "x42", now);
+    assert!(a.state.form.seed_locked);
+    assert_eq!(a.state.form.seed.text(), "42");
+}
+
+#[test]
+fn pastes_go_to_the_focused_field() {
+    let mut a = app();
+    a.on_event(&Event::Paste("line one\nline two".into()), Instant::now());
+    assert_eq!(a.state.form.prompt.text(), "line one\nline two");
+}
+
+fn ended(state: JobState, wire: Wire) -> Job {
+    let mut req = JobRequest::apiframe("p", AspectRatio::Square, 1);
+    req.wire = wire;
+    let mut j = Job::new("sim", req);
+    j.state = state;
+    j
+}
+
+#[test]
+fn resubmitting_an_ambiguous_apiframe_job_reuses_its_key() {
+    let mut a = app();
+    let old = ended(JobState::Ambiguous { message: "x".into() }, Wire::Apiframe);
+    a.state.jobs.upsert(old.clone());
+    a.state.focus = Focus::Jobs;
+    a.state.jobs.select(old.id);
+    let fx = a.on_event(&key(KeyCode::Char('R'), KeyModifiers::SHIFT), Instant::now());
+    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else { panic!("{fx:?}") };
+    assert_eq!(job.idempotency_key, old.idempotency_key);
+    assert_eq!(job.resubmit_of, Some(old.id));
+}
+
+#[test]
+fn resubmitting_an_ambiguous_gateway_job_asks_first() {
+    let mut a = app();
+    let old = ended(JobState::Ambiguous { message: "x".into() }, Wire::OpenAi);
+    a.state.jobs.upsert(old.clone());
+    a.state.focus = Focus::Jobs;
+    a.state.jobs.select(old.id);
+    let now = Instant::now();
+    assert!(a.on_event(&key(KeyCode::Char('R'), KeyModifiers::SHIFT), now).is_empty());
+    assert!(matches!(a.state.overlay, Some(Overlay::Confirm { .. })));
+    let fx = a.on_event(&key(KeyCode::Char('y'), KeyModifiers::NONE), now);
+    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else { panic!("{fx:?}") };
+    assert_ne!(job.idempotency_key, old.idempotency_key);
+}
+
+#[test]
+fn cancelling_a_running_job_sends_cancel_and_marks_it() {
+    let mut a = app();
+    let mut j = ended(JobState::Running { progress: Some(10) }, Wire::Apiframe);
+    j.remote_id = Some("r".into());
+    a.state.jobs.upsert(j.clone());
+    a.state.focus = Focus::Jobs;
+    let fx = a.on_event(&key(KeyCode::Char('c'), KeyModifiers::NONE), Instant::now());
+    assert!(matches!(fx.as_slice(), [Effect::Engine(Command::Cancel(id))] if *id == j.id));
+    assert!(a.state.jobs.items()[0].cancelling);
+    assert!(a.state.current_notice(Instant::now()).unwrap().text.contains("may still finish"));
+}
+
+#[test]
+fn a_finished_selected_job_asks_for_its_preview_once() {
+    let mut a = app();
+    let mut j = ended(JobState::Running { progress: None }, Wire::Apiframe);
+    a.state.jobs.upsert(j.clone());
+    j.state = JobState::Done;
+    j.saved_paths = vec!["/tmp/x.png".into()];
+    let fx = a.on_api(ApiEvent::JobChanged(Box::new(j.clone())), Instant::now());
+    assert!(matches!(fx.as_slice(), [Effect::Decode(p)] if p.ends_with("x.png")));
+    assert!(a.on_api(ApiEvent::JobChanged(Box::new(j)), Instant::now()).is_empty());
+    assert!(a.state.current_notice(Instant::now()).unwrap().text.contains("done"));
+}

@@ -114,7 +114,7 @@ impl JobState {
             Self::Cancelled => "⊘",
             Self::Ambiguous { .. } => "?",
             Self::TimedOut => "⧗",
-            Self::Expired { .. } => "⌛",
+            Self::Expired { .. } => "∅",
         }
     }
 

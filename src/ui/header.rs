@@ -23,7 +23,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
     if p.kind == ProviderKind::Sim {
-        let banner = format!(" SIMULATOR: local test images, no real API; to use a real key see README · {} ", p.config_file);
+        let banner = " SIMULATOR · local test images, no real API · add a key: README, ? for help ".to_owned();
         spans.push(Span::raw(" "));
         spans.push(Span::styled(one_line(&banner, room), t.banner));
     } else if let Some(note) = &p.key_note {

@@ -1,0 +1,178 @@
+//! Snapshot tests of the whole screen (TestBackend + insta) at 80×24 and 120×40, and a sweep
+//! over tiny and odd sizes that must never panic.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui_image::picker::Picker;
+
+use super::*;
+use crate::api::models::{AspectRatio, Wire};
+use crate::config::ProviderKind;
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
+use crate::preview::Previews;
+use crate::state::{ComposeForm, Field, Focus, FormError, Overlay, ProfileView, State};
+
+const T0: i64 = 1_790_000_000_000;
+
+fn job(n: u128, prompt: &str, state: JobState, age_s: i64) -> Job {
+    let mut j = Job::new("sim", JobRequest::apiframe(prompt, AspectRatio::L16x9, 42));
+    j.id = JobId(uuid::Uuid::from_u128(0x1234_5678_0000_0000_0000_0000_0000_0000 + n));
+    j.created_at = Timestamp(T0 - age_s * 1000);
+    if state.is_end() {
+        j.finished_at = Some(Timestamp(T0 - age_s * 1000 + 9_000));
+    }
+    j.state = state;
+    j
+}
+
+fn sample_state() -> State {
+    let profile = ProfileView { name: "sim".into(), kind: ProviderKind::Sim, key_note: None, config_file: "~/.config/qimg/config.toml".into() };
+    let mut s = State::new(profile, ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]), "qwen-image-2"));
+    s.form.prompt.set("a red kite over the dunes at golden hour, wide shot");
+    let jobs = [
+        job(1, "queued job", JobState::Queued, 1),
+        job(2, "running job", JobState::Running { progress: Some(45) }, 8),
+        job(3, "downloading job", JobState::Downloading, 12),
+        job(4, "a finished job", JobState::Done, 60),
+        job(5, "a failed job", JobState::Failed { message: "rejected, not charged: Validation failed (HTTP 400)".into() }, 120),
+        job(6, "an ambiguous job", JobState::Ambiguous { message: "no clear answer from the provider".into() }, 300),
+        job(7, "a cancelled job", JobState::Cancelled, 400),
+        job(8, "a job that timed out", JobState::TimedOut, 500),
+        job(9, "an expired job", JobState::Expired { message: "the result was gone (HTTP 404)".into() }, 600),
+        job(10, "submitting \u{1b}[2J evil \u{202e} text", JobState::Submitting, 2),
+    ];
+    for j in jobs {
+        s.jobs.upsert(j);
+    }
+    s
+}
+
+fn render_to(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let theme = Theme::fallback();
+    let keymap = Keymap::default();
+    let mut previews = Previews::new(Some(Picker::halfblocks()), &state.graphics, |_| {});
+    let ctx = RenderCtx { theme: &theme, keymap: &keymap, now: Instant::now(), wall: Timestamp(T0) };
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| render(f, state, &mut previews, &ctx)).unwrap();
+    term
+}
+
+#[rstest::rstest]
+#[case(80, 24)]
+#[case(120, 40)]
+fn compose_with_jobs_in_every_state(#[case] w: u16, #[case] h: u16) {
+    let s = sample_state();
+    insta::assert_snapshot!(format!("compose_{w}x{h}"), render_to(&s, w, h).backend());
+}
+
+#[rstest::rstest]
+#[case(80, 24)]
+#[case(120, 40)]
+fn job_list_focused_on_a_failed_job(#[case] w: u16, #[case] h: u16) {
+    let mut s = sample_state();
+    s.focus = Focus::Jobs;
+    s.jobs.selected = 4;
+    insta::assert_snapshot!(format!("jobs_failed_{w}x{h}"), render_to(&s, w, h).backend());
+}
+
+#[rstest::rstest]
+#[case(80, 24)]
+#[case(120, 40)]
+fn help_overlay(#[case] w: u16, #[case] h: u16) {
+    let mut s = sample_state();
+    s.overlay = Some(Overlay::Help { scroll: 0 });
+    insta::assert_snapshot!(format!("help_{w}x{h}"), render_to(&s, w, h).backend());
+}
+
+#[test]
+fn form_error_and_gateway_fields() {
+    let mut s = sample_state();
+    s.form.focus = Field::Model;
+    s.form.step(2); // wan2.5-t2i-preview
+    s.form.focus = Field::Seed;
+    s.focus = Focus::Form(Field::Seed);
+    s.form.error = Some(FormError { field: Field::Seed, message: "the seed must be a whole number from 0 to 2147483647".into() });
+    insta::assert_snapshot!("gateway_form_error_120x40", render_to(&s, 120, 40).backend());
+}
+
+#[test]
+fn escape_sequences_never_reach_the_buffer() {
+    let s = sample_state();
+    let term = render_to(&s, 120, 40);
+    for cell in term.backend().buffer().content() {
+        assert!(!cell.symbol().chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)), "{:?}", cell.symbol());
+    }
+}
+
+#[test]
+fn state_is_never_colour_alone() {
+    let s = sample_state();
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    for word in ["queued", "running 45%", "downloading", "done", "failed", "ambiguous", "cancelled", "timed out", "expired", "submitting"] {
+        assert!(text.contains(word), "missing {word}");
+    }
+}
+
+#[test]
+fn tiny_sizes_and_resize_storms_never_panic() {
+    let s = sample_state();
+    for w in 0..=12 {
+        for h in 0..=12 {
+            render_to(&s, w, h);
+        }
+    }
+    let mut sizes = vec![(1, 1), (2, 1), (39, 9), (40, 10), (79, 23), (80, 24), (119, 29), (120, 30), (250, 70)];
+    let mut x: u32 = 7;
+    for _ in 0..60 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        sizes.push(((x >> 8) as u16 % 251, (x >> 20) as u16 % 71));
+    }
+    for (w, h) in sizes {
+        render_to(&s, w, h);
+    }
+}
+
+#[test]
+fn too_small_says_so() {
+    let s = sample_state();
+    let text = format!("{}", render_to(&s, 39, 12).backend());
+    assert!(text.contains("terminal too small"), "{text}");
+}
+
+#[test]
+fn a_finished_job_shows_its_image_with_halfblocks() {
+    // A fixed path keeps the snapshot stable.
+    let dir = std::env::temp_dir().join("qimg-ui-snapshot");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path: PathBuf = dir.join("preview.png");
+    crate::sim::render::render(320, 180, "x", 1, None).save(&path).unwrap();
+    let mut s = sample_state();
+    let mut j = job(20, "with image", JobState::Done, 5);
+    j.saved_paths = vec![path.clone()];
+    let id = j.id;
+    s.jobs.upsert(j);
+    s.jobs.select(id);
+    s.focus = Focus::Jobs;
+    let theme = Theme::fallback();
+    let keymap = Keymap::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut previews = Previews::new(Some(Picker::halfblocks()), &s.graphics, move |r| {
+        let _ = tx.send(r);
+    });
+    assert!(previews.needs_decode(&path));
+    previews.on_decoded(path.clone(), crate::imaging::decode_file_for_preview(&path, 640, 640).map_err(|e| e.to_string()));
+    let ctx = RenderCtx { theme: &theme, keymap: &keymap, now: Instant::now(), wall: Timestamp(T0) };
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| render(f, &s, &mut previews, &ctx)).unwrap();
+    let resized = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert!(previews.on_resized(resized));
+    term.draw(|f| render(f, &s, &mut previews, &ctx)).unwrap();
+    let text = format!("{}", term.backend());
+    assert!(text.contains('▀') || text.contains('▄'), "{text}");
+    insta::assert_snapshot!("preview_halfblocks_120x40", text);
+}

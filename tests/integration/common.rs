@@ -1,56 +1,104 @@
-//! Shared helpers: a simulator per test, temp directories, an engine wired to them, and
-//! waiting for conditions with explicit timeouts.
+//! Shared helpers: a simulator or a scripted server per test, temp directories, an engine
+//! wired to them, and waiting for conditions with explicit timeouts.
 
 use std::time::Duration;
 
 use indexmap::IndexMap;
+use qimg::api::models::ParamsKey;
 use qimg::api::{ApiEvent, Engine, EngineConfig};
-use qimg::config::{Paths, Profile};
-use qimg::domain::{Job, JobId};
+use qimg::config::{KeySource, Paths, Profile, ProviderKind};
+use qimg::domain::{Job, JobId, JobRequest};
 use qimg::sim::{SimConfig, SimServer};
 use qimg::store::Store;
+use secrecy::SecretString;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Generous upper bound for waits; CI machines are slow.
 pub const WAIT: Duration = Duration::from_secs(60);
 
-/// A simulator, a temp data directory, a store and an engine.
-pub struct Harness {
-    pub sim: SimServer,
-    pub dir: tempfile::TempDir,
+/// The key every test profile uses.
+pub const TEST_KEY: &str = "afk_test_KEY_0123456789";
+
+/// A temp data directory, a store and an engine, optionally with a simulator.
+pub struct Rig {
+    pub sim: Option<SimServer>,
+    pub _dir: tempfile::TempDir,
     pub paths: Paths,
     pub store: Store,
     pub engine: Engine,
     pub events: UnboundedReceiver<ApiEvent>,
+    /// Every event seen while waiting.
+    pub log: Vec<ApiEvent>,
+    pub profile: String,
 }
 
 pub fn sim_config(job: Duration) -> SimConfig {
     SimConfig { job_duration: job, ..SimConfig::default() }
 }
 
-impl Harness {
-    pub async fn start(cfg: SimConfig) -> Self {
-        Self::start_with(cfg, |_| {}).await
+/// An Apiframe profile pointed at `base` with the test key.
+pub fn apiframe_profile(base: &str) -> Profile {
+    Profile {
+        name: "af".into(),
+        kind: ProviderKind::Apiframe,
+        base_url: Some(reqwest::Url::parse(base).unwrap()),
+        key_source: KeySource::Literal(SecretString::from(TEST_KEY)),
+        model: "qwen-image-2".into(),
+        output_dir: None,
+        params_key: ParamsKey::default(),
+        max_concurrent: 4,
+        sim_job_seconds: 1.0,
+        request_timeout: None,
+    }
+}
+
+impl Rig {
+    /// The built-in simulator profile against a fresh simulator.
+    pub async fn sim(cfg: SimConfig) -> Self {
+        Self::sim_with(cfg, |_| {}).await
     }
 
-    pub async fn start_with(cfg: SimConfig, tweak: impl FnOnce(&mut Profile)) -> Self {
+    pub async fn sim_with(cfg: SimConfig, tweak: impl FnOnce(&mut Profile)) -> Self {
         let sim = SimServer::start(cfg, 0).await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under(dir.path());
-        let store = Store::open(&paths.store_file()).unwrap();
         let mut profile = Profile::builtin_sim();
         tweak(&mut profile);
+        Self::build(Some(sim), profile, None)
+    }
+
+    /// A profile against some other server (wiremock, a fault server, a simulator as Apiframe).
+    pub fn with_profile(profile: Profile) -> Self {
+        Self::build(None, profile, None)
+    }
+
+    /// Like `with_profile`, over an existing data directory (restart tests).
+    pub fn reopen(profile: Profile, dir: tempfile::TempDir) -> Self {
+        Self::build(None, profile, Some(dir))
+    }
+
+    fn build(sim: Option<SimServer>, profile: Profile, dir: Option<tempfile::TempDir>) -> Self {
+        let resume = dir.is_some();
+        let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let paths = Paths::under(dir.path());
+        let store = Store::open(&paths.store_file()).unwrap();
+        let name = profile.name.clone();
         let mut profiles = IndexMap::new();
-        profiles.insert(profile.name.clone(), profile);
+        profiles.insert(name.clone(), profile);
         let (engine, events) = Engine::start(EngineConfig {
             store: store.clone(),
             paths: paths.clone(),
             config_file: paths.config_file(),
             profiles,
-            sim: Some(sim.endpoint()),
-            resume: false,
+            sim: sim.as_ref().map(SimServer::endpoint),
+            resume,
         });
-        Self { sim, dir, paths, store, engine, events }
+        Self { sim, _dir: dir, paths, store, engine, events, log: Vec::new(), profile: name }
+    }
+
+    pub fn submit(&self, req: JobRequest) -> JobId {
+        let job = Job::new(&self.profile, req);
+        let id = job.id;
+        assert!(self.engine.send(qimg::api::Command::Submit(Box::new(job))));
+        id
     }
 
     /// Waits until the stored job satisfies `pred`, with a timeout.
@@ -65,7 +113,37 @@ impl Harness {
             if tokio::time::Instant::now() > deadline {
                 panic!("job {id} did not reach the expected state; now {:?}", self.store.get(id).unwrap().map(|j| j.state));
             }
-            let _ = tokio::time::timeout(Duration::from_millis(100), self.events.recv()).await;
+            if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(100), self.events.recv()).await {
+                self.log.push(ev);
+            }
         }
     }
+
+    /// Waits for the job to end.
+    pub async fn wait_end(&mut self, id: JobId) -> Job {
+        self.wait_job(id, |j| j.state.is_end()).await
+    }
+
+    /// Collects the notes sent so far for a job.
+    pub fn drain_notes(&mut self, id: JobId) -> Vec<String> {
+        while let Ok(ev) = self.events.try_recv() {
+            self.log.push(ev);
+        }
+        self.log
+            .iter()
+            .filter_map(|ev| match ev {
+                ApiEvent::JobNote { id: j, note } if *j == id => Some(note.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn simulator(&self) -> &SimServer {
+        self.sim.as_ref().unwrap()
+    }
+}
+
+/// A small real PNG.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    qimg::sim::render::encode_png(&qimg::sim::render::render(w, h, "fixture", 1, None))
 }

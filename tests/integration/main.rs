@@ -1,6 +1,8 @@
 //! qimg's integration tests, in one binary so they link once (2-core machines). Every server
 //! they talk to is qimg's simulator, wiremock, or a fault server on 127.0.0.1.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+mod apiframe_wire;
 mod common;
 mod engine_flow;
+mod fault;

@@ -37,6 +37,8 @@ pub struct ApiframeClient {
     key: SecretString,
     http: Client,
     params_key: Arc<Mutex<ParamsKey>>,
+    submit_timeout: Duration,
+    poll_timeout: Duration,
 }
 
 impl std::fmt::Debug for ApiframeClient {
@@ -58,7 +60,16 @@ impl ApiframeClient {
             key,
             http: http::api_client(loopback)?,
             params_key: Arc::new(Mutex::new(params_key)),
+            submit_timeout: SUBMIT_TIMEOUT,
+            poll_timeout: POLL_TIMEOUT,
         })
+    }
+
+    /// Overrides the submit and poll timeouts (a profile's `timeout_secs`; tests).
+    pub fn with_timeout(mut self, t: Duration) -> Self {
+        self.submit_timeout = t;
+        self.poll_timeout = t.min(POLL_TIMEOUT);
+        self
     }
 
     /// The params key that currently works for this profile.
@@ -125,7 +136,7 @@ impl ApiframeClient {
 
     async fn submit_with(&self, req: &JobRequest, idem: &str, image_url: Option<&str>, key: ParamsKey) -> Result<Accepted, (ApiError, Option<Value>)> {
         let body = wire::generate_body(req, key, image_url);
-        let mut rb = self.request(Method::POST, "/v2/images/generate", SUBMIT_TIMEOUT).json(&body);
+        let mut rb = self.request(Method::POST, "/v2/images/generate", self.submit_timeout).json(&body);
         if let Ok(v) = HeaderValue::from_str(idem) {
             rb = rb.header("idempotency-key", v);
         }
@@ -140,7 +151,7 @@ impl ApiframeClient {
         if !wire::valid_remote_id(remote_id) {
             return Err(ApiError::Invalid("stored job id is not usable".into()));
         }
-        let rb = self.request(Method::GET, &format!("/v2/jobs/{remote_id}"), POLL_TIMEOUT);
+        let rb = self.request(Method::GET, &format!("/v2/jobs/{remote_id}"), self.poll_timeout);
         let (_, json) = self.send_json(rb, BodyKind::JobObject).await.map_err(|(e, _)| e)?;
         Ok(wire::parse_job(&json))
     }
@@ -153,7 +164,7 @@ impl ApiframeClient {
             .mime_str(mime)
             .map_err(|e| ApiError::Local(format!("bad MIME type: {e}")))?;
         let form = reqwest::multipart::Form::new().part("file", part);
-        let rb = self.request(Method::POST, "/v2/uploads", SUBMIT_TIMEOUT).multipart(form);
+        let rb = self.request(Method::POST, "/v2/uploads", self.submit_timeout).multipart(form);
         let (_, json) = self.send_json(rb, BodyKind::Plain).await.map_err(|(e, _)| e)?;
         let url = json.get("url").and_then(Value::as_str).filter(|u| u.starts_with("http")).ok_or_else(|| ApiError::Invalid("upload answer has no url".into()))?;
         let expires = json
@@ -166,7 +177,7 @@ impl ApiframeClient {
 
     /// Reads `/v2/me`: confirms the key works and returns the team's credits when reported.
     pub async fn me(&self) -> Result<Option<i64>, ApiError> {
-        let rb = self.request(Method::GET, "/v2/me", POLL_TIMEOUT);
+        let rb = self.request(Method::GET, "/v2/me", self.poll_timeout);
         let (_, json) = self.send_json(rb, BodyKind::Plain).await.map_err(|(e, _)| e)?;
         Ok(json.pointer("/team/credits").and_then(Value::as_i64))
     }
