@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crossterm::event::EventStream;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -93,6 +93,10 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
             app.dirty = false;
             background_dirty = false;
             last_draw = now;
+            if std::env::var_os("QIMG_TEST_PANIC").is_some_and(|v| v == "render") {
+                // Lets the test suite prove the terminal is restored after a panic.
+                panic!("QIMG_TEST_PANIC=render is set: a deliberate panic after the first frame");
+            }
         }
         let frame_deadline = background_dirty.then_some(last_draw + BACKGROUND_FRAME);
         let notice_deadline = app.state.notice_expiry(now.into_std()).map(Instant::from_std);
@@ -114,8 +118,10 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
                     effects.extend(app.on_event(&ev, std::time::Instant::now()));
-                    // Coalesce input that is already waiting (paste storms, resize storms).
-                    while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                    // Coalesce input that is already waiting (paste storms, resize storms). A zero
+                    // timeout polls with this task's waker, so no wake-up is lost (now_or_never's
+                    // no-op waker would swallow crossterm's).
+                    while let Ok(Some(Ok(ev))) = tokio::time::timeout(Duration::ZERO, events.next()).await {
                         effects.extend(app.on_event(&ev, std::time::Instant::now()));
                     }
                 }

@@ -6,3 +6,5 @@ mod apiframe_wire;
 mod common;
 mod engine_flow;
 mod fault;
+mod pty;
+mod tui_e2e;
