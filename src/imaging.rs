@@ -34,7 +34,11 @@ pub enum DecodeError {
 }
 
 /// Decodes bytes under the limits and shrinks the result to fit in `max_w`×`max_h` pixels.
-pub fn decode_for_preview(bytes: &[u8], max_w: u32, max_h: u32) -> Result<DynamicImage, DecodeError> {
+pub fn decode_for_preview(
+    bytes: &[u8],
+    max_w: u32,
+    max_h: u32,
+) -> Result<DynamicImage, DecodeError> {
     let format = match ImageFormat::sniff(bytes).ok_or(DecodeError::NotAnImage)? {
         ImageFormat::Png => image::ImageFormat::Png,
         ImageFormat::Jpeg => image::ImageFormat::Jpeg,
@@ -44,18 +48,30 @@ pub fn decode_for_preview(bytes: &[u8], max_w: u32, max_h: u32) -> Result<Dynami
     reader.limits(limits());
     let img = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(l) => DecodeError::TooLarge(l.to_string()),
-        other => DecodeError::Broken(crate::sanitize::sanitize_line(&other.to_string()).into_owned()),
+        other => {
+            DecodeError::Broken(crate::sanitize::sanitize_line(&other.to_string()).into_owned())
+        }
     })?;
-    Ok(if img.width() > max_w || img.height() > max_h { img.thumbnail(max_w.max(1), max_h.max(1)) } else { img })
+    Ok(if img.width() > max_w || img.height() > max_h {
+        img.thumbnail(max_w.max(1), max_h.max(1))
+    } else {
+        img
+    })
 }
 
 /// Reads a file (at most 64 MiB) and decodes it for preview.
-pub fn decode_file_for_preview(path: &std::path::Path, max_w: u32, max_h: u32) -> Result<DynamicImage, DecodeError> {
+pub fn decode_file_for_preview(
+    path: &std::path::Path,
+    max_w: u32,
+    max_h: u32,
+) -> Result<DynamicImage, DecodeError> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes))
-        .map_err(|e| DecodeError::Broken(crate::sanitize::sanitize_line(&e.to_string()).into_owned()))?;
+        .map_err(|e| {
+            DecodeError::Broken(crate::sanitize::sanitize_line(&e.to_string()).into_owned())
+        })?;
     decode_for_preview(&bytes, max_w, max_h)
 }
 
@@ -82,18 +98,26 @@ mod tests {
 
     #[test]
     fn bombs_are_refused_without_allocating() {
-        assert!(matches!(decode_for_preview(&bomb_header(100_000, 100_000), 100, 100), Err(DecodeError::TooLarge(_))));
+        assert!(matches!(
+            decode_for_preview(&bomb_header(100_000, 100_000), 100, 100),
+            Err(DecodeError::TooLarge(_))
+        ));
     }
 
     #[test]
     fn html_is_not_an_image() {
-        assert_eq!(decode_for_preview(b"<html></html>", 10, 10).unwrap_err(), DecodeError::NotAnImage);
+        assert_eq!(
+            decode_for_preview(b"<html></html>", 10, 10).unwrap_err(),
+            DecodeError::NotAnImage
+        );
     }
 
     #[test]
     fn big_images_are_shrunk() {
         let mut out = Vec::new();
-        DynamicImage::ImageRgb8(image::RgbImage::new(400, 200)).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        DynamicImage::ImageRgb8(image::RgbImage::new(400, 200))
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
         let img = decode_for_preview(&out, 100, 100).unwrap();
         assert_eq!((img.width(), img.height()), (100, 50));
     }

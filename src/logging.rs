@@ -21,6 +21,11 @@ pub fn init(logs_dir: &Path) -> Option<WorkerGuard> {
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("QIMG_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let ok = tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().is_ok();
+    let ok = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .is_ok();
     ok.then_some(guard)
 }

@@ -30,9 +30,17 @@ pub enum Msg {
 impl std::fmt::Debug for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::PreviewDecoded { path, result } => f.debug_struct("PreviewDecoded").field("path", path).field("ok", &result.is_ok()).finish(),
+            Self::PreviewDecoded { path, result } => f
+                .debug_struct("PreviewDecoded")
+                .field("path", path)
+                .field("ok", &result.is_ok())
+                .finish(),
             Self::PreviewResized(_) => f.write_str("PreviewResized"),
-            Self::OlderJobs { jobs, more } => f.debug_struct("OlderJobs").field("count", &jobs.len()).field("more", more).finish(),
+            Self::OlderJobs { jobs, more } => f
+                .debug_struct("OlderJobs")
+                .field("count", &jobs.len())
+                .field("more", more)
+                .finish(),
         }
     }
 }

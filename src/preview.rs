@@ -20,13 +20,21 @@ pub const LRU_CAPACITY: usize = 6;
 /// Asks the terminal (only for `auto` and explicit graphics protocols) and applies the user's
 /// choice. Must run after raw mode is on and before anything reads input (graphics.md P10).
 pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
-    let queried = || Picker::from_query_stdio().unwrap_or_else(|e| {
-        tracing::info!("terminal graphics query failed ({e}); using half blocks");
-        Picker::halfblocks()
-    });
+    let queried = || {
+        Picker::from_query_stdio().unwrap_or_else(|e| {
+            tracing::info!("terminal graphics query failed ({e}); using half blocks");
+            Picker::halfblocks()
+        })
+    };
     let picker = match setting {
         ImageProtocolSetting::Off => {
-            return (None, GraphicsInfo { protocol: None, note: Some("previews are off (image_protocol = off)".into()) });
+            return (
+                None,
+                GraphicsInfo {
+                    protocol: None,
+                    note: Some("previews are off (image_protocol = off)".into()),
+                },
+            );
         }
         ImageProtocolSetting::Halfblocks => Picker::halfblocks(),
         ImageProtocolSetting::Auto => queried(),
@@ -51,7 +59,10 @@ pub fn info_for(picker: &Picker, setting: ImageProtocolSetting) -> GraphicsInfo 
     let protocol = protocol_name(picker.protocol_type()).to_owned();
     let note = (picker.protocol_type() == ProtocolType::Halfblocks && setting == ImageProtocolSetting::Auto)
         .then(|| "no graphics protocol detected; half blocks are used (try --image-protocol kitty, sixel or iterm2)".to_owned());
-    GraphicsInfo { protocol: Some(protocol), note }
+    GraphicsInfo {
+        protocol: Some(protocol),
+        note,
+    }
 }
 
 /// The protocol's name as the user writes it.
@@ -87,22 +98,31 @@ pub struct Previews {
 
 impl Previews {
     /// Starts the resize worker thread; finished resizes go to `on_resized`.
-    pub fn new(picker: Option<Picker>, info: &GraphicsInfo, on_resized: impl Fn(ResizeResponse) + Send + 'static) -> Self {
+    pub fn new(
+        picker: Option<Picker>,
+        info: &GraphicsInfo,
+        on_resized: impl Fn(ResizeResponse) + Send + 'static,
+    ) -> Self {
         let (resize_tx, rx) = std::sync::mpsc::channel::<ResizeRequest>();
-        let spawned = std::thread::Builder::new().name("qimg-resize".into()).spawn(move || {
-            while let Ok(req) = rx.recv() {
-                match req.resize_encode() {
-                    Ok(resp) => on_resized(resp),
-                    Err(e) => tracing::warn!("preview encoding failed: {e}"),
+        let spawned = std::thread::Builder::new()
+            .name("qimg-resize".into())
+            .spawn(move || {
+                while let Ok(req) = rx.recv() {
+                    match req.resize_encode() {
+                        Ok(resp) => on_resized(resp),
+                        Err(e) => tracing::warn!("preview encoding failed: {e}"),
+                    }
                 }
-            }
-        });
+            });
         if let Err(e) = spawned {
             tracing::error!("cannot start the preview worker: {e}");
         }
         Self {
             picker,
-            off_reason: info.note.clone().unwrap_or_else(|| "previews are off".into()),
+            off_reason: info
+                .note
+                .clone()
+                .unwrap_or_else(|| "previews are off".into()),
             decoded: VecDeque::new(),
             failed: HashMap::new(),
             pending: Vec::new(),
@@ -126,7 +146,11 @@ impl Previews {
 
     /// Says whether `path` must be decoded; marks it pending when so.
     pub fn needs_decode(&mut self, path: &Path) -> bool {
-        if self.picker.is_none() || self.failed.contains_key(path) || self.pending.iter().any(|p| p == path) || self.decoded.iter().any(|(p, _)| p == path) {
+        if self.picker.is_none()
+            || self.failed.contains_key(path)
+            || self.pending.iter().any(|p| p == path)
+            || self.decoded.iter().any(|(p, _)| p == path)
+        {
             return false;
         }
         self.pending.push(path.to_path_buf());
@@ -176,7 +200,10 @@ impl Previews {
                 let img = entry.1.as_ref().clone();
                 let dims = (img.width(), img.height());
                 self.decoded.push_back(entry);
-                let proto = ThreadProtocol::new(self.resize_tx.clone(), Some(picker.new_resize_protocol(img)));
+                let proto = ThreadProtocol::new(
+                    self.resize_tx.clone(),
+                    Some(picker.new_resize_protocol(img)),
+                );
                 self.current = Some((path.to_path_buf(), proto, dims));
             }
         }
@@ -212,7 +239,10 @@ mod tests {
             assert!(!p.needs_decode(&path), "decoded twice");
         }
         assert_eq!(p.decoded_len(), LRU_CAPACITY);
-        assert!(p.needs_decode(Path::new("/x/0.png")), "the oldest was evicted");
+        assert!(
+            p.needs_decode(Path::new("/x/0.png")),
+            "the oldest was evicted"
+        );
     }
 
     #[test]
@@ -222,14 +252,21 @@ mod tests {
         assert!(p.needs_decode(&path));
         p.on_decoded(path.clone(), Err("too large to preview".into()));
         assert!(!p.needs_decode(&path));
-        assert!(matches!(p.state_for(&path), PreviewState::Unavailable(m) if m.contains("too large")));
+        assert!(
+            matches!(p.state_for(&path), PreviewState::Unavailable(m) if m.contains("too large"))
+        );
     }
 
     #[test]
     fn off_says_why() {
-        let info = GraphicsInfo { protocol: None, note: Some("previews are off (image_protocol = off)".into()) };
+        let info = GraphicsInfo {
+            protocol: None,
+            note: Some("previews are off (image_protocol = off)".into()),
+        };
         let mut p = Previews::new(None, &info, |_| {});
         assert!(!p.needs_decode(Path::new("/a.png")));
-        assert!(matches!(p.state_for(Path::new("/a.png")), PreviewState::Unavailable(m) if m.contains("off")));
+        assert!(
+            matches!(p.state_for(Path::new("/a.png")), PreviewState::Unavailable(m) if m.contains("off"))
+        );
     }
 }

@@ -136,7 +136,10 @@ mod tests {
 
     #[test]
     fn clean_text_is_borrowed() {
-        assert!(matches!(sanitize_line("plain text ✓ 日本"), Cow::Borrowed(_)));
+        assert!(matches!(
+            sanitize_line("plain text ✓ 日本"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -147,7 +150,10 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(redact("key afk_123456 leaked", "afk_123456"), "key [REDACTED] leaked");
+        assert_eq!(
+            redact("key afk_123456 leaked", "afk_123456"),
+            "key [REDACTED] leaked"
+        );
         assert_eq!(redact("abc", "ab"), "abc");
     }
 

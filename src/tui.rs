@@ -3,8 +3,12 @@
 
 use std::io::{Stdout, Write, stdout};
 
-use crossterm::event::{DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange};
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, EnableBracketedPaste, EnableFocusChange,
+};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+};
 use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -19,7 +23,14 @@ pub struct Tui {
 pub fn restore() {
     let _ = crossterm::terminal::disable_raw_mode();
     let mut out = stdout();
-    let _ = execute!(out, EndSynchronizedUpdate, DisableFocusChange, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        DisableFocusChange,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -38,7 +49,12 @@ impl Tui {
         install_panic_hook();
         crossterm::terminal::enable_raw_mode()?;
         let mut out = stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange) {
+        if let Err(e) = execute!(
+            out,
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            EnableFocusChange
+        ) {
             restore();
             return Err(e);
         }
@@ -68,7 +84,9 @@ impl Tui {
 
     /// The terminal size in cells.
     pub fn size(&self) -> (u16, u16) {
-        self.terminal.size().map_or((80, 24), |s| (s.width, s.height))
+        self.terminal
+            .size()
+            .map_or((80, 24), |s| (s.width, s.height))
     }
 }
 

@@ -29,7 +29,13 @@ fn existing(dir: &Path, job: &Job, index: usize, total: usize) -> Option<PathBuf
 
 /// Downloads and saves result URLs of `job`, in order. The first URL is result number
 /// `first` of `total` (results that came as bytes were saved before).
-pub async fn fetch_and_save(rt: &ProfileRuntime, job: &Job, urls: &[String], first: usize, total: usize) -> Result<Vec<PathBuf>, DeliverError> {
+pub async fn fetch_and_save(
+    rt: &ProfileRuntime,
+    job: &Job,
+    urls: &[String],
+    first: usize,
+    total: usize,
+) -> Result<Vec<PathBuf>, DeliverError> {
     let mut saved = Vec::with_capacity(urls.len());
     for (i, url) in urls.iter().enumerate() {
         let index = first + i;
@@ -45,7 +51,12 @@ pub async fn fetch_and_save(rt: &ProfileRuntime, job: &Job, urls: &[String], fir
 }
 
 /// Saves results that arrived as bytes (a gateway's `b64_json`) as results `0..` of `total`.
-pub async fn save_all(rt: &ProfileRuntime, job: &Job, results: Vec<Vec<u8>>, total: usize) -> Result<Vec<PathBuf>, DeliverError> {
+pub async fn save_all(
+    rt: &ProfileRuntime,
+    job: &Job,
+    results: Vec<Vec<u8>>,
+    total: usize,
+) -> Result<Vec<PathBuf>, DeliverError> {
     let mut saved = Vec::with_capacity(results.len());
     for (index, bytes) in results.into_iter().enumerate() {
         saved.push(save(rt, job, index, total, bytes).await?);
@@ -53,12 +64,23 @@ pub async fn save_all(rt: &ProfileRuntime, job: &Job, results: Vec<Vec<u8>>, tot
     Ok(saved)
 }
 
-async fn save(rt: &ProfileRuntime, job: &Job, index: usize, total: usize, bytes: Vec<u8>) -> Result<PathBuf, DeliverError> {
+async fn save(
+    rt: &ProfileRuntime,
+    job: &Job,
+    index: usize,
+    total: usize,
+    bytes: Vec<u8>,
+) -> Result<PathBuf, DeliverError> {
     let dir = rt.output_dir.clone();
     let job = job.clone();
     let provider = rt.profile.kind.as_str();
-    let path = tokio::task::spawn_blocking(move || images::save_result(&dir, &job, provider, index, total, &bytes))
-        .await
-        .map_err(|e| SaveError::Io { dir: rt.output_dir.clone(), source: std::io::Error::other(e.to_string()) })??;
+    let path = tokio::task::spawn_blocking(move || {
+        images::save_result(&dir, &job, provider, index, total, &bytes)
+    })
+    .await
+    .map_err(|e| SaveError::Io {
+        dir: rt.output_dir.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })??;
     Ok(path)
 }

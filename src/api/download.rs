@@ -31,8 +31,13 @@ pub enum DownloadError {
 
 /// Downloads one result, retrying transient failures (up to `ATTEMPTS` tries, at most three of
 /// them answered with something that is not an image).
-pub async fn fetch(client: &Client, raw_url: &str, allow_loopback: bool) -> Result<Vec<u8>, DownloadError> {
-    let url = Url::parse(raw_url.trim()).map_err(|_| DownloadError::Refused("the result URL is not a valid URL".into()))?;
+pub async fn fetch(
+    client: &Client,
+    raw_url: &str,
+    allow_loopback: bool,
+) -> Result<Vec<u8>, DownloadError> {
+    let url = Url::parse(raw_url.trim())
+        .map_err(|_| DownloadError::Refused("the result URL is not a valid URL".into()))?;
     http::check_download_url(&url, allow_loopback).map_err(DownloadError::Refused)?;
     let mut last = String::new();
     let mut not_image = 0;
@@ -75,7 +80,9 @@ async fn fetch_once(client: &Client, url: &Url) -> Result<Vec<u8>, FetchError> {
     if !resp.status().is_success() {
         return Err(FetchError::Retry(format!("HTTP {status}")));
     }
-    http::read_capped(resp, DOWNLOAD_CAP, "").await.map_err(|e| FetchError::Retry(e.to_string()))
+    http::read_capped(resp, DOWNLOAD_CAP, "")
+        .await
+        .map_err(|e| FetchError::Retry(e.to_string()))
 }
 
 fn describe_non_image(bytes: &[u8]) -> String {
@@ -84,5 +91,8 @@ fn describe_non_image(bytes: &[u8]) -> String {
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
     let head = crate::sanitize::sanitize_line(head.trim());
-    format!("starts with \"{}\"", crate::sanitize::truncate_chars(&head, 60))
+    format!(
+        "starts with \"{}\"",
+        crate::sanitize::truncate_chars(&head, 60)
+    )
 }

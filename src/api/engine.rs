@@ -30,7 +30,9 @@ pub struct SimEndpoint {
 
 impl std::fmt::Debug for SimEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimEndpoint").field("base_url", &self.base_url.as_str()).finish_non_exhaustive()
+        f.debug_struct("SimEndpoint")
+            .field("base_url", &self.base_url.as_str())
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,10 +72,21 @@ impl Shared {
         if let Some(rt) = self.runtimes.lock().ok().and_then(|m| m.get(name).cloned()) {
             return Ok(rt);
         }
-        let profile = self.cfg.profiles.get(name).cloned().ok_or_else(|| format!("there is no profile named `{name}` any more"))?;
+        let profile = self
+            .cfg
+            .profiles
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("there is no profile named `{name}` any more"))?;
         let me = Arc::clone(self);
         let built = tokio::task::spawn_blocking(move || {
-            ProfileRuntime::build(&profile, me.cfg.sim.as_ref(), &me.cfg.paths.images_dir(), &me.store, &me.cfg.config_file)
+            ProfileRuntime::build(
+                &profile,
+                me.cfg.sim.as_ref(),
+                &me.cfg.paths.images_dir(),
+                &me.store,
+                &me.cfg.config_file,
+            )
         })
         .await
         .map_err(|_| "internal error while preparing the profile".to_owned())??;
@@ -96,7 +109,12 @@ impl Engine {
     pub fn start(cfg: EngineConfig) -> (Engine, UnboundedReceiver<ApiEvent>) {
         let (tx, rx) = unbounded_channel();
         let (ev_tx, ev_rx) = unbounded_channel();
-        let shared = Arc::new(Shared { store: cfg.store.clone(), events: ev_tx, runtimes: Mutex::new(HashMap::new()), cfg });
+        let shared = Arc::new(Shared {
+            store: cfg.store.clone(),
+            events: ev_tx,
+            runtimes: Mutex::new(HashMap::new()),
+            cfg,
+        });
         let task = tokio::spawn(run(shared, rx));
         (Engine { tx, task }, ev_rx)
     }
@@ -134,7 +152,10 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
                     spawn_job(&shared, &mut tasks, &mut cancels, &shutdown, job, false);
                 }
             }
-            Err(e) => shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("cannot resume jobs: {e}") }),
+            Err(e) => shared.emit(ApiEvent::Notice {
+                level: Level::Error,
+                text: format!("cannot resume jobs: {e}"),
+            }),
         }
     }
 
@@ -161,7 +182,14 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
     while tasks.join_next().await.is_some() {}
 }
 
-fn spawn_job(shared: &Arc<Shared>, tasks: &mut JoinSet<JobId>, cancels: &mut HashMap<JobId, CancellationToken>, shutdown: &CancellationToken, job: Job, is_new: bool) {
+fn spawn_job(
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<JobId>,
+    cancels: &mut HashMap<JobId, CancellationToken>,
+    shutdown: &CancellationToken,
+    job: Job,
+    is_new: bool,
+) {
     let id = job.id;
     if cancels.contains_key(&id) {
         tracing::warn!(%id, "job already running; not started twice");

@@ -41,7 +41,9 @@ pub enum ApiError {
     #[error("unexpected answer from the server: {0}")]
     Invalid(String),
     /// The server redirected an API call; qimg never follows redirects with a key.
-    #[error("the server redirected (HTTP {status}) and qimg does not follow redirects on API calls")]
+    #[error(
+        "the server redirected (HTTP {status}) and qimg does not follow redirects on API calls"
+    )]
     Redirect {
         /// HTTP status.
         status: u16,
@@ -84,9 +86,11 @@ impl ApiError {
             Self::Server { status: 429, .. } => Outcome::NotProcessed,
             Self::Server { status, .. } if (400..500).contains(status) => Outcome::Rejected,
             Self::Redirect { .. } => Outcome::Rejected,
-            Self::Server { .. } | Self::Timeout(_) | Self::Transport(_) | Self::Invalid(_) | Self::TooLarge(_) => {
-                Outcome::Unknown
-            }
+            Self::Server { .. }
+            | Self::Timeout(_)
+            | Self::Transport(_)
+            | Self::Invalid(_)
+            | Self::TooLarge(_) => Outcome::Unknown,
         }
     }
 
@@ -125,7 +129,9 @@ impl ApiError {
         } else if is_timeout {
             Self::Timeout(text)
         } else if is_redirect {
-            Self::Redirect { status: status.unwrap_or(300) }
+            Self::Redirect {
+                status: status.unwrap_or(300),
+            }
         } else {
             Self::Transport(text)
         }
@@ -153,7 +159,13 @@ pub fn clean(s: &str, secret: &str) -> String {
 }
 
 /// Builds the error for a non-success answer (or a 2xx whose JSON is an error object).
-pub fn from_response(status: u16, content_type: Option<&str>, body: &[u8], retry_after: Option<Duration>, secret: &str) -> ApiError {
+pub fn from_response(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    retry_after: Option<Duration>,
+    secret: &str,
+) -> ApiError {
     let (message, code, details) = describe_body(status, content_type, body);
     ApiError::Server {
         status,
@@ -173,18 +185,31 @@ pub fn error_in_success_body(status: u16, json: &Value, secret: &str) -> Option<
         Some(Value::Object(o)) => !o.is_empty(),
         Some(_) => true,
     };
-    let dashscope = json.get("code").and_then(Value::as_str).is_some_and(|c| !c.is_empty())
+    let dashscope = json
+        .get("code")
+        .and_then(Value::as_str)
+        .is_some_and(|c| !c.is_empty())
         && json.get("message").is_some()
         && json.get("data").is_none();
     if !has_error && !dashscope {
         return None;
     }
     let body = serde_json::to_vec(json).unwrap_or_default();
-    Some(from_response(status, Some("application/json"), &body, None, secret))
+    Some(from_response(
+        status,
+        Some("application/json"),
+        &body,
+        None,
+        secret,
+    ))
 }
 
 /// Message, code and field details from an error body of any shape.
-fn describe_body(status: u16, content_type: Option<&str>, body: &[u8]) -> (String, Option<String>, Vec<String>) {
+fn describe_body(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> (String, Option<String>, Vec<String>) {
     let reason = reqwest::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -200,7 +225,9 @@ fn describe_body(status: u16, content_type: Option<&str>, body: &[u8]) -> (Strin
     }
     let looks_html = content_type.is_some_and(|c| c.contains("html")) || trimmed.starts_with('<');
     if looks_html {
-        let title = between(trimmed, "<title>", "</title>").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        let title = between(trimmed, "<title>", "</title>")
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
         let message = match title {
             Some(t) => format!("{reason}: the server sent an HTML page ({t})"),
             None => format!("{reason}: the server sent an HTML page instead of JSON"),
@@ -221,18 +248,28 @@ fn describe_json(json: &Value, reason: String) -> (String, Option<String>, Vec<S
     if let Some(Value::Object(d)) = json.get("details") {
         for (path, msgs) in d {
             let text = match msgs {
-                Value::Array(items) => items.iter().filter_map(|m| m.as_str()).collect::<Vec<_>>().join(", "),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            details.push(if path.is_empty() { text } else { format!("{path}: {text}") });
+            details.push(if path.is_empty() {
+                text
+            } else {
+                format!("{path}: {text}")
+            });
         }
     }
     match json.get("error") {
         // Apiframe: {"error": "…", "details": {…}, "creditsRequired": N, "creditsAvailable": M}
         Some(Value::String(msg)) => {
             let mut message = msg.clone();
-            if let (Some(req), Some(avail)) = (json.get("creditsRequired"), json.get("creditsAvailable")) {
+            if let (Some(req), Some(avail)) =
+                (json.get("creditsRequired"), json.get("creditsAvailable"))
+            {
                 message.push_str(&format!(" (needs {req} credits, {avail} available)"));
             }
             (message, None, details)
@@ -245,7 +282,10 @@ fn describe_json(json: &Value, reason: String) -> (String, Option<String>, Vec<S
         }
         _ => {
             // DashScope: {"code", "message"}, possibly inside "output".
-            let src = json.get("output").filter(|o| o.get("code").is_some()).unwrap_or(json);
+            let src = json
+                .get("output")
+                .filter(|o| o.get("code").is_some())
+                .unwrap_or(json);
             let message = str_of(src.get("message")).unwrap_or(reason);
             (message, str_of(src.get("code")), details)
         }
@@ -272,7 +312,10 @@ mod tests {
     fn apiframe_shape_with_details() {
         let body = br#"{"error":"Validation failed","details":{"qwenImage2Params.seed":["Expected number, received string"]}}"#;
         let e = from_response(400, Some("application/json"), body, None, "k");
-        assert_eq!(msg(&e), "Validation failed (HTTP 400): qwenImage2Params.seed: Expected number, received string");
+        assert_eq!(
+            msg(&e),
+            "Validation failed (HTTP 400): qwenImage2Params.seed: Expected number, received string"
+        );
         assert_eq!(e.outcome(), Outcome::Rejected);
     }
 
@@ -280,7 +323,11 @@ mod tests {
     fn apiframe_credits() {
         let body = br#"{"error":"Insufficient credits","creditsRequired":3,"creditsAvailable":1}"#;
         let e = from_response(402, None, body, None, "k");
-        assert!(msg(&e).contains("needs 3 credits, 1 available"), "{}", msg(&e));
+        assert!(
+            msg(&e).contains("needs 3 credits, 1 available"),
+            "{}",
+            msg(&e)
+        );
     }
 
     #[test]
@@ -305,14 +352,23 @@ mod tests {
     fn html_is_summarised_not_shown() {
         let body = b"<html><head><title>502 Bad Gateway</title></head><body><script>evil()</script></body></html>";
         let e = from_response(502, Some("text/html"), body, None, "k");
-        assert_eq!(msg(&e), "Bad Gateway: the server sent an HTML page (502 Bad Gateway) (HTTP 502)");
+        assert_eq!(
+            msg(&e),
+            "Bad Gateway: the server sent an HTML page (502 Bad Gateway) (HTTP 502)"
+        );
         assert_eq!(e.outcome(), Outcome::Unknown);
     }
 
     #[test]
     fn empty_and_plain_bodies() {
-        assert_eq!(msg(&from_response(503, None, b"", None, "k")), "Service Unavailable (HTTP 503)");
-        assert_eq!(msg(&from_response(500, None, b"oops", None, "k")), "Internal Server Error: oops (HTTP 500)");
+        assert_eq!(
+            msg(&from_response(503, None, b"", None, "k")),
+            "Service Unavailable (HTTP 503)"
+        );
+        assert_eq!(
+            msg(&from_response(500, None, b"oops", None, "k")),
+            "Internal Server Error: oops (HTTP 500)"
+        );
     }
 
     #[test]
@@ -328,7 +384,12 @@ mod tests {
     #[test]
     fn huge_messages_are_cut() {
         let body = json!({"error": "x".repeat(1_000_000)}).to_string();
-        assert!(msg(&from_response(500, None, body.as_bytes(), None, "k")).chars().count() < 400);
+        assert!(
+            msg(&from_response(500, None, body.as_bytes(), None, "k"))
+                .chars()
+                .count()
+                < 400
+        );
     }
 
     #[test]
@@ -338,15 +399,31 @@ mod tests {
         assert_eq!(msg(&e), "task failed (HTTP 200)");
         assert!(error_in_success_body(200, &json!({"data": [], "error": null}), "k").is_none());
         assert!(error_in_success_body(200, &json!({"jobId": "x"}), "k").is_none());
-        assert!(error_in_success_body(200, &json!({"code": "Throttling", "message": "slow down"}), "k").is_some());
+        assert!(
+            error_in_success_body(
+                200,
+                &json!({"code": "Throttling", "message": "slow down"}),
+                "k"
+            )
+            .is_some()
+        );
     }
 
     #[test]
     fn outcomes() {
         assert_eq!(ApiError::Connect("x".into()).outcome(), Outcome::NotSent);
         assert_eq!(ApiError::Timeout("x".into()).outcome(), Outcome::Unknown);
-        assert_eq!(from_response(429, None, b"{}", None, "k").outcome(), Outcome::NotProcessed);
-        assert_eq!(from_response(422, None, b"{}", None, "k").outcome(), Outcome::Rejected);
-        assert_eq!(from_response(500, None, b"{}", None, "k").outcome(), Outcome::Unknown);
+        assert_eq!(
+            from_response(429, None, b"{}", None, "k").outcome(),
+            Outcome::NotProcessed
+        );
+        assert_eq!(
+            from_response(422, None, b"{}", None, "k").outcome(),
+            Outcome::Rejected
+        );
+        assert_eq!(
+            from_response(500, None, b"{}", None, "k").outcome(),
+            Outcome::Unknown
+        );
     }
 }

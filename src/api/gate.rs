@@ -34,7 +34,11 @@ impl RateGate {
 
     /// When the gate opens, if it is closed now.
     pub fn closed_until(&self) -> Option<Instant> {
-        self.until.lock().ok().and_then(|u| *u).filter(|t| *t > Instant::now())
+        self.until
+            .lock()
+            .ok()
+            .and_then(|u| *u)
+            .filter(|t| *t > Instant::now())
     }
 }
 

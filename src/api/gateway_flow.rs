@@ -17,7 +17,16 @@ use crate::store::JobPatch;
 /// Runs a gateway job from whatever state it is in.
 pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), Stop> {
     let Some(client) = rt.openai.as_ref() else {
-        ctx.move_to(JobState::Failed { message: format!("profile `{}` does not speak the gateway wire", rt.profile.name) }, JobPatch::default()).await;
+        ctx.move_to(
+            JobState::Failed {
+                message: format!(
+                    "profile `{}` does not speak the gateway wire",
+                    rt.profile.name
+                ),
+            },
+            JobPatch::default(),
+        )
+        .await;
         return Ok(());
     };
     match job.state {
@@ -26,7 +35,8 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
             let message = "qimg stopped while this request was in flight, so its outcome is unknown: the gateway may have \
                            made (and charged for) the image. Resubmit (R) sends it again, which may charge twice."
                 .to_owned();
-            ctx.move_to(JobState::Ambiguous { message }, JobPatch::default()).await;
+            ctx.move_to(JobState::Ambiguous { message }, JobPatch::default())
+                .await;
             return Ok(());
         }
         JobState::Downloading => return finish(ctx, rt, &job, None).await,
@@ -34,7 +44,11 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
     }
     let fail = |message: String| ctx.move_to(JobState::Failed { message }, JobPatch::default());
     if rt.is_auth_broken() {
-        fail(format!("not sent: the key of profile `{}` was refused earlier; fix it and restart qimg", rt.profile.name)).await;
+        fail(format!(
+            "not sent: the key of profile `{}` was refused earlier; fix it and restart qimg",
+            rt.profile.name
+        ))
+        .await;
         return Ok(());
     }
     let Some(spec) = models::find(&job.request.model) else {
@@ -42,7 +56,7 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
         return Ok(());
     };
     let images = if spec.task == Task::Edit {
-        match load_inputs(&job) .await {
+        match load_inputs(&job).await {
             Ok(i) => i,
             Err(why) => {
                 fail(format!("not sent: {why}")).await;
@@ -52,10 +66,17 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
     } else {
         Vec::new()
     };
-    if ctx.move_to(JobState::Submitting, JobPatch::default()).await.is_none() {
+    if ctx
+        .move_to(JobState::Submitting, JobPatch::default())
+        .await
+        .is_none()
+    {
         return Ok(());
     }
-    let timeout = rt.profile.request_timeout.unwrap_or(Duration::from_secs(spec.timeout_secs));
+    let timeout = rt
+        .profile
+        .request_timeout
+        .unwrap_or(Duration::from_secs(spec.timeout_secs));
     let (mut connect_tries, mut limited_tries) = (0u32, 0u32);
     loop {
         ctx.guard(rt.gate.wait()).await?;
@@ -90,17 +111,29 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
             Outcome::NotProcessed if limited_tries < 5 => {
                 // A 429 means the gateway did not take the request: waiting and sending again is safe.
                 limited_tries += 1;
-                let wait = err.retry_after().unwrap_or(Duration::from_secs(2 << limited_tries));
+                let wait = err
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(2 << limited_tries));
                 rt.gate.close_for(wait);
-                ctx.note(format!("rate limited; retrying in {} s", wait.as_secs().max(1)));
+                ctx.note(format!(
+                    "rate limited; retrying in {} s",
+                    wait.as_secs().max(1)
+                ));
             }
             Outcome::NotProcessed => {
-                fail(format!("not sent: still rate limited after {limited_tries} tries ({err})")).await;
+                fail(format!(
+                    "not sent: still rate limited after {limited_tries} tries ({err})"
+                ))
+                .await;
                 return Ok(());
             }
             Outcome::Rejected if err.is_auth() => {
                 rt.mark_auth_broken();
-                fail(format!("rejected, not charged: the key of profile `{}` was refused: {err}", rt.profile.name)).await;
+                fail(format!(
+                    "rejected, not charged: the key of profile `{}` was refused: {err}",
+                    rt.profile.name
+                ))
+                .await;
                 return Ok(());
             }
             Outcome::Rejected => {
@@ -108,7 +141,10 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
                 return Ok(());
             }
             Outcome::Unknown if matches!(err, super::ApiError::Invalid(_)) => {
-                fail(format!("completed without output: {err}; the gateway may have charged for it")).await;
+                fail(format!(
+                    "completed without output: {err}; the gateway may have charged for it"
+                ))
+                .await;
                 return Ok(());
             }
             Outcome::Unknown => {
@@ -116,7 +152,8 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
                     "no clear answer from the gateway ({err}). The image may have been made and charged. \
                      Resubmit (R) sends the request again, which may charge twice."
                 );
-                ctx.move_to(JobState::Ambiguous { message }, JobPatch::default()).await;
+                ctx.move_to(JobState::Ambiguous { message }, JobPatch::default())
+                    .await;
                 return Ok(());
             }
         }
@@ -131,7 +168,9 @@ async fn load_inputs(job: &Job) -> Result<Vec<InputImage>, String> {
             .iter()
             .map(|i| match i {
                 ImageInput::File(p) => input_image::load(p, spec),
-                ImageInput::Url(_) => Err("the gateway takes image files; save the image locally first".to_owned()),
+                ImageInput::Url(_) => {
+                    Err("the gateway takes image files; save the image locally first".to_owned())
+                }
             })
             .collect()
     })
@@ -140,7 +179,12 @@ async fn load_inputs(job: &Job) -> Result<Vec<InputImage>, String> {
 }
 
 /// Saves bytes at once (they can never be fetched again), records the URLs, then downloads.
-async fn deliver_results(ctx: &Ctx, rt: &ProfileRuntime, job: &Job, results: Vec<GatewayResult>) -> Result<(), Stop> {
+async fn deliver_results(
+    ctx: &Ctx,
+    rt: &ProfileRuntime,
+    job: &Job,
+    results: Vec<GatewayResult>,
+) -> Result<(), Stop> {
     let total = results.len();
     let mut bytes = Vec::new();
     let mut urls = Vec::new();
@@ -155,12 +199,24 @@ async fn deliver_results(ctx: &Ctx, rt: &ProfileRuntime, job: &Job, results: Vec
         match deliver::save_all(rt, job, bytes, total).await {
             Ok(paths) => saved = paths,
             Err(e) => {
-                ctx.move_to(JobState::Failed { message: format!("the gateway sent the image but it could not be saved: {e}") }, JobPatch::default()).await;
+                ctx.move_to(
+                    JobState::Failed {
+                        message: format!(
+                            "the gateway sent the image but it could not be saved: {e}"
+                        ),
+                    },
+                    JobPatch::default(),
+                )
+                .await;
                 return Ok(());
             }
         }
     }
-    let patch = JobPatch { result_urls: Some(urls), saved_paths: Some(saved), ..JobPatch::default() };
+    let patch = JobPatch {
+        result_urls: Some(urls),
+        saved_paths: Some(saved),
+        ..JobPatch::default()
+    };
     let Some(job) = ctx.move_to(JobState::Downloading, patch).await else {
         return Ok(());
     };

@@ -38,7 +38,8 @@ pub fn api_client(loopback: bool) -> Result<Client, ApiError> {
     if loopback {
         b = b.no_proxy();
     }
-    b.build().map_err(|e| ApiError::Local(format!("cannot build the HTTP client: {e}")))
+    b.build()
+        .map_err(|e| ApiError::Local(format!("cannot build the HTTP client: {e}")))
 }
 
 /// Builds the download client: no credentials, at most 5 redirects, each hop checked by the
@@ -62,7 +63,8 @@ pub fn download_client(allow_loopback: bool) -> Result<Client, ApiError> {
     if allow_loopback {
         b = b.no_proxy();
     }
-    b.build().map_err(|e| ApiError::Local(format!("cannot build the download client: {e}")))
+    b.build()
+        .map_err(|e| ApiError::Local(format!("cannot build the download client: {e}")))
 }
 
 /// Checks a result URL before it is fetched (reliability.md case 40): https, or plain http to
@@ -72,7 +74,9 @@ pub fn check_download_url(url: &Url, allow_loopback: bool) -> Result<(), String>
     let host_ip = match url.host() {
         Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
         Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => Some(IpAddr::from([127, 0, 0, 1])),
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+            Some(IpAddr::from([127, 0, 0, 1]))
+        }
         Some(url::Host::Domain(_)) => None,
         None => return Err("the result URL has no host".into()),
     };
@@ -99,10 +103,21 @@ pub fn check_download_url(url: &Url, allow_loopback: bool) -> Result<(), String>
 
 fn is_internal(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.octets()[0] == 0,
+        IpAddr::V4(v4) => {
+            v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 0
+        }
         IpAddr::V6(v6) => {
             let seg = v6.segments()[0];
-            v6.is_unspecified() || (seg & 0xfe00) == 0xfc00 || (seg & 0xffc0) == 0xfe80 || v6.to_ipv4_mapped().is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+            v6.is_unspecified()
+                || (seg & 0xfe00) == 0xfc00
+                || (seg & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
         }
     }
 }
@@ -113,7 +128,9 @@ pub async fn read_capped(resp: Response, cap: u64, secret: &str) -> Result<Vec<u
     if resp.content_length().is_some_and(|n| n > cap) {
         return Err(ApiError::TooLarge(cap));
     }
-    let mut out = Vec::with_capacity(usize::try_from(resp.content_length().unwrap_or(8192).min(cap)).unwrap_or(8192));
+    let mut out = Vec::with_capacity(
+        usize::try_from(resp.content_length().unwrap_or(8192).min(cap)).unwrap_or(8192),
+    );
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::from_reqwest(e, secret))?;

@@ -33,7 +33,9 @@ impl InputImage {
 
 /// Resolves `~` and relative parts, so the user sees exactly which file leaves the machine.
 pub fn resolve(path: &Path) -> PathBuf {
-    let expanded = path.to_str().map_or_else(|| path.to_path_buf(), crate::config::paths::expand_home);
+    let expanded = path
+        .to_str()
+        .map_or_else(|| path.to_path_buf(), crate::config::paths::expand_home);
     std::fs::canonicalize(&expanded).unwrap_or(expanded)
 }
 
@@ -53,7 +55,10 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String>
         return Err(format!("{shown} is not a regular file"));
     }
     if meta.len() > IMAGE_MAX_BYTES {
-        return Err(format!("{shown} is {:.1} MB; the limit is 10 MB", meta.len() as f64 / 1_048_576.0));
+        return Err(format!(
+            "{shown} is {:.1} MB; the limit is 10 MB",
+            meta.len() as f64 / 1_048_576.0
+        ));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     std::fs::File::open(&path)
@@ -62,27 +67,42 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String>
     if bytes.len() as u64 > IMAGE_MAX_BYTES {
         return Err(format!("{shown} is larger than 10 MB"));
     }
-    let format = ImageFormat::sniff(&bytes).ok_or_else(|| format!("{shown} is not a PNG, JPEG or WebP image"))?;
+    let format = ImageFormat::sniff(&bytes)
+        .ok_or_else(|| format!("{shown} is not a PNG, JPEG or WebP image"))?;
     let (width, height) = dimensions(&bytes).map_err(|e| format!("{shown}: {e}"))?;
     if let Some(spec) = spec {
         let (lo, hi) = spec.image_side;
         if hi > 0 && (width < lo || height < lo || width > hi || height > hi) {
-            return Err(format!("{shown} is {width}×{height}; {} needs each side between {lo} and {hi} pixels", spec.id));
+            return Err(format!(
+                "{shown} is {width}×{height}; {} needs each side between {lo} and {hi} pixels",
+                spec.id
+            ));
         }
     }
-    Ok(InputImage { path, bytes, format, width, height })
+    Ok(InputImage {
+        path,
+        bytes,
+        format,
+        width,
+        height,
+    })
 }
 
 /// Reads the dimensions from the header only, under strict limits (a bomb is refused here).
 pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
     reader.limits(crate::imaging::limits());
-    reader.into_dimensions().map_err(|e| format!("cannot read the image size ({e})"))
+    reader
+        .into_dimensions()
+        .map_err(|e| format!("cannot read the image size ({e})"))
 }
 
 /// Checks a reference URL: https only.
 pub fn check_url(url: &str) -> Result<String, String> {
-    let u = reqwest::Url::parse(url.trim()).map_err(|_| format!("`{}` is not a URL", sanitize_line(url)))?;
+    let u = reqwest::Url::parse(url.trim())
+        .map_err(|_| format!("`{}` is not a URL", sanitize_line(url)))?;
     if u.scheme() != "https" {
         return Err("reference image URLs must use https".into());
     }
@@ -109,18 +129,29 @@ mod tests {
         let ok = dir.path().join("ok.png");
         std::fs::write(&ok, png(400, 500)).unwrap();
         let img = load(&ok, spec).unwrap();
-        assert_eq!((img.width, img.height, img.format), (400, 500, ImageFormat::Png));
+        assert_eq!(
+            (img.width, img.height, img.format),
+            (400, 500, ImageFormat::Png)
+        );
         assert_eq!(img.upload_name(0), "image1.png");
 
         let small = dir.path().join("small.png");
         std::fs::write(&small, png(10, 10)).unwrap();
-        assert!(load(&small, spec).unwrap_err().contains("between 384 and 3072"));
+        assert!(
+            load(&small, spec)
+                .unwrap_err()
+                .contains("between 384 and 3072")
+        );
 
         let fake = dir.path().join("fake.png");
         std::fs::write(&fake, b"%PDF-1.4 not an image").unwrap();
         assert!(load(&fake, spec).unwrap_err().contains("not a PNG"));
 
-        assert!(load(&dir.path().join("missing.png"), spec).unwrap_err().contains("no such file"));
+        assert!(
+            load(&dir.path().join("missing.png"), spec)
+                .unwrap_err()
+                .contains("no such file")
+        );
         assert!(load(dir.path(), spec).unwrap_err().contains("folder"));
 
         let big = dir.path().join("big.png");

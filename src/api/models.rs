@@ -172,7 +172,11 @@ impl SizePreset {
 }
 
 const fn size(width: u32, height: u32, label: &'static str) -> SizePreset {
-    SizePreset { width, height, label }
+    SizePreset {
+        width,
+        height,
+        label,
+    }
 }
 
 /// The seed's five qwen-image sizes (api.md §3.1), default `1328*1328`.
@@ -343,7 +347,13 @@ mod tests {
 
     #[test]
     fn every_gateway_model_is_known() {
-        for id in ["qwen-image-plus", "wan2.5-t2i-preview", "qwen-image-edit", "qwen-image-edit-plus", "wan2.5-i2i-preview"] {
+        for id in [
+            "qwen-image-plus",
+            "wan2.5-t2i-preview",
+            "qwen-image-edit",
+            "qwen-image-edit-plus",
+            "wan2.5-i2i-preview",
+        ] {
             assert_eq!(find(id).map(|m| m.wire), Some(Wire::OpenAi), "{id}");
         }
         assert!(find("qwen-image-plus").unwrap().timeout_secs >= 120);

@@ -10,7 +10,12 @@ use crate::domain::{ImageInput, Job};
 
 /// The URL to put in the params block's `image` field, if the job has a reference image.
 /// The outer `Result` is interruption; the inner one is a reason the job cannot be sent.
-pub(crate) async fn apiframe_image_url(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &Job) -> Result<Result<Option<String>, String>, Stop> {
+pub(crate) async fn apiframe_image_url(
+    ctx: &Ctx,
+    rt: &ProfileRuntime,
+    client: &ApiframeClient,
+    job: &Job,
+) -> Result<Result<Option<String>, String>, Stop> {
     let Some(first) = job.request.images.first() else {
         return Ok(Ok(None));
     };
@@ -32,17 +37,26 @@ pub(crate) async fn apiframe_image_url(ctx: &Ctx, rt: &ProfileRuntime, client: &
             ctx.note("uploading the reference image");
             for attempt in 0..3u32 {
                 ctx.guard(rt.gate.wait()).await?;
-                match ctx.guard(client.upload(img.bytes.clone(), &img.upload_name(0), img.format.mime())).await? {
+                match ctx
+                    .guard(client.upload(img.bytes.clone(), &img.upload_name(0), img.format.mime()))
+                    .await?
+                {
                     Ok((url, _expires)) => {
                         ctx.note("");
                         return Ok(Ok(Some(url)));
                     }
-                    Err(e) if matches!(e.outcome(), Outcome::NotSent | Outcome::NotProcessed | Outcome::Unknown) && attempt < 2 => {
+                    Err(e)
+                        if matches!(
+                            e.outcome(),
+                            Outcome::NotSent | Outcome::NotProcessed | Outcome::Unknown
+                        ) && attempt < 2 =>
+                    {
                         // Uploads are free: retrying one costs nothing.
                         if let Some(d) = e.retry_after() {
                             rt.gate.close_for(d);
                         }
-                        ctx.sleep(std::time::Duration::from_secs(1 << attempt)).await?;
+                        ctx.sleep(std::time::Duration::from_secs(1 << attempt))
+                            .await?;
                     }
                     Err(e) => return Ok(Err(format!("the reference image upload failed: {e}"))),
                 }

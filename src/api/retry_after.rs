@@ -36,7 +36,11 @@ pub fn parse(value: &str, now: SystemTime) -> Option<Duration> {
 
 fn parse_seconds(v: &str, unit: f64) -> Option<Duration> {
     let v = v.trim();
-    if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+') {
+    if v.is_empty()
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+    {
         return None;
     }
     let n: f64 = v.parse().ok()?;
@@ -82,7 +86,11 @@ mod tests {
     #[case("", None)]
     #[case("soon", None)]
     fn retry_after_table(#[case] input: &str, #[case] expected: Option<f64>) {
-        assert_eq!(parse(input, at()), expected.map(Duration::from_secs_f64), "{input:?}");
+        assert_eq!(
+            parse(input, at()),
+            expected.map(Duration::from_secs_f64),
+            "{input:?}"
+        );
     }
 
     #[test]

@@ -61,40 +61,71 @@ impl Ctx {
     /// store refused the move (backwards) or could not be written.
     pub async fn move_to(&self, state: JobState, patch: JobPatch) -> Option<Job> {
         let id = self.id;
-        match self.shared.store.run(move |s| s.transition(id, &state, &patch)).await {
+        match self
+            .shared
+            .store
+            .run(move |s| s.transition(id, &state, &patch))
+            .await
+        {
             Ok(Some(job)) => {
-                self.shared.emit(ApiEvent::JobChanged(Box::new(job.clone())));
+                self.shared
+                    .emit(ApiEvent::JobChanged(Box::new(job.clone())));
                 Some(job)
             }
             Ok(None) => None,
             Err(e) => {
                 tracing::error!("cannot record a state change: {e}");
-                self.shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("cannot write the job store: {e}") });
+                self.shared.emit(ApiEvent::Notice {
+                    level: Level::Error,
+                    text: format!("cannot write the job store: {e}"),
+                });
                 None
             }
         }
     }
 
     async fn fail(&self, message: impl Into<String>) {
-        self.move_to(JobState::Failed { message: message.into() }, JobPatch::default()).await;
+        self.move_to(
+            JobState::Failed {
+                message: message.into(),
+            },
+            JobPatch::default(),
+        )
+        .await;
     }
 
     /// Shows a note on the job (not a state change).
     pub fn note(&self, note: impl Into<String>) {
-        self.shared.emit(ApiEvent::JobNote { id: self.id, note: note.into() });
+        self.shared.emit(ApiEvent::JobNote {
+            id: self.id,
+            note: note.into(),
+        });
     }
 }
 
 /// Runs one job. `is_new` jobs are written to the store first; resumed ones already are.
-pub(crate) async fn run(shared: Arc<Shared>, job: Job, is_new: bool, cancel: CancellationToken, shutdown: CancellationToken) {
-    let ctx = Ctx { shared, id: job.id, cancel, shutdown };
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    job: Job,
+    is_new: bool,
+    cancel: CancellationToken,
+    shutdown: CancellationToken,
+) {
+    let ctx = Ctx {
+        shared,
+        id: job.id,
+        cancel,
+        shutdown,
+    };
     if is_new {
         let row = job.clone();
         if let Err(e) = ctx.shared.store.run(move |s| s.insert_job(&row)).await {
             // Without a row nothing may be sent: a crash would lose a paid job.
             tracing::error!("job not sent, the store refused it: {e}");
             let mut failed = job.clone();
-            failed.state = JobState::Failed { message: format!("not sent: cannot write the job store ({e})") };
+            failed.state = JobState::Failed {
+                message: format!("not sent: cannot write the job store ({e})"),
+            };
             ctx.shared.emit(ApiEvent::JobChanged(Box::new(failed)));
             return;
         }
@@ -115,7 +146,9 @@ async fn drive(ctx: &Ctx, job: Job) -> Result<(), Stop> {
     let rt = match ctx.shared.runtime(&job.profile).await {
         Ok(rt) => rt,
         Err(why) => {
-            let msg = if job.state.rank() <= JobState::Submitting.rank() && job.state != JobState::Submitting {
+            let msg = if job.state.rank() <= JobState::Submitting.rank()
+                && job.state != JobState::Submitting
+            {
                 format!("not sent: {why}")
             } else {
                 format!("cannot continue: {why}")
@@ -134,7 +167,11 @@ async fn drive(ctx: &Ctx, job: Job) -> Result<(), Stop> {
 
 async fn apiframe_flow(ctx: &Ctx, rt: &ProfileRuntime, mut job: Job) -> Result<(), Stop> {
     let Some(client) = rt.apiframe.as_ref() else {
-        ctx.fail(format!("profile `{}` does not speak the Apiframe wire", rt.profile.name)).await;
+        ctx.fail(format!(
+            "profile `{}` does not speak the Apiframe wire",
+            rt.profile.name
+        ))
+        .await;
         return Ok(());
     };
     if matches!(job.state, JobState::Queued | JobState::Submitting) {
@@ -166,12 +203,26 @@ fn clock_in(d: Duration) -> String {
 
 /// Submits with the job's idempotency key. Returns the job in `submitted`, or `None` when the
 /// job ended (failed, ambiguous).
-async fn submit(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &Job) -> Result<Option<Job>, Stop> {
+async fn submit(
+    ctx: &Ctx,
+    rt: &ProfileRuntime,
+    client: &ApiframeClient,
+    job: &Job,
+) -> Result<Option<Job>, Stop> {
     if rt.is_auth_broken() {
-        ctx.fail(format!("not sent: the key of profile `{}` was refused earlier; fix it and restart qimg", rt.profile.name)).await;
+        ctx.fail(format!(
+            "not sent: the key of profile `{}` was refused earlier; fix it and restart qimg",
+            rt.profile.name
+        ))
+        .await;
         return Ok(None);
     }
-    if job.state == JobState::Queued && ctx.move_to(JobState::Submitting, JobPatch::default()).await.is_none() {
+    if job.state == JobState::Queued
+        && ctx
+            .move_to(JobState::Submitting, JobPatch::default())
+            .await
+            .is_none()
+    {
         return Ok(None);
     }
     let image_url = match super::reference::apiframe_image_url(ctx, rt, client, job).await? {
@@ -185,20 +236,32 @@ async fn submit(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &J
     loop {
         ctx.guard(rt.gate.wait()).await?;
         let key_before = client.params_key();
-        let res = ctx.guard(client.submit(&job.request, &job.idempotency_key, image_url.as_deref())).await?;
+        let res = ctx
+            .guard(client.submit(&job.request, &job.idempotency_key, image_url.as_deref()))
+            .await?;
         let key_after = client.params_key();
         if key_after != key_before {
             let (store, profile) = (ctx.shared.store.clone(), rt.profile.name.clone());
-            let _ = store.run(move |s| s.set_setting(&profile, PARAMS_KEY_SETTING, key_after.as_str())).await;
+            let _ = store
+                .run(move |s| s.set_setting(&profile, PARAMS_KEY_SETTING, key_after.as_str()))
+                .await;
             ctx.shared.emit(ApiEvent::Notice {
                 level: Level::Info,
-                text: format!("profile `{}` uses the params key `{}` (the server refused `{}`)", rt.profile.name, key_after.as_str(), key_before.as_str()),
+                text: format!(
+                    "profile `{}` uses the params key `{}` (the server refused `{}`)",
+                    rt.profile.name,
+                    key_after.as_str(),
+                    key_before.as_str()
+                ),
             });
         }
         let err = match res {
             Ok(acc) => {
                 ctx.note("");
-                let patch = JobPatch { remote_id: Some(acc.remote_id), ..JobPatch::default() };
+                let patch = JobPatch {
+                    remote_id: Some(acc.remote_id),
+                    ..JobPatch::default()
+                };
                 return Ok(ctx.move_to(JobState::Submitted, patch).await);
             }
             Err(e) => e,
@@ -215,18 +278,30 @@ async fn submit(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &J
             }
             Outcome::NotProcessed if limited_tries < 10 => {
                 limited_tries += 1;
-                let wait = err.retry_after().unwrap_or_else(|| retry_delay(limited_tries + 1));
+                let wait = err
+                    .retry_after()
+                    .unwrap_or_else(|| retry_delay(limited_tries + 1));
                 rt.gate.close_for(wait);
                 ctx.note(format!("rate limited; retrying at {}", clock_in(wait)));
             }
             Outcome::NotProcessed => {
-                ctx.fail(format!("not sent: still rate limited after {limited_tries} tries ({err})")).await;
+                ctx.fail(format!(
+                    "not sent: still rate limited after {limited_tries} tries ({err})"
+                ))
+                .await;
                 return Ok(None);
             }
             Outcome::Rejected if err.is_auth() => {
                 rt.mark_auth_broken();
-                ctx.shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("profile `{}`: the key was refused ({err})", rt.profile.name) });
-                ctx.fail(format!("rejected, not charged: the key of profile `{}` was refused: {err}", rt.profile.name)).await;
+                ctx.shared.emit(ApiEvent::Notice {
+                    level: Level::Error,
+                    text: format!("profile `{}`: the key was refused ({err})", rt.profile.name),
+                });
+                ctx.fail(format!(
+                    "rejected, not charged: the key of profile `{}` was refused: {err}",
+                    rt.profile.name
+                ))
+                .await;
                 return Ok(None);
             }
             Outcome::Rejected => {
@@ -245,7 +320,8 @@ async fn submit(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &J
                      instead of charging twice (within 24 h).",
                     unknown_tries + 1
                 );
-                ctx.move_to(JobState::Ambiguous { message }, JobPatch::default()).await;
+                ctx.move_to(JobState::Ambiguous { message }, JobPatch::default())
+                    .await;
                 return Ok(None);
             }
         }
@@ -253,17 +329,31 @@ async fn submit(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &J
 }
 
 /// Polls until the job completes. Returns the job in `downloading`, or `None` when it ended.
-async fn poll_until_done(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient, job: &Job) -> Result<Option<Job>, Stop> {
+async fn poll_until_done(
+    ctx: &Ctx,
+    rt: &ProfileRuntime,
+    client: &ApiframeClient,
+    job: &Job,
+) -> Result<Option<Job>, Stop> {
     let Some(remote_id) = job.remote_id.clone() else {
-        ctx.fail("cannot poll: the provider's job id was never recorded").await;
+        ctx.fail("cannot poll: the provider's job id was never recorded")
+            .await;
         return Ok(None);
     };
-    let since_submit = job.submitted_at.unwrap_or(job.created_at).until(Timestamp::now());
-    let start = Instant::now().checked_sub(since_submit).unwrap_or_else(Instant::now);
+    let since_submit = job
+        .submitted_at
+        .unwrap_or(job.created_at)
+        .until(Timestamp::now());
+    let start = Instant::now()
+        .checked_sub(since_submit)
+        .unwrap_or_else(Instant::now);
     let store = ctx.shared.store.clone();
     let model = job.request.model.clone();
     let expected = rt.expected(&model, &store);
-    let mut inp = PollInputs { expected, ..PollInputs::default() };
+    let mut inp = PollInputs {
+        expected,
+        ..PollInputs::default()
+    };
     let mut current = job.state.clone();
     if let JobState::Running { progress: Some(p) } = current {
         inp.progress = Some((p, since_submit));
@@ -271,19 +361,18 @@ async fn poll_until_done(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient
     let mut unknown_since: Option<Instant> = None;
     loop {
         inp.since_submit = start.elapsed();
-        ctx.sleep(schedule::next_delay(&inp, rand::random())).await?;
+        ctx.sleep(schedule::next_delay(&inp, rand::random()))
+            .await?;
         ctx.guard(rt.gate.wait()).await?;
         let res = ctx.guard(client.poll(&remote_id)).await?;
         inp.polls += 1;
         inp.since_submit = start.elapsed();
         let rj = match res {
             Ok(rj) => rj,
-            Err(e) => {
-                match poll_error(ctx, rt, &e, &mut inp).await {
-                    Some(()) => continue,
-                    None => return Ok(None),
-                }
-            }
+            Err(e) => match poll_error(ctx, rt, &e, &mut inp).await {
+                Some(()) => continue,
+                None => return Ok(None),
+            },
         };
         if inp.failing > 0 {
             inp.failing = 0;
@@ -299,29 +388,63 @@ async fn poll_until_done(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient
                 if let Some(p) = rj.progress {
                     inp.progress = Some((p, inp.since_submit));
                 }
-                let next = JobState::Running { progress: rj.progress };
-                if next != current && current.can_move_to(&next) {
-                    if let Some(j) = ctx.move_to(next, JobPatch::default()).await {
-                        current = j.state;
-                    }
+                let next = JobState::Running {
+                    progress: rj.progress,
+                };
+                if next != current
+                    && current.can_move_to(&next)
+                    && let Some(j) = ctx.move_to(next, JobPatch::default()).await
+                {
+                    current = j.state;
                 }
             }
             RemoteStatus::Completed => {
                 if rj.result_urls.is_empty() {
-                    let why = if rj.expired { "the results were purged before qimg saw them" } else { "the provider reported success but sent no image URL" };
-                    let state = if rj.expired { JobState::Expired { message: why.into() } } else { JobState::Failed { message: format!("completed without output: {why}") } };
-                    ctx.move_to(state, JobPatch { credit_cost: rj.credit_cost, ..JobPatch::default() }).await;
+                    let why = if rj.expired {
+                        "the results were purged before qimg saw them"
+                    } else {
+                        "the provider reported success but sent no image URL"
+                    };
+                    let state = if rj.expired {
+                        JobState::Expired {
+                            message: why.into(),
+                        }
+                    } else {
+                        JobState::Failed {
+                            message: format!("completed without output: {why}"),
+                        }
+                    };
+                    ctx.move_to(
+                        state,
+                        JobPatch {
+                            credit_cost: rj.credit_cost,
+                            ..JobPatch::default()
+                        },
+                    )
+                    .await;
                     return Ok(None);
                 }
                 if let Some(ms) = rj.server_duration_ms {
-                    rt.record_duration(&model, Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
+                    rt.record_duration(
+                        &model,
+                        Duration::from_millis(u64::try_from(ms).unwrap_or(0)),
+                    );
                 }
-                let patch = JobPatch { result_urls: Some(rj.result_urls), credit_cost: rj.credit_cost, server_duration_ms: rj.server_duration_ms, ..JobPatch::default() };
+                let patch = JobPatch {
+                    result_urls: Some(rj.result_urls),
+                    credit_cost: rj.credit_cost,
+                    server_duration_ms: rj.server_duration_ms,
+                    ..JobPatch::default()
+                };
                 return Ok(ctx.move_to(JobState::Downloading, patch).await);
             }
             RemoteStatus::Failed => {
-                let reason = rj.error.as_deref().map_or_else(|| "no reason given".to_owned(), |e| clean(e, rt.secret()));
-                ctx.fail(format!("the provider reported a failure: {reason}")).await;
+                let reason = rj
+                    .error
+                    .as_deref()
+                    .map_or_else(|| "no reason given".to_owned(), |e| clean(e, rt.secret()));
+                ctx.fail(format!("the provider reported a failure: {reason}"))
+                    .await;
                 return Ok(None);
             }
             RemoteStatus::Cancelled => {
@@ -344,7 +467,12 @@ async fn poll_until_done(ctx: &Ctx, rt: &ProfileRuntime, client: &ApiframeClient
 }
 
 /// Handles a failed poll. `Some` means poll again; `None` means the job ended.
-async fn poll_error(ctx: &Ctx, rt: &ProfileRuntime, e: &ApiError, inp: &mut PollInputs) -> Option<()> {
+async fn poll_error(
+    ctx: &Ctx,
+    rt: &ProfileRuntime,
+    e: &ApiError,
+    inp: &mut PollInputs,
+) -> Option<()> {
     match e.status() {
         Some(404) => {
             ctx.move_to(JobState::Expired { message: "the job is not found on the server (HTTP 404); Apiframe keeps jobs for a limited time".into() }, JobPatch::default()).await;
@@ -356,11 +484,14 @@ async fn poll_error(ctx: &Ctx, rt: &ProfileRuntime, e: &ApiError, inp: &mut Poll
             None
         }
         Some(400) => {
-            ctx.fail(format!("the provider refused the job id: {e}")).await;
+            ctx.fail(format!("the provider refused the job id: {e}"))
+                .await;
             None
         }
         Some(429) => {
-            let wait = e.retry_after().unwrap_or_else(|| schedule::backoff(inp.polls, schedule::CAP));
+            let wait = e
+                .retry_after()
+                .unwrap_or_else(|| schedule::backoff(inp.polls, schedule::CAP));
             rt.gate.close_for(wait);
             ctx.note(format!("rate limited; polling again at {}", clock_in(wait)));
             Some(())
@@ -368,7 +499,10 @@ async fn poll_error(ctx: &Ctx, rt: &ProfileRuntime, e: &ApiError, inp: &mut Poll
         _ => {
             inp.failing += 1;
             if inp.failing >= 3 {
-                ctx.note(format!("degraded: {} polls in a row failed ({e}); still retrying", inp.failing));
+                ctx.note(format!(
+                    "degraded: {} polls in a row failed ({e}); still retrying",
+                    inp.failing
+                ));
             }
             Some(())
         }
@@ -376,7 +510,12 @@ async fn poll_error(ctx: &Ctx, rt: &ProfileRuntime, e: &ApiError, inp: &mut Poll
 }
 
 /// Downloads and saves the results of a job in `downloading`, then marks it done.
-pub(crate) async fn finish(ctx: &Ctx, rt: &ProfileRuntime, job: &Job, client: Option<&ApiframeClient>) -> Result<(), Stop> {
+pub(crate) async fn finish(
+    ctx: &Ctx,
+    rt: &ProfileRuntime,
+    job: &Job,
+    client: Option<&ApiframeClient>,
+) -> Result<(), Stop> {
     let mut job = job.clone();
     let mut refreshed = false;
     let mut save_failures = 0u32;
@@ -384,12 +523,28 @@ pub(crate) async fn finish(ctx: &Ctx, rt: &ProfileRuntime, job: &Job, client: Op
         // Results that arrived as bytes were saved before; the URLs follow them.
         let first = job.saved_paths.len();
         let total = first + job.result_urls.len();
-        match ctx.guard(deliver::fetch_and_save(rt, &job, &job.result_urls, first, total)).await? {
+        match ctx
+            .guard(deliver::fetch_and_save(
+                rt,
+                &job,
+                &job.result_urls,
+                first,
+                total,
+            ))
+            .await?
+        {
             Ok(fetched) => {
                 let mut paths = job.saved_paths.clone();
                 paths.extend(fetched);
                 ctx.note("");
-                ctx.move_to(JobState::Done, JobPatch { saved_paths: Some(paths), ..JobPatch::default() }).await;
+                ctx.move_to(
+                    JobState::Done,
+                    JobPatch {
+                        saved_paths: Some(paths),
+                        ..JobPatch::default()
+                    },
+                )
+                .await;
                 return Ok(());
             }
             Err(DeliverError::Download(DownloadError::Gone(status))) => {
@@ -401,12 +556,29 @@ pub(crate) async fn finish(ctx: &Ctx, rt: &ProfileRuntime, job: &Job, client: Op
                     && rj.result_urls != job.result_urls
                 {
                     refreshed = true;
-                    if let Some(j) = ctx.move_to(JobState::Downloading, JobPatch { result_urls: Some(rj.result_urls), ..JobPatch::default() }).await {
+                    if let Some(j) = ctx
+                        .move_to(
+                            JobState::Downloading,
+                            JobPatch {
+                                result_urls: Some(rj.result_urls),
+                                ..JobPatch::default()
+                            },
+                        )
+                        .await
+                    {
                         job = j;
                         continue;
                     }
                 }
-                ctx.move_to(JobState::Expired { message: format!("the result was gone (HTTP {status}) before it could be downloaded") }, JobPatch::default()).await;
+                ctx.move_to(
+                    JobState::Expired {
+                        message: format!(
+                            "the result was gone (HTTP {status}) before it could be downloaded"
+                        ),
+                    },
+                    JobPatch::default(),
+                )
+                .await;
                 return Ok(());
             }
             Err(DeliverError::Download(e)) => {
@@ -419,7 +591,12 @@ pub(crate) async fn finish(ctx: &Ctx, rt: &ProfileRuntime, job: &Job, client: Op
                 let msg = clean(&e.to_string(), "");
                 ctx.note(format!("{msg}; will try again"));
                 if save_failures >= 5 {
-                    ctx.shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("{msg}; the job stays in `downloading` and resumes on the next start") });
+                    ctx.shared.emit(ApiEvent::Notice {
+                        level: Level::Error,
+                        text: format!(
+                            "{msg}; the job stays in `downloading` and resumes on the next start"
+                        ),
+                    });
                     return Ok(());
                 }
                 ctx.sleep(retry_delay(save_failures + 2)).await?;

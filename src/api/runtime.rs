@@ -12,11 +12,11 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
 use super::apiframe::ApiframeClient;
-use super::openai::OpenAiClient;
 use super::engine::SimEndpoint;
 use super::gate::RateGate;
 use super::http;
 use super::models::ParamsKey;
+use super::openai::OpenAiClient;
 use super::schedule::Expected;
 use crate::config::profile::is_loopback;
 use crate::config::{Profile, ProviderKind};
@@ -51,13 +51,22 @@ pub struct ProfileRuntime {
 
 impl std::fmt::Debug for ProfileRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProfileRuntime").field("profile", &self.profile.name).field("key", &"[REDACTED]").finish()
+        f.debug_struct("ProfileRuntime")
+            .field("profile", &self.profile.name)
+            .field("key", &"[REDACTED]")
+            .finish()
     }
 }
 
 impl ProfileRuntime {
     /// Builds the runtime: resolves the key (may run `api_key_cmd`) and the clients.
-    pub fn build(profile: &Profile, sim: Option<&SimEndpoint>, images_dir: &std::path::Path, store: &Store, config_file: &std::path::Path) -> Result<Self, String> {
+    pub fn build(
+        profile: &Profile,
+        sim: Option<&SimEndpoint>,
+        images_dir: &std::path::Path,
+        store: &Store,
+        config_file: &std::path::Path,
+    ) -> Result<Self, String> {
         let (base, key): (Url, SecretString) = match profile.kind {
             ProviderKind::Sim => match (&profile.base_url, sim) {
                 (Some(url), Some(s)) => (url.clone(), s.key.clone()),
@@ -65,8 +74,13 @@ impl ProfileRuntime {
                 (_, None) => return Err("the built-in simulator is not running".into()),
             },
             _ => {
-                let base = profile.base_url.clone().ok_or("the profile has no base_url")?;
-                let key = profile.resolve_key().map_err(|e| format!("{e}; {}", profile.key_hint(config_file)))?;
+                let base = profile
+                    .base_url
+                    .clone()
+                    .ok_or("the profile has no base_url")?;
+                let key = profile
+                    .resolve_key()
+                    .map_err(|e| format!("{e}; {}", profile.key_hint(config_file)))?;
                 (base, key)
             }
         };
@@ -79,7 +93,8 @@ impl ProfileRuntime {
         let params_key = remembered.unwrap_or(profile.params_key);
         let apiframe = match profile.kind {
             ProviderKind::Apiframe | ProviderKind::Sim => {
-                let client = ApiframeClient::new(base.clone(), key.clone(), params_key).map_err(|e| e.to_string())?;
+                let client = ApiframeClient::new(base.clone(), key.clone(), params_key)
+                    .map_err(|e| e.to_string())?;
                 Some(match profile.request_timeout {
                     Some(t) => client.with_timeout(t),
                     None => client,
@@ -88,7 +103,9 @@ impl ProfileRuntime {
             ProviderKind::OpenAi => None,
         };
         let openai = match profile.kind {
-            ProviderKind::OpenAi | ProviderKind::Sim => Some(OpenAiClient::new(base, key.clone()).map_err(|e| e.to_string())?),
+            ProviderKind::OpenAi | ProviderKind::Sim => {
+                Some(OpenAiClient::new(base, key.clone()).map_err(|e| e.to_string())?)
+            }
             ProviderKind::Apiframe => None,
         };
         Ok(Self {
@@ -99,7 +116,10 @@ impl ProfileRuntime {
             allow_loopback: loopback,
             gate: RateGate::default(),
             slots: Semaphore::new(usize::try_from(profile.max_concurrent).unwrap_or(4)),
-            output_dir: profile.output_dir.clone().unwrap_or_else(|| images_dir.to_path_buf()),
+            output_dir: profile
+                .output_dir
+                .clone()
+                .unwrap_or_else(|| images_dir.to_path_buf()),
             auth_broken: AtomicBool::new(false),
             key,
             history: Mutex::new(HashMap::new()),
@@ -125,7 +145,9 @@ impl ProfileRuntime {
     pub fn expected(&self, model: &str, store: &Store) -> Option<Expected> {
         let mut h = self.history.lock().ok()?;
         if !h.contains_key(model) {
-            let past = store.recent_durations(&self.profile.name, model, 20).unwrap_or_default();
+            let past = store
+                .recent_durations(&self.profile.name, model, 20)
+                .unwrap_or_default();
             h.insert(model.to_owned(), past);
         }
         Expected::from_history(h.get(model)?)

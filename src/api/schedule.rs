@@ -35,8 +35,15 @@ impl Expected {
         }
         s.sort();
         let pick = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
-        let (low, high) = if s.len() >= 5 { (pick(0.1), pick(0.9)) } else { (s[0], s[s.len() - 1]) };
-        Some(Self { low: low.mul_f64(0.97), high: high.mul_f64(1.03) })
+        let (low, high) = if s.len() >= 5 {
+            (pick(0.1), pick(0.9))
+        } else {
+            (s[0], s[s.len() - 1])
+        };
+        Some(Self {
+            low: low.mul_f64(0.97),
+            high: high.mul_f64(1.03),
+        })
     }
 }
 
@@ -60,7 +67,11 @@ pub struct PollInputs {
 /// The delay before the next poll. `jitter` is a number in `[0, 1)` (random in production,
 /// fixed in tests); it spreads polls of many jobs apart.
 pub fn next_delay(inp: &PollInputs, jitter: f64) -> Duration {
-    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.5 };
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     if inp.failing > 0 {
         let d = backoff(inp.polls.max(inp.failing), SLOW_CAP);
         return spread(d, jitter).max(MIN_GAP);
@@ -93,12 +104,20 @@ pub fn next_delay(inp: &PollInputs, jitter: f64) -> Duration {
 /// History combined with what the job's progress says about its own end.
 fn estimate(inp: &PollInputs) -> Option<Expected> {
     let projected = inp.progress.and_then(|(p, at)| {
-        (10..=95).contains(&p).then(|| at.mul_f64(100.0 / f64::from(p)))
+        (10..=95)
+            .contains(&p)
+            .then(|| at.mul_f64(100.0 / f64::from(p)))
     });
     match (inp.expected, projected) {
-        (Some(e), Some(t)) => Some(Expected { low: e.low.min(t.mul_f64(0.92)), high: e.high.max(t.mul_f64(1.08)) }),
+        (Some(e), Some(t)) => Some(Expected {
+            low: e.low.min(t.mul_f64(0.92)),
+            high: e.high.max(t.mul_f64(1.08)),
+        }),
         (Some(e), None) => Some(e),
-        (None, Some(t)) => Some(Expected { low: t.mul_f64(0.92), high: t.mul_f64(1.08) }),
+        (None, Some(t)) => Some(Expected {
+            low: t.mul_f64(0.92),
+            high: t.mul_f64(1.08),
+        }),
         (None, None) => None,
     }
 }
@@ -120,10 +139,16 @@ mod tests {
 
     /// Simulates polling a job that ends at `done_at`; returns (polls, delay from done to seen).
     fn run(done_at: f64, history: &[f64], progress_rate: Option<f64>) -> (u32, f64, f64) {
-        let hist: Vec<Duration> = history.iter().map(|s| Duration::from_secs_f64(*s)).collect();
+        let hist: Vec<Duration> = history
+            .iter()
+            .map(|s| Duration::from_secs_f64(*s))
+            .collect();
         let expected = Expected::from_history(&hist);
         let mut t = 0.0;
-        let mut inp = PollInputs { expected, ..Default::default() };
+        let mut inp = PollInputs {
+            expected,
+            ..Default::default()
+        };
         let mut min_gap = f64::MAX;
         loop {
             let d = next_delay(&inp, 0.5).as_secs_f64();
@@ -147,7 +172,10 @@ mod tests {
         assert_eq!(delays, [2000, 3000, 4500, 6750, 10125, 15000, 15000, 15000]);
         for j in [0.0, 0.5, 0.999] {
             let d = next_delay(&PollInputs::default(), j);
-            assert!(d >= Duration::from_millis(1600) && d <= Duration::from_millis(2400), "{d:?}");
+            assert!(
+                d >= Duration::from_millis(1600) && d <= Duration::from_millis(2400),
+                "{d:?}"
+            );
         }
     }
 
@@ -176,14 +204,22 @@ mod tests {
 
     #[test]
     fn failing_polls_back_off_to_the_slow_cap() {
-        let inp = PollInputs { failing: 20, polls: 20, ..Default::default() };
+        let inp = PollInputs {
+            failing: 20,
+            polls: 20,
+            ..Default::default()
+        };
         let d = next_delay(&inp, 0.99);
-        assert!(d <= SLOW_CAP.mul_f64(1.2) && d >= SLOW_CAP.mul_f64(0.8), "{d:?}");
+        assert!(
+            d <= SLOW_CAP.mul_f64(1.2) && d >= SLOW_CAP.mul_f64(0.8),
+            "{d:?}"
+        );
     }
 
     #[test]
     fn history_percentiles() {
-        let e = Expected::from_history(&[Duration::from_secs(10), Duration::from_secs(20)]).unwrap();
+        let e =
+            Expected::from_history(&[Duration::from_secs(10), Duration::from_secs(20)]).unwrap();
         assert!(e.low < Duration::from_secs(10) && e.high > Duration::from_secs(20));
         assert!(Expected::from_history(&[]).is_none());
     }

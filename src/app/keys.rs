@@ -20,7 +20,10 @@ impl App {
         if let Some(action) = self.keymap.resolve(mode, key) {
             // Overlays and the viewer take only their own actions, plus quitting.
             let allowed = match mode {
-                Mode::Help => matches!(action, Action::Close | Action::Up | Action::Down | Action::Quit | Action::Help),
+                Mode::Help => matches!(
+                    action,
+                    Action::Close | Action::Up | Action::Down | Action::Quit | Action::Help
+                ),
                 _ => true,
             };
             if allowed {
@@ -36,7 +39,8 @@ impl App {
     }
 
     fn on_confirm_key(&mut self, key: &KeyEvent, on_yes: Confirmed, now: Instant) -> Vec<Effect> {
-        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             _ if ctrl_c => {
                 self.state.quit = true;
@@ -71,9 +75,18 @@ impl App {
             Action::Close => {
                 let had = s.overlay.take().is_some() || s.viewer.take().is_some();
                 // What was under the overlay may be an image that must be sent again.
-                return if had { vec![Effect::Repaint] } else { Vec::new() };
+                return if had {
+                    vec![Effect::Repaint]
+                } else {
+                    Vec::new()
+                };
             }
-            Action::Up | Action::Down | Action::Top | Action::Bottom | Action::PageUp | Action::PageDown => return self.navigate(action),
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => return self.navigate(action),
             Action::Open => {
                 if let Some(v) = s.jobs.selected() {
                     s.viewer = Some(v.job.id);
@@ -83,7 +96,8 @@ impl App {
             Action::CancelJob => {
                 if let Some(v) = s.jobs.selected().filter(|v| v.job.state.is_active()) {
                     let id = v.job.id;
-                    let apiframe = v.job.request.wire == crate::api::models::Wire::Apiframe && v.job.remote_id.is_some();
+                    let apiframe = v.job.request.wire == crate::api::models::Wire::Apiframe
+                        && v.job.remote_id.is_some();
                     s.jobs.mark_cancelling(id);
                     if apiframe {
                         s.notice(Level::Warning, "Apiframe has no cancel: qimg stops waiting, but the job may still finish there and cost credits", now);
@@ -178,14 +192,18 @@ impl App {
             }
         }
         let width_hint = form.prompt_width.get().max(1);
-        let Some(input) = form.focused_text() else { return };
+        let Some(input) = form.focused_text() else {
+            return;
+        };
         let mut changed = true;
         match key.code {
             KeyCode::Char('w') if ctrl => input.delete_word(),
             KeyCode::Char('u') if ctrl => input.clear_to_start(),
             KeyCode::Char('a') if ctrl => input.home(),
             KeyCode::Char('e') if ctrl => input.end(),
-            KeyCode::Char(_) if ctrl || key.modifiers.contains(KeyModifiers::ALT) => changed = false,
+            KeyCode::Char(_) if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {
+                changed = false
+            }
             KeyCode::Char(c) => {
                 input.insert(c.encode_utf8(&mut [0; 4]));
             }

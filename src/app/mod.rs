@@ -57,13 +57,22 @@ const DOUBLE_SUBMIT_WINDOW: Duration = Duration::from_millis(1500);
 impl App {
     /// A new app over `state`.
     pub fn new(state: State, theme: Theme, keymap: Keymap, previews: Previews) -> Self {
-        Self { state, theme, keymap, previews, dirty: true, last_submit: None }
+        Self {
+            state,
+            theme,
+            keymap,
+            previews,
+            dirty: true,
+            last_submit: None,
+        }
     }
 
     /// Handles one terminal event.
     pub fn on_event(&mut self, ev: &Event, now: Instant) -> Vec<Effect> {
         match ev {
-            Event::Key(k) if k.kind != crossterm::event::KeyEventKind::Release => self.on_key(k, now),
+            Event::Key(k) if k.kind != crossterm::event::KeyEventKind::Release => {
+                self.on_key(k, now)
+            }
             Event::Paste(text) => {
                 self.paste(text, now);
                 Vec::new()
@@ -93,7 +102,10 @@ impl App {
             let (level, text) = match &job.state {
                 JobState::Done => (Level::Info, format!("job {} done", job.id.short())),
                 JobState::Cancelled => (Level::Info, format!("job {} cancelled", job.id.short())),
-                s => (Level::Warning, format!("job {} {}", job.id.short(), s.name().replace('_', " "))),
+                s => (
+                    Level::Warning,
+                    format!("job {} {}", job.id.short(), s.name().replace('_', " ")),
+                ),
             };
             self.state.notice(level, text, now);
         }
@@ -126,7 +138,10 @@ impl App {
 
     /// Decode requests for the image on screen (the selected job, or the viewer's).
     pub fn preview_effects(&mut self) -> Vec<Effect> {
-        let id = self.state.viewer.or_else(|| self.state.jobs.selected().map(|v| v.job.id));
+        let id = self
+            .state
+            .viewer
+            .or_else(|| self.state.jobs.selected().map(|v| v.job.id));
         let path = id
             .and_then(|id| self.state.jobs.get(id))
             .filter(|v| v.job.state == JobState::Done)
@@ -139,7 +154,8 @@ impl App {
 
     fn paste(&mut self, text: &str, now: Instant) {
         let Focus::Form(field) = self.state.focus else {
-            self.state.notice(Level::Warning, "paste into a text field of the form", now);
+            self.state
+                .notice(Level::Warning, "paste into a text field of the form", now);
             self.dirty = true;
             return;
         };
@@ -149,7 +165,8 @@ impl App {
         }
         if let Some(input) = self.state.form.focused_text() {
             if !input.insert(text) {
-                self.state.notice(Level::Warning, "the paste was cut at 64 KiB", now);
+                self.state
+                    .notice(Level::Warning, "the paste was cut at 64 KiB", now);
             }
             self.state.form.error = None;
             self.dirty = true;
@@ -167,7 +184,16 @@ impl App {
                 return Vec::new();
             }
         };
-        let fingerprint = format!("{:?}|{}|{}", requests.first().map(|r| (&r.prompt, &r.model, r.seed.filter(|_| self.state.form.seed_locked))), self.state.form.count, self.state.profile.name);
+        let fingerprint = format!(
+            "{:?}|{}|{}",
+            requests.first().map(|r| (
+                &r.prompt,
+                &r.model,
+                r.seed.filter(|_| self.state.form.seed_locked)
+            )),
+            self.state.form.count,
+            self.state.profile.name
+        );
         if let Some((last, at)) = &self.last_submit
             && *last == fingerprint
             && now.saturating_duration_since(*at) < DOUBLE_SUBMIT_WINDOW
@@ -189,7 +215,11 @@ impl App {
         if let Some(id) = first {
             self.state.jobs.select(id);
         }
-        self.state.notice(Level::Info, format!("sent {n} job{}", if n == 1 { "" } else { "s" }), now);
+        self.state.notice(
+            Level::Info,
+            format!("sent {n} job{}", if n == 1 { "" } else { "s" }),
+            now,
+        );
         effects
     }
 
@@ -197,9 +227,12 @@ impl App {
     /// the outcome was unknown, so the provider returns the original job instead of charging
     /// twice; gateway jobs have no such key, so an ambiguous one asks first.
     fn resubmit(&mut self, id: JobId, confirmed: bool, now: Instant) -> Vec<Effect> {
-        let Some(old) = self.state.jobs.get(id).map(|v| v.job.clone()) else { return Vec::new() };
+        let Some(old) = self.state.jobs.get(id).map(|v| v.job.clone()) else {
+            return Vec::new();
+        };
         if old.state.is_active() {
-            self.state.notice(Level::Warning, "the job is still running", now);
+            self.state
+                .notice(Level::Warning, "the job is still running", now);
             return Vec::new();
         }
         let ambiguous = matches!(old.state, JobState::Ambiguous { .. });
@@ -218,8 +251,16 @@ impl App {
         }
         self.state.jobs.upsert(job.clone());
         self.state.jobs.select(job.id);
-        let how = if same_key { " with the same idempotency key" } else { "" };
-        self.state.notice(Level::Info, format!("sent job {} again{how}", old.id.short()), now);
+        let how = if same_key {
+            " with the same idempotency key"
+        } else {
+            ""
+        };
+        self.state.notice(
+            Level::Info,
+            format!("sent job {} again{how}", old.id.short()),
+            now,
+        );
         vec![Effect::Engine(Command::Submit(Box::new(job)))]
     }
 }

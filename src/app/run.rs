@@ -87,7 +87,12 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
         let now = Instant::now();
         let due = background_dirty && now >= last_draw + BACKGROUND_FRAME;
         if app.dirty || due {
-            let ctx = RenderCtx { theme: &app.theme, keymap: &app.keymap, now: now.into_std(), wall: Timestamp::now() };
+            let ctx = RenderCtx {
+                theme: &app.theme,
+                keymap: &app.keymap,
+                now: now.into_std(),
+                wall: Timestamp::now(),
+            };
             let (state, previews) = (&app.state, &mut app.previews);
             tui.draw(|f| ui::render(f, state, previews, &ctx))?;
             app.dirty = false;
@@ -99,7 +104,10 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
             }
         }
         let frame_deadline = background_dirty.then_some(last_draw + BACKGROUND_FRAME);
-        let notice_deadline = app.state.notice_expiry(now.into_std()).map(Instant::from_std);
+        let notice_deadline = app
+            .state
+            .notice_expiry(now.into_std())
+            .map(Instant::from_std);
         let active = app.state.jobs.any_active();
         let mut effects = Vec::new();
         tokio::select! {
@@ -176,16 +184,31 @@ async fn load_first_page(store: &Store, state: &mut State) {
             state.jobs.extend_older(jobs);
             state.jobs.more_in_store = more;
         }
-        Err(e) => state.notice(crate::api::Level::Error, format!("cannot read the job history: {e}"), std::time::Instant::now()),
+        Err(e) => state.notice(
+            crate::api::Level::Error,
+            format!("cannot read the job history: {e}"),
+            std::time::Instant::now(),
+        ),
     }
 }
 
-fn run_effects(effects: Vec<Effect>, app: &mut App, tui: &mut Tui, engine: &UnboundedSender<Command>, msg_tx: &UnboundedSender<Msg>, store: &Store) {
+fn run_effects(
+    effects: Vec<Effect>,
+    app: &mut App,
+    tui: &mut Tui,
+    engine: &UnboundedSender<Command>,
+    msg_tx: &UnboundedSender<Msg>,
+    store: &Store,
+) {
     for fx in effects {
         match fx {
             Effect::Engine(cmd) => {
                 if engine.send(cmd).is_err() {
-                    app.state.notice(crate::api::Level::Error, "the network task stopped; restart qimg (jobs resume)", std::time::Instant::now());
+                    app.state.notice(
+                        crate::api::Level::Error,
+                        "the network task stopped; restart qimg (jobs resume)",
+                        std::time::Instant::now(),
+                    );
                 }
             }
             Effect::Decode(path) => {
@@ -195,7 +218,8 @@ fn run_effects(effects: Vec<Effect>, app: &mut App, tui: &mut Tui, engine: &Unbo
                 let max_h = (u32::from(rows) * u32::from(fh)).clamp(64, 2048);
                 let tx = msg_tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::imaging::decode_file_for_preview(&path, max_w, max_h).map_err(|e| e.to_string());
+                    let result = crate::imaging::decode_file_for_preview(&path, max_w, max_h)
+                        .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::PreviewDecoded { path, result });
                 });
             }
@@ -210,7 +234,9 @@ fn run_effects(effects: Vec<Effect>, app: &mut App, tui: &mut Tui, engine: &Unbo
                 let tx = msg_tx.clone();
                 let store = store.clone();
                 tokio::spawn(async move {
-                    let page = store.run(move |s| s.list(&JobFilter::default(), PAGE, offset)).await;
+                    let page = store
+                        .run(move |s| s.list(&JobFilter::default(), PAGE, offset))
+                        .await;
                     if let Ok(jobs) = page {
                         let more = jobs.len() == PAGE;
                         let _ = tx.send(Msg::OlderJobs { jobs, more });

@@ -12,8 +12,19 @@ use crate::domain::JobRequest;
 use crate::state::{ComposeForm, ProfileView};
 
 fn app() -> App {
-    let profile = ProfileView { name: "sim".into(), kind: ProviderKind::Sim, key_note: None, config_file: String::new() };
-    let state = State::new(profile, ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]), "qwen-image-2"));
+    let profile = ProfileView {
+        name: "sim".into(),
+        kind: ProviderKind::Sim,
+        key_note: None,
+        config_file: String::new(),
+    };
+    let state = State::new(
+        profile,
+        ComposeForm::new(
+            ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]),
+            "qwen-image-2",
+        ),
+    );
     let previews = Previews::new(Some(Picker::halfblocks()), &state.graphics, |_| {});
     App::new(state, Theme::fallback(), Keymap::default(), previews)
 }
@@ -29,7 +40,9 @@ fn type_text(app: &mut App, text: &str, now: Instant) {
 }
 
 fn submits(fx: &[Effect]) -> usize {
-    fx.iter().filter(|e| matches!(e, Effect::Engine(Command::Submit(_)))).count()
+    fx.iter()
+        .filter(|e| matches!(e, Effect::Engine(Command::Submit(_))))
+        .count()
 }
 
 #[test]
@@ -37,13 +50,23 @@ fn typing_and_ctrl_s_send_one_job_per_count() {
     let mut a = app();
     let now = Instant::now();
     type_text(&mut a, "a quiet lake, quick", now);
-    assert_eq!(a.state.form.prompt.text(), "a quiet lake, quick", "q is text in a text field");
+    assert_eq!(
+        a.state.form.prompt.text(),
+        "a quiet lake, quick",
+        "q is text in a text field"
+    );
     assert!(!a.state.quit);
     a.state.form.count = 3;
     let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
     assert_eq!(submits(&fx), 3);
     assert_eq!(a.state.jobs.len(), 3);
-    let keys: std::collections::HashSet<_> = a.state.jobs.items().iter().map(|v| v.job.idempotency_key.clone()).collect();
+    let keys: std::collections::HashSet<_> = a
+        .state
+        .jobs
+        .items()
+        .iter()
+        .map(|v| v.job.idempotency_key.clone())
+        .collect();
     assert_eq!(keys.len(), 3, "each job has its own idempotency key");
 }
 
@@ -61,15 +84,24 @@ fn repeated_ctrl_s_of_the_same_draft_counts_once() {
     }
     assert_eq!(total, 1);
     // Deliberately again, later: allowed.
-    assert_eq!(submits(&a.on_event(&ctrl_s, now + Duration::from_secs(5))), 1);
+    assert_eq!(
+        submits(&a.on_event(&ctrl_s, now + Duration::from_secs(5))),
+        1
+    );
 }
 
 #[test]
 fn an_empty_prompt_is_refused_with_a_message() {
     let mut a = app();
-    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), Instant::now());
+    let fx = a.on_event(
+        &key(KeyCode::Char('s'), KeyModifiers::CONTROL),
+        Instant::now(),
+    );
     assert_eq!(submits(&fx), 0);
-    assert_eq!(a.state.form.error.as_ref().map(|e| e.field), Some(Field::Prompt));
+    assert_eq!(
+        a.state.form.error.as_ref().map(|e| e.field),
+        Some(Field::Prompt)
+    );
     assert!(a.state.current_notice(Instant::now()).is_some());
 }
 
@@ -107,7 +139,10 @@ fn help_opens_with_f1_and_question_mark_and_closing_repaints() {
     assert!(matches!(a.state.overlay, Some(Overlay::Help { .. })));
     let fx = a.on_event(&key(KeyCode::Esc, KeyModifiers::NONE), now);
     assert!(a.state.overlay.is_none());
-    assert!(fx.iter().any(|e| matches!(e, Effect::Repaint)), "images under the overlay must be sent again");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Repaint)),
+        "images under the overlay must be sent again"
+    );
     a.state.focus = Focus::Jobs;
     a.on_event(&key(KeyCode::Char('?'), KeyModifiers::NONE), now);
     assert!(matches!(a.state.overlay, Some(Overlay::Help { .. })));
@@ -145,12 +180,22 @@ fn ended(state: JobState, wire: Wire) -> Job {
 #[test]
 fn resubmitting_an_ambiguous_apiframe_job_reuses_its_key() {
     let mut a = app();
-    let old = ended(JobState::Ambiguous { message: "x".into() }, Wire::Apiframe);
+    let old = ended(
+        JobState::Ambiguous {
+            message: "x".into(),
+        },
+        Wire::Apiframe,
+    );
     a.state.jobs.upsert(old.clone());
     a.state.focus = Focus::Jobs;
     a.state.jobs.select(old.id);
-    let fx = a.on_event(&key(KeyCode::Char('R'), KeyModifiers::SHIFT), Instant::now());
-    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else { panic!("{fx:?}") };
+    let fx = a.on_event(
+        &key(KeyCode::Char('R'), KeyModifiers::SHIFT),
+        Instant::now(),
+    );
+    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else {
+        panic!("{fx:?}")
+    };
     assert_eq!(job.idempotency_key, old.idempotency_key);
     assert_eq!(job.resubmit_of, Some(old.id));
 }
@@ -158,15 +203,25 @@ fn resubmitting_an_ambiguous_apiframe_job_reuses_its_key() {
 #[test]
 fn resubmitting_an_ambiguous_gateway_job_asks_first() {
     let mut a = app();
-    let old = ended(JobState::Ambiguous { message: "x".into() }, Wire::OpenAi);
+    let old = ended(
+        JobState::Ambiguous {
+            message: "x".into(),
+        },
+        Wire::OpenAi,
+    );
     a.state.jobs.upsert(old.clone());
     a.state.focus = Focus::Jobs;
     a.state.jobs.select(old.id);
     let now = Instant::now();
-    assert!(a.on_event(&key(KeyCode::Char('R'), KeyModifiers::SHIFT), now).is_empty());
+    assert!(
+        a.on_event(&key(KeyCode::Char('R'), KeyModifiers::SHIFT), now)
+            .is_empty()
+    );
     assert!(matches!(a.state.overlay, Some(Overlay::Confirm { .. })));
     let fx = a.on_event(&key(KeyCode::Char('y'), KeyModifiers::NONE), now);
-    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else { panic!("{fx:?}") };
+    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else {
+        panic!("{fx:?}")
+    };
     assert_ne!(job.idempotency_key, old.idempotency_key);
 }
 
@@ -180,7 +235,13 @@ fn cancelling_a_running_job_sends_cancel_and_marks_it() {
     let fx = a.on_event(&key(KeyCode::Char('c'), KeyModifiers::NONE), Instant::now());
     assert!(matches!(fx.as_slice(), [Effect::Engine(Command::Cancel(id))] if *id == j.id));
     assert!(a.state.jobs.items()[0].cancelling);
-    assert!(a.state.current_notice(Instant::now()).unwrap().text.contains("may still finish"));
+    assert!(
+        a.state
+            .current_notice(Instant::now())
+            .unwrap()
+            .text
+            .contains("may still finish")
+    );
 }
 
 #[test]
@@ -192,6 +253,15 @@ fn a_finished_selected_job_asks_for_its_preview_once() {
     j.saved_paths = vec!["/tmp/x.png".into()];
     let fx = a.on_api(ApiEvent::JobChanged(Box::new(j.clone())), Instant::now());
     assert!(matches!(fx.as_slice(), [Effect::Decode(p)] if p.ends_with("x.png")));
-    assert!(a.on_api(ApiEvent::JobChanged(Box::new(j)), Instant::now()).is_empty());
-    assert!(a.state.current_notice(Instant::now()).unwrap().text.contains("done"));
+    assert!(
+        a.on_api(ApiEvent::JobChanged(Box::new(j)), Instant::now())
+            .is_empty()
+    );
+    assert!(
+        a.state
+            .current_notice(Instant::now())
+            .unwrap()
+            .text
+            .contains("done")
+    );
 }

@@ -38,8 +38,17 @@ pub async fn run(args: SimArgs) -> ExitCode {
         eprintln!("qimg sim: --job-seconds must be between 0 and 3600");
         return ExitCode::Usage;
     }
-    let keys = if args.keys.is_empty() { vec![DEFAULT_KEY.to_owned()] } else { args.keys };
-    let config = SimConfig { keys: keys.clone(), job_duration: Duration::from_secs_f64(args.job_seconds), params_key: args.params_key, result_shape: args.result_shape };
+    let keys = if args.keys.is_empty() {
+        vec![DEFAULT_KEY.to_owned()]
+    } else {
+        args.keys
+    };
+    let config = SimConfig {
+        keys: keys.clone(),
+        job_duration: Duration::from_secs_f64(args.job_seconds),
+        params_key: args.params_key,
+        result_shape: args.result_shape,
+    };
     let server = match SimServer::start(config, args.port).await {
         Ok(s) => s,
         Err(e) => {
@@ -49,7 +58,11 @@ pub async fn run(args: SimArgs) -> ExitCode {
     };
     // The URL goes to stdout (scripts read it); the rest is for people.
     println!("{}", server.base_url().as_str().trim_end_matches('/'));
-    eprintln!("qimg simulator on {} (Apiframe v2 and /v1/images/*); accepted key: {}", server.base_url(), keys.join(", "));
+    eprintln!(
+        "qimg simulator on {} (Apiframe v2 and /v1/images/*); accepted key: {}",
+        server.base_url(),
+        keys.join(", ")
+    );
     eprintln!("stats: {}__sim/stats · stop with Ctrl-C", server.base_url());
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(s) => s,

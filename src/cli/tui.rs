@@ -30,14 +30,6 @@ pub fn load_config() -> Result<(Paths, Config), ExitCode> {
 
 /// Opens the TUI.
 pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        eprintln!("qimg: the terminal UI needs a terminal; for scripts use a subcommand (see qimg --help)");
-        return ExitCode::Usage;
-    }
-    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
-        eprintln!("qimg: TERM=dumb cannot show the terminal UI; use a subcommand (see qimg --help)");
-        return ExitCode::Usage;
-    }
     let (paths, config) = match load_config() {
         Ok(v) => v,
         Err(code) => return code,
@@ -50,6 +42,18 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
             return ExitCode::Usage;
         }
     };
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!(
+            "qimg: the terminal UI needs a terminal; for scripts use a subcommand (see qimg --help)"
+        );
+        return ExitCode::Usage;
+    }
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        eprintln!(
+            "qimg: TERM=dumb cannot show the terminal UI; use a subcommand (see qimg --help)"
+        );
+        return ExitCode::Usage;
+    }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_name = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
     let (theme, theme_error) = match Theme::load(&theme_name, &paths.themes_dir(), no_color) {
@@ -64,9 +68,21 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let sim = if config.profiles.values().any(|p| p.kind == ProviderKind::Sim && p.base_url.is_none()) {
-            let secs = config.profiles.values().find(|p| p.is_simulator()).map_or(4.0, |p| p.sim_job_seconds);
-            let cfg = SimConfig { keys: vec![format!("sim-{}", uuid::Uuid::new_v4().simple())], job_duration: Duration::from_secs_f64(secs), ..SimConfig::default() };
+        let sim = if config
+            .profiles
+            .values()
+            .any(|p| p.kind == ProviderKind::Sim && p.base_url.is_none())
+        {
+            let secs = config
+                .profiles
+                .values()
+                .find(|p| p.is_simulator())
+                .map_or(4.0, |p| p.sim_job_seconds);
+            let cfg = SimConfig {
+                keys: vec![format!("sim-{}", uuid::Uuid::new_v4().simple())],
+                job_duration: Duration::from_secs_f64(secs),
+                ..SimConfig::default()
+            };
             match SimServer::start(cfg, 0).await {
                 Ok(s) => Some(s),
                 Err(e) => {
@@ -83,11 +99,25 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
             ProviderKind::Sim => &[Wire::Apiframe, Wire::OpenAi],
         };
         let form = ComposeForm::new(ComposeForm::models_for(wires), &profile.model);
-        let key_note = (!profile.is_simulator() && !profile.key_probably_available()).then(|| format!("no key for this profile: {}", profile.key_hint(&config.file)));
-        let view = ProfileView { name: profile.name.clone(), kind: profile.kind, key_note, config_file: config.file.display().to_string() };
+        let key_note = (!profile.is_simulator() && !profile.key_probably_available()).then(|| {
+            format!(
+                "no key for this profile: {}",
+                profile.key_hint(&config.file)
+            )
+        });
+        let view = ProfileView {
+            name: profile.name.clone(),
+            kind: profile.kind,
+            key_note,
+            config_file: config.file.display().to_string(),
+        };
         let mut state = State::new(view, form);
         if let Some(e) = theme_error {
-            state.notice(crate::api::Level::Warning, format!("{e}; using the default theme"), std::time::Instant::now());
+            state.notice(
+                crate::api::Level::Warning,
+                format!("{e}; using the default theme"),
+                std::time::Instant::now(),
+            );
         }
         let engine = EngineConfig {
             store,
@@ -98,7 +128,13 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
             resume: true,
         };
         let image_protocol = cli.image_protocol.unwrap_or(config.image_protocol);
-        let opts = TuiOptions { state, theme, keymap: Keymap::with_overrides(&config.key_overrides), image_protocol, engine };
+        let opts = TuiOptions {
+            state,
+            theme,
+            keymap: Keymap::with_overrides(&config.key_overrides),
+            image_protocol,
+            engine,
+        };
         let result = run_tui(opts).await;
         if let Some(s) = sim {
             s.stop().await;

@@ -41,7 +41,10 @@ pub enum ConfigError {
 }
 
 fn field_suffix(field: &Option<String>) -> String {
-    field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default()
+    field
+        .as_ref()
+        .map(|f| format!(", field `{f}`"))
+        .unwrap_or_default()
 }
 
 /// Turns a byte offset into a 1-based (line, column) pair, counting columns in characters.

@@ -67,7 +67,8 @@ pub struct KeyCombo {
 impl KeyCombo {
     /// Normalises a terminal key event.
     pub fn from_event(ev: &KeyEvent) -> Self {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match ev.code {
             KeyCode::BackTab => {
                 mods |= KeyModifiers::SHIFT;
@@ -132,7 +133,10 @@ impl KeyCombo {
             "end" => KeyCode::End,
             "pgup" | "pageup" => KeyCode::PageUp,
             "pgdn" | "pagedown" => KeyCode::PageDown,
-            f if f.len() >= 2 && f.starts_with('f') && f[1..].chars().all(|c| c.is_ascii_digit()) => {
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
                 let n: u8 = f[1..].parse().ok()?;
                 if !(1..=24).contains(&n) {
                     return None;
@@ -175,7 +179,9 @@ impl KeyCombo {
         }
         match self.code {
             KeyCode::Char(' ') => s.push_str("Space"),
-            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => s.push(c.to_ascii_uppercase()),
+            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => {
+                s.push(c.to_ascii_uppercase())
+            }
             KeyCode::Char(c) => s.push(c),
             KeyCode::F(n) => s.push_str(&format!("F{n}")),
             KeyCode::Enter => s.push_str("Enter"),
@@ -198,7 +204,10 @@ impl KeyCombo {
 
     /// True when the key is plain text (a character without Ctrl or Alt).
     pub fn is_text(&self) -> bool {
-        matches!(self.code, KeyCode::Char(_)) && !self.mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .mods
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
     }
 }
 
@@ -282,12 +291,17 @@ const DEFAULTS: &[(Mode, &str, Action)] = &[
 
 impl Default for Keymap {
     fn default() -> Self {
-        let mut tables: Vec<(Mode, Vec<Binding>)> = Mode::ALL.iter().map(|m| (*m, Vec::new())).collect();
+        let mut tables: Vec<(Mode, Vec<Binding>)> =
+            Mode::ALL.iter().map(|m| (*m, Vec::new())).collect();
         for (mode, key, action) in DEFAULTS {
-            if let (Some(key), Some((_, table))) =
-                (KeyCombo::parse(key), tables.iter_mut().find(|(m, _)| m == mode))
-            {
-                table.push(Binding { key, action: *action });
+            if let (Some(key), Some((_, table))) = (
+                KeyCombo::parse(key),
+                tables.iter_mut().find(|(m, _)| m == mode),
+            ) {
+                table.push(Binding {
+                    key,
+                    action: *action,
+                });
             }
         }
         Self { tables }
@@ -338,7 +352,10 @@ impl Keymap {
             return None;
         }
         // Overlays swallow global bindings except quitting and help-closing ones.
-        self.table(Mode::Global).iter().find(|b| b.key == combo).map(|b| b.action)
+        self.table(Mode::Global)
+            .iter()
+            .find(|b| b.key == combo)
+            .map(|b| b.action)
     }
 
     /// The first key bound to `action` in `mode` (or globally), for status-line hints.
@@ -367,7 +384,10 @@ mod tests {
     #[test]
     fn parses_the_key_syntax() {
         let k = KeyCombo::parse("ctrl-s").unwrap();
-        assert_eq!((k.code, k.mods), (KeyCode::Char('s'), KeyModifiers::CONTROL));
+        assert_eq!(
+            (k.code, k.mods),
+            (KeyCode::Char('s'), KeyModifiers::CONTROL)
+        );
         assert_eq!(KeyCombo::parse("shift-tab"), KeyCombo::parse("backtab"));
         assert_eq!(KeyCombo::parse("G"), KeyCombo::parse("shift-g"));
         assert_eq!(KeyCombo::parse("f1").unwrap().code, KeyCode::F(1));
@@ -379,7 +399,17 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for spec in ["ctrl-s", "shift-tab", "f1", "?", "G", "alt-x", "space", "pgdn", "enter"] {
+        for spec in [
+            "ctrl-s",
+            "shift-tab",
+            "f1",
+            "?",
+            "G",
+            "alt-x",
+            "space",
+            "pgdn",
+            "enter",
+        ] {
             let k = KeyCombo::parse(spec).unwrap();
             assert_eq!(KeyCombo::parse(&k.display()), Some(k), "{spec}");
         }
@@ -392,29 +422,70 @@ mod tests {
         for mode in [Mode::Text, Mode::Form, Mode::Jobs] {
             assert_eq!(km.resolve(mode, &ctrl_s), Some(Action::Submit), "{mode:?}");
         }
-        assert_eq!(km.resolve(Mode::Text, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(km.resolve(Mode::Text, &ev(KeyCode::F(1), KeyModifiers::NONE)), Some(Action::Help));
-        assert_eq!(km.resolve(Mode::Text, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrev));
-        assert_eq!(km.resolve(Mode::Jobs, &ev(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Quit));
-        assert_eq!(km.resolve(Mode::Jobs, &ev(KeyCode::Char('?'), KeyModifiers::NONE)), Some(Action::Help));
-        assert_eq!(km.resolve(Mode::Jobs, &ev(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(km.resolve(Mode::Jobs, &ev(KeyCode::Enter, KeyModifiers::NONE)), Some(Action::Open));
+        assert_eq!(
+            km.resolve(Mode::Text, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.resolve(Mode::Text, &ev(KeyCode::F(1), KeyModifiers::NONE)),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            km.resolve(Mode::Text, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(
+            km.resolve(Mode::Jobs, &ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.resolve(Mode::Jobs, &ev(KeyCode::Char('?'), KeyModifiers::NONE)),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            km.resolve(Mode::Jobs, &ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.resolve(Mode::Jobs, &ev(KeyCode::Enter, KeyModifiers::NONE)),
+            Some(Action::Open)
+        );
     }
 
     #[test]
     fn text_mode_keeps_q_and_question_mark_as_text() {
         let km = Keymap::default();
-        assert_eq!(km.resolve(Mode::Text, &ev(KeyCode::Char('q'), KeyModifiers::NONE)), None);
-        assert_eq!(km.resolve(Mode::Text, &ev(KeyCode::Char('?'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            km.resolve(Mode::Text, &ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            km.resolve(Mode::Text, &ev(KeyCode::Char('?'), KeyModifiers::NONE)),
+            None
+        );
     }
 
     #[test]
     fn overrides_replace_and_unbind() {
         let km = Keymap::with_overrides(&[
-            Override { mode: Mode::Global, key: KeyCombo::parse("ctrl-g").unwrap(), action: Some(Action::Submit) },
-            Override { mode: Mode::Jobs, key: KeyCombo::parse("q").unwrap(), action: None },
+            Override {
+                mode: Mode::Global,
+                key: KeyCombo::parse("ctrl-g").unwrap(),
+                action: Some(Action::Submit),
+            },
+            Override {
+                mode: Mode::Jobs,
+                key: KeyCombo::parse("q").unwrap(),
+                action: None,
+            },
         ]);
-        assert_eq!(km.resolve(Mode::Text, &ev(KeyCode::Char('g'), KeyModifiers::CONTROL)), Some(Action::Submit));
-        assert_eq!(km.resolve(Mode::Jobs, &ev(KeyCode::Char('q'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            km.resolve(Mode::Text, &ev(KeyCode::Char('g'), KeyModifiers::CONTROL)),
+            Some(Action::Submit)
+        );
+        assert_eq!(
+            km.resolve(Mode::Jobs, &ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
     }
 }

@@ -81,21 +81,25 @@ impl Config {
 
     /// Parses config text; `path` is used for messages and for the literal-key permission check.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let invalid = |span: Option<std::ops::Range<usize>>, field: Option<String>, message: String| {
-            let (line, column) = span.map_or((0, 0), |s| error::line_col(text, s.start));
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                column,
-                field,
-                message: sanitize_line(&message).into_owned(),
-            }
-        };
-        let de = toml::de::Deserializer::parse(text).map_err(|e| invalid(e.span(), None, e.message().to_owned()))?;
+        let invalid =
+            |span: Option<std::ops::Range<usize>>, field: Option<String>, message: String| {
+                let (line, column) = span.map_or((0, 0), |s| error::line_col(text, s.start));
+                ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    field,
+                    message: sanitize_line(&message).into_owned(),
+                }
+            };
+        let de = toml::de::Deserializer::parse(text)
+            .map_err(|e| invalid(e.span(), None, e.message().to_owned()))?;
         let file: ConfigFile = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             // toml's Spanned wrapper shows up as a pseudo-field; the user's field is its parent.
-            let path = path.trim_end_matches(".$__serde_spanned_private_value").to_owned();
+            let path = path
+                .trim_end_matches(".$__serde_spanned_private_value")
+                .to_owned();
             let field = (path != ".").then_some(path);
             let inner = e.into_inner();
             invalid(inner.span(), field, inner.message().to_owned())
@@ -129,7 +133,10 @@ impl Config {
                 invalid(
                     Some(p.span()),
                     Some("image_protocol".into()),
-                    format!("`{}` is not one of auto, kitty, sixel, iterm2, halfblocks, off", p.get_ref()),
+                    format!(
+                        "`{}` is not one of auto, kitty, sixel, iterm2, halfblocks, off",
+                        p.get_ref()
+                    ),
                 )
             })?,
             None => ImageProtocolSetting::Auto,
@@ -148,15 +155,27 @@ impl Config {
             for (key, action) in table {
                 let field = Some(format!("keybindings.{mode_name}.{key}"));
                 let combo = KeyCombo::parse(key).ok_or_else(|| {
-                    invalid(Some(action.span()), field.clone(), format!("`{key}` is not a key (try \"ctrl-s\", \"f1\", \"j\")"))
+                    invalid(
+                        Some(action.span()),
+                        field.clone(),
+                        format!("`{key}` is not a key (try \"ctrl-s\", \"f1\", \"j\")"),
+                    )
                 })?;
                 let action_value = match action.get_ref().as_str() {
                     "" | "none" => None,
                     name => Some(crate::action::Action::parse(name).ok_or_else(|| {
-                        invalid(Some(action.span()), field.clone(), format!("`{name}` is not an action"))
+                        invalid(
+                            Some(action.span()),
+                            field.clone(),
+                            format!("`{name}` is not an action"),
+                        )
                     })?),
                 };
-                key_overrides.push(Override { mode, key: combo, action: action_value });
+                key_overrides.push(Override {
+                    mode,
+                    key: combo,
+                    action: action_value,
+                });
             }
         }
 
@@ -164,7 +183,9 @@ impl Config {
             file: path.to_path_buf(),
             profiles,
             default_profile,
-            theme: file.theme.map_or_else(|| "default".into(), |t| t.into_inner()),
+            theme: file
+                .theme
+                .map_or_else(|| "default".into(), |t| t.into_inner()),
             image_protocol,
             key_overrides,
         })
@@ -172,20 +193,34 @@ impl Config {
 
     /// Picks the active profile: `--profile`, then `QIMG_PROFILE`, then `default_profile`, then
     /// the first profile whose key is available, else `sim`.
-    pub fn pick_profile(&self, cli: Option<&str>, env: Option<&str>) -> Result<&Profile, ConfigError> {
-        let requested = cli.or(env).filter(|s| !s.is_empty()).map(str::to_owned).or_else(|| self.default_profile.clone());
+    pub fn pick_profile(
+        &self,
+        cli: Option<&str>,
+        env: Option<&str>,
+    ) -> Result<&Profile, ConfigError> {
+        let requested = cli
+            .or(env)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .or_else(|| self.default_profile.clone());
         if let Some(name) = requested {
-            return self.profiles.get(&name).ok_or_else(|| ConfigError::UnknownProfile {
-                name: sanitize_line(&name).into_owned(),
-                available: self.profiles.keys().cloned().collect::<Vec<_>>().join(", "),
-            });
+            return self
+                .profiles
+                .get(&name)
+                .ok_or_else(|| ConfigError::UnknownProfile {
+                    name: sanitize_line(&name).into_owned(),
+                    available: self.profiles.keys().cloned().collect::<Vec<_>>().join(", "),
+                });
         }
         let chosen = self
             .profiles
             .values()
             .find(|p| !p.is_simulator() && p.key_probably_available())
             .or_else(|| self.profiles.get("sim"));
-        chosen.ok_or_else(|| ConfigError::UnknownProfile { name: "sim".into(), available: String::new() })
+        chosen.ok_or_else(|| ConfigError::UnknownProfile {
+            name: "sim".into(),
+            available: String::new(),
+        })
     }
 }
 
@@ -198,16 +233,30 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
         ProviderKindFile::Sim => ProviderKind::Sim,
     };
     let base_url = match (&pf.base_url, kind) {
-        (Some(u), _) => Some(profile::validate_base_url(u.get_ref()).map_err(|m| (u.span(), "base_url", m))?),
+        (Some(u), _) => {
+            Some(profile::validate_base_url(u.get_ref()).map_err(|m| (u.span(), "base_url", m))?)
+        }
         (None, ProviderKind::Apiframe) => profile::validate_base_url(APIFRAME_BASE_URL).ok(),
         (None, ProviderKind::OpenAi) => {
-            return Err((pf.provider.span(), "base_url", "an openai profile needs base_url = \"https://your-gateway\"".into()));
+            return Err((
+                pf.provider.span(),
+                "base_url",
+                "an openai profile needs base_url = \"https://your-gateway\"".into(),
+            ));
         }
         (None, ProviderKind::Sim) => None,
     };
-    let sources = [pf.api_key_env.is_some(), pf.api_key_cmd.is_some(), pf.api_key.is_some()];
+    let sources = [
+        pf.api_key_env.is_some(),
+        pf.api_key_cmd.is_some(),
+        pf.api_key.is_some(),
+    ];
     if sources.iter().filter(|s| **s).count() > 1 {
-        return Err((pf.provider.span(), "api_key", "use only one of api_key_env, api_key_cmd and api_key".into()));
+        return Err((
+            pf.provider.span(),
+            "api_key",
+            "use only one of api_key_env, api_key_cmd and api_key".into(),
+        ));
     }
     let key_source = if kind == ProviderKind::Sim {
         KeySource::Simulator
@@ -234,7 +283,15 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
         Some(m) => {
             let spec = models::find(m.get_ref()).ok_or_else(|| {
                 let known: Vec<&str> = models::MODELS.iter().map(|m| m.id).collect();
-                (m.span(), "model", format!("unknown model `{}`; known: {}", m.get_ref(), known.join(", ")))
+                (
+                    m.span(),
+                    "model",
+                    format!(
+                        "unknown model `{}`; known: {}",
+                        m.get_ref(),
+                        known.join(", ")
+                    ),
+                )
             })?;
             let fits = match kind {
                 ProviderKind::Apiframe => spec.wire == models::Wire::Apiframe,
@@ -242,30 +299,60 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
                 ProviderKind::Sim => true,
             };
             if !fits {
-                return Err((m.span(), "model", format!("model `{}` is not offered by {} profiles", spec.id, kind.as_str())));
+                return Err((
+                    m.span(),
+                    "model",
+                    format!(
+                        "model `{}` is not offered by {} profiles",
+                        spec.id,
+                        kind.as_str()
+                    ),
+                ));
             }
             spec.id.to_owned()
         }
         None => default_model.to_owned(),
     };
     let params_key = match &pf.params_key {
-        Some(k) => ParamsKey::parse(k.get_ref()).ok_or_else(|| (k.span(), "params_key", "use \"qwenImage2Params\" or \"qwenParams\"".into()))?,
+        Some(k) => ParamsKey::parse(k.get_ref()).ok_or_else(|| {
+            (
+                k.span(),
+                "params_key",
+                "use \"qwenImage2Params\" or \"qwenParams\"".into(),
+            )
+        })?,
         None => ParamsKey::default(),
     };
     let max_concurrent = match &pf.max_concurrent {
-        Some(n) if !(1..=64).contains(n.get_ref()) => return Err((n.span(), "max_concurrent", "must be between 1 and 64".into())),
+        Some(n) if !(1..=64).contains(n.get_ref()) => {
+            return Err((
+                n.span(),
+                "max_concurrent",
+                "must be between 1 and 64".into(),
+            ));
+        }
         Some(n) => *n.get_ref(),
         None => 4,
     };
     let sim_job_seconds = match &pf.sim_job_seconds {
         Some(s) if !(s.get_ref().is_finite() && (0.0..=3600.0).contains(s.get_ref())) => {
-            return Err((s.span(), "sim_job_seconds", "must be between 0 and 3600".into()));
+            return Err((
+                s.span(),
+                "sim_job_seconds",
+                "must be between 0 and 3600".into(),
+            ));
         }
         Some(s) => *s.get_ref(),
         None => 4.0,
     };
     let request_timeout = match &pf.timeout_secs {
-        Some(t) if !(1..=3600).contains(t.get_ref()) => return Err((t.span(), "timeout_secs", "must be between 1 and 3600".into())),
+        Some(t) if !(1..=3600).contains(t.get_ref()) => {
+            return Err((
+                t.span(),
+                "timeout_secs",
+                "must be between 1 and 3600".into(),
+            ));
+        }
         Some(t) => Some(std::time::Duration::from_secs(*t.get_ref())),
         None => None,
     };
@@ -275,7 +362,10 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
         base_url,
         key_source,
         model,
-        output_dir: pf.output_dir.as_ref().map(|d| paths::expand_home(d.get_ref())),
+        output_dir: pf
+            .output_dir
+            .as_ref()
+            .map(|d| paths::expand_home(d.get_ref())),
         params_key,
         max_concurrent,
         sim_job_seconds,

@@ -38,7 +38,11 @@ impl Paths {
         if let (Some(config_dir), Some(data_dir), Some(cache_dir)) =
             (config.clone(), data.clone(), cache.clone())
         {
-            return Ok(Self { config_dir, data_dir, cache_dir });
+            return Ok(Self {
+                config_dir,
+                data_dir,
+                cache_dir,
+            });
         }
         let dirs = ProjectDirs::from("", "", "qimg").ok_or(NoHomeDir)?;
         Ok(Self {

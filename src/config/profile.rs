@@ -212,7 +212,9 @@ pub fn validate_base_url(raw: &str) -> Result<Url, String> {
         return Err("the URL has no host".into());
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("credentials in the URL are not allowed; use api_key_env or api_key_cmd".into());
+        return Err(
+            "credentials in the URL are not allowed; use api_key_env or api_key_cmd".into(),
+        );
     }
     if url.query().is_some() {
         return Err("the base URL must not have a query string".into());
@@ -236,7 +238,12 @@ pub fn literal_key_refusal(path: &std::path::Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let meta = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(e) => return Some(format!("cannot check permissions of {}: {e}", path.display())),
+        Err(e) => {
+            return Some(format!(
+                "cannot check permissions of {}: {e}",
+                path.display()
+            ));
+        }
     };
     if meta.file_type().is_symlink() {
         return Some(format!(

@@ -27,7 +27,12 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 
 fn invalid(text: &str) -> (usize, Option<String>, String) {
     match parse(text) {
-        Err(ConfigError::Invalid { line, field, message, .. }) => (line, field, message),
+        Err(ConfigError::Invalid {
+            line,
+            field,
+            message,
+            ..
+        }) => (line, field, message),
         other => panic!("expected an Invalid error, got {other:?}"),
     }
 }
@@ -35,14 +40,22 @@ fn invalid(text: &str) -> (usize, Option<String>, String) {
 #[test]
 fn the_design_example_parses() {
     let c = parse(DESIGN_EXAMPLE).unwrap();
-    assert_eq!(c.profiles.keys().collect::<Vec<_>>(), ["studio", "gateway", "sim"]);
+    assert_eq!(
+        c.profiles.keys().collect::<Vec<_>>(),
+        ["studio", "gateway", "sim"]
+    );
     let studio = &c.profiles["studio"];
     assert_eq!(studio.kind, ProviderKind::Apiframe);
     assert!(matches!(&studio.key_source, KeySource::Env(v) if v == "APIFRAME_API_KEY"));
     assert!(!studio.output_dir.as_ref().unwrap().starts_with("~"));
     assert_eq!(c.profiles["gateway"].kind, ProviderKind::OpenAi);
     assert_eq!(c.pick_profile(None, None).unwrap().name, "studio");
-    assert_eq!(c.pick_profile(Some("gateway"), Some("studio")).unwrap().name, "gateway");
+    assert_eq!(
+        c.pick_profile(Some("gateway"), Some("studio"))
+            .unwrap()
+            .name,
+        "gateway"
+    );
     assert_eq!(c.pick_profile(None, Some("sim")).unwrap().name, "sim");
 }
 
@@ -63,14 +76,20 @@ api_key_env = "QIMG_TEST_SURELY_UNSET_VAR_1"
 provider = "apiframe"
 api_key_cmd = "echo k"
 "#;
-    assert_eq!(parse(text).unwrap().pick_profile(None, None).unwrap().name, "b");
+    assert_eq!(
+        parse(text).unwrap().pick_profile(None, None).unwrap().name,
+        "b"
+    );
 }
 
 #[test]
 fn unknown_profile_is_named() {
     let c = parse(DESIGN_EXAMPLE).unwrap();
     let e = c.pick_profile(Some("nope"), None).unwrap_err().to_string();
-    assert!(e.contains("nope") && e.contains("studio, gateway, sim"), "{e}");
+    assert!(
+        e.contains("nope") && e.contains("studio, gateway, sim"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -83,7 +102,8 @@ fn a_typo_in_the_provider_names_line_and_field() {
 
 #[test]
 fn unknown_keys_are_errors() {
-    let (line, field, message) = invalid("theme = \"light\"\n\n[profiles.x]\nprovider = \"sim\"\nmodle = \"x\"\n");
+    let (line, field, message) =
+        invalid("theme = \"light\"\n\n[profiles.x]\nprovider = \"sim\"\nmodle = \"x\"\n");
     assert_eq!(line, 5);
     assert!(field.unwrap().starts_with("profiles.x"));
     assert!(message.contains("modle"), "{message}");
@@ -97,25 +117,31 @@ fn toml_syntax_errors_have_a_line() {
 
 #[test]
 fn plain_http_only_for_loopback() {
-    let (line, field, message) = invalid("[profiles.g]\nprovider = \"openai\"\nbase_url = \"http://gw.example\"\n");
+    let (line, field, message) =
+        invalid("[profiles.g]\nprovider = \"openai\"\nbase_url = \"http://gw.example\"\n");
     assert_eq!(line, 3);
     assert_eq!(field.as_deref(), Some("profiles.g.base_url"));
     assert!(message.contains("loopback"), "{message}");
-    assert!(parse("[profiles.g]\nprovider = \"openai\"\nbase_url = \"http://127.0.0.1:9\"\n").is_ok());
+    assert!(
+        parse("[profiles.g]\nprovider = \"openai\"\nbase_url = \"http://127.0.0.1:9\"\n").is_ok()
+    );
 }
 
 #[test]
 fn openai_needs_a_base_url_and_a_gateway_model() {
     let (_, field, _) = invalid("[profiles.g]\nprovider = \"openai\"\n");
     assert_eq!(field.as_deref(), Some("profiles.g.base_url"));
-    let (_, field, message) = invalid("[profiles.g]\nprovider = \"apiframe\"\nmodel = \"qwen-image-plus\"\n");
+    let (_, field, message) =
+        invalid("[profiles.g]\nprovider = \"apiframe\"\nmodel = \"qwen-image-plus\"\n");
     assert_eq!(field.as_deref(), Some("profiles.g.model"));
     assert!(message.contains("not offered"), "{message}");
 }
 
 #[test]
 fn one_key_source_only() {
-    let (_, field, _) = invalid("[profiles.g]\nprovider = \"apiframe\"\napi_key_env = \"A\"\napi_key_cmd = \"b\"\n");
+    let (_, field, _) = invalid(
+        "[profiles.g]\nprovider = \"apiframe\"\napi_key_env = \"A\"\napi_key_cmd = \"b\"\n",
+    );
     assert_eq!(field.as_deref(), Some("profiles.g.api_key"));
 }
 
@@ -154,5 +180,8 @@ fn a_literal_key_in_an_open_file_is_refused_not_fatal() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let c = Config::parse(text, &path).unwrap();
     assert!(matches!(c.profiles["p"].key_source, KeySource::Literal(_)));
-    assert!(!format!("{c:?}").contains("afk_literal"), "Debug must redact the key");
+    assert!(
+        !format!("{c:?}").contains("afk_literal"),
+        "Debug must redact the key"
+    );
 }

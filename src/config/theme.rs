@@ -11,7 +11,10 @@ use serde::Deserialize;
 pub const BUILTIN_THEMES: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
@@ -108,12 +111,19 @@ impl Theme {
             message,
         };
         if depth > 4 {
-            return Err(err("base chain".into(), "too many `base` levels (a loop?)".into()));
+            return Err(err(
+                "base chain".into(),
+                "too many `base` levels (a loop?)".into(),
+            ));
         }
-        let safe_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let safe_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         let user_file = themes_dir.join(format!("{name}.toml"));
         let (text, source_name) = if safe_name && user_file.is_file() {
-            let text = std::fs::read_to_string(&user_file).map_err(|e| err(user_file.display().to_string(), e.to_string()))?;
+            let text = std::fs::read_to_string(&user_file)
+                .map_err(|e| err(user_file.display().to_string(), e.to_string()))?;
             (text, user_file.display().to_string())
         } else if let Some((_, text)) = BUILTIN_THEMES.iter().find(|(n, _)| *n == name) {
             ((*text).to_owned(), "built-in".to_owned())
@@ -121,12 +131,23 @@ impl Theme {
             let names: Vec<&str> = BUILTIN_THEMES.iter().map(|(n, _)| *n).collect();
             return Err(err(
                 "lookup".into(),
-                format!("no such theme; built-ins are {}, or add {}", names.join(", "), user_file.display()),
+                format!(
+                    "no such theme; built-ins are {}, or add {}",
+                    names.join(", "),
+                    user_file.display()
+                ),
             ));
         };
-        let file: ThemeFile = toml::from_str(&text).map_err(|e| err(source_name.clone(), crate::sanitize::sanitize_line(e.message()).into_owned()))?;
+        let file: ThemeFile = toml::from_str(&text).map_err(|e| {
+            err(
+                source_name.clone(),
+                crate::sanitize::sanitize_line(e.message()).into_owned(),
+            )
+        })?;
         let base = match &file.base {
-            Some(b) if b == name => return Err(err(source_name, "a theme cannot be its own base".into())),
+            Some(b) if b == name => {
+                return Err(err(source_name, "a theme cannot be its own base".into()));
+            }
             Some(b) => Some(Self::load_inner(b, themes_dir, depth + 1)?),
             None => None,
         };
@@ -143,17 +164,35 @@ impl Theme {
         let s = Style::default();
         Theme {
             name: "plain".into(),
-            text: s, muted: s, border: s, border_focused: s.add_modifier(Modifier::BOLD), title: s,
-            selection: s.add_modifier(Modifier::REVERSED), accent: s.add_modifier(Modifier::BOLD),
-            success: s, warning: s, error: s.add_modifier(Modifier::BOLD), state_queued: s,
-            state_running: s, state_done: s, state_failed: s, state_attention: s.add_modifier(Modifier::BOLD),
-            input: s, input_focused: s.add_modifier(Modifier::UNDERLINED), header: s, banner: s.add_modifier(Modifier::REVERSED),
+            text: s,
+            muted: s,
+            border: s,
+            border_focused: s.add_modifier(Modifier::BOLD),
+            title: s,
+            selection: s.add_modifier(Modifier::REVERSED),
+            accent: s.add_modifier(Modifier::BOLD),
+            success: s,
+            warning: s,
+            error: s.add_modifier(Modifier::BOLD),
+            state_queued: s,
+            state_running: s,
+            state_done: s,
+            state_failed: s,
+            state_attention: s.add_modifier(Modifier::BOLD),
+            input: s,
+            input_focused: s.add_modifier(Modifier::UNDERLINED),
+            header: s,
+            banner: s.add_modifier(Modifier::REVERSED),
         }
     }
 
     /// Border style for a pane, focused or not.
     pub fn border_for(&self, focused: bool) -> Style {
-        if focused { self.border_focused } else { self.border }
+        if focused {
+            self.border_focused
+        } else {
+            self.border
+        }
     }
 }
 
@@ -211,10 +250,14 @@ fn parse_color(name: &str, palette: &IndexMap<String, String>, depth: u8) -> Res
         "lightcyan" => Color::LightCyan,
         "white" => Color::White,
         hex if hex.starts_with('#') && hex.len() == 7 => {
-            let v = u32::from_str_radix(&hex[1..], 16).map_err(|_| format!("bad hex colour `{name}`"))?;
+            let v = u32::from_str_radix(&hex[1..], 16)
+                .map_err(|_| format!("bad hex colour `{name}`"))?;
             Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
         }
-        n if n.chars().all(|c| c.is_ascii_digit()) => Color::Indexed(n.parse().map_err(|_| format!("colour index `{name}` is not 0–255"))?),
+        n if n.chars().all(|c| c.is_ascii_digit()) => Color::Indexed(
+            n.parse()
+                .map_err(|_| format!("colour index `{name}` is not 0–255"))?,
+        ),
         _ => return Err(format!("unknown colour `{name}`")),
     };
     Ok(c)
@@ -243,13 +286,20 @@ mod tests {
         assert!(s.add_modifier.contains(Modifier::BOLD));
         assert!(parse_style("chartreuse", &pal).is_err());
         assert!(parse_style("red blue", &pal).is_err());
-        assert_eq!(parse_style("244", &pal).unwrap().fg, Some(Color::Indexed(244)));
+        assert_eq!(
+            parse_style("244", &pal).unwrap().fg,
+            Some(Color::Indexed(244))
+        );
     }
 
     #[test]
     fn user_theme_overrides_and_inherits() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("mine.toml"), "base = \"default\"\n[roles]\nerror = \"magenta bold\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "base = \"default\"\n[roles]\nerror = \"magenta bold\"\n",
+        )
+        .unwrap();
         let t = Theme::load("mine", dir.path(), false).unwrap();
         assert_eq!(t.error.fg, Some(Color::Magenta));
         assert_eq!(t.text, Theme::fallback().text);
@@ -258,7 +308,11 @@ mod tests {
     #[test]
     fn bad_user_theme_says_what_is_wrong() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("bad.toml"), "[roles]\ntext = \"red\"\nbogus = \"x\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("bad.toml"),
+            "[roles]\ntext = \"red\"\nbogus = \"x\"\n",
+        )
+        .unwrap();
         let e = Theme::load("bad", dir.path(), false).unwrap_err();
         assert!(e.to_string().contains("bogus"), "{e}");
         std::fs::write(dir.path().join("partial.toml"), "[roles]\ntext = \"red\"\n").unwrap();

@@ -46,7 +46,9 @@ impl std::fmt::Display for JobId {
 }
 
 /// Milliseconds since the Unix epoch (wall clock; for display and storage, never scheduling).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
@@ -68,7 +70,10 @@ impl Timestamp {
         time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
             .ok()
             .and_then(|t| t.replace_nanosecond(0).ok())
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
             .unwrap_or_default()
     }
 }

@@ -69,7 +69,10 @@ impl JobState {
 
     /// True for ends that need the user's attention (DESIGN.md §5a).
     pub fn needs_attention(&self) -> bool {
-        matches!(self, Self::Ambiguous { .. } | Self::TimedOut | Self::Expired { .. })
+        matches!(
+            self,
+            Self::Ambiguous { .. } | Self::TimedOut | Self::Expired { .. }
+        )
     }
 
     /// Whether moving from `self` to `next` is a forward move. Progress inside `running` may
@@ -79,7 +82,9 @@ impl JobState {
             return false;
         }
         match (self, next) {
-            (Self::Running { progress: a }, Self::Running { progress: b }) => b.unwrap_or(0) >= a.unwrap_or(0),
+            (Self::Running { progress: a }, Self::Running { progress: b }) => {
+                b.unwrap_or(0) >= a.unwrap_or(0)
+            }
             _ => next.rank() > self.rank() || (next.rank() == self.rank() && next != self),
         }
     }
@@ -121,7 +126,9 @@ impl JobState {
     /// The message carried by failure ends.
     pub fn message(&self) -> Option<&str> {
         match self {
-            Self::Failed { message } | Self::Ambiguous { message } | Self::Expired { message } => Some(message),
+            Self::Failed { message } | Self::Ambiguous { message } | Self::Expired { message } => {
+                Some(message)
+            }
             _ => None,
         }
     }
@@ -159,11 +166,17 @@ mod tests {
             proptest::option::of(0u8..=100).prop_map(|progress| JobState::Running { progress }),
             Just(JobState::Downloading),
             Just(JobState::Done),
-            Just(JobState::Failed { message: "x".into() }),
+            Just(JobState::Failed {
+                message: "x".into()
+            }),
             Just(JobState::Cancelled),
-            Just(JobState::Ambiguous { message: "x".into() }),
+            Just(JobState::Ambiguous {
+                message: "x".into()
+            }),
             Just(JobState::TimedOut),
-            Just(JobState::Expired { message: "x".into() }),
+            Just(JobState::Expired {
+                message: "x".into()
+            }),
         ]
     }
 
@@ -175,15 +188,24 @@ mod tests {
         assert!(Running { progress: Some(10) }.can_move_to(&Running { progress: Some(50) }));
         assert!(!Running { progress: Some(50) }.can_move_to(&Running { progress: Some(10) }));
         assert!(Running { progress: None }.can_move_to(&Done));
-        assert!(Queued.can_move_to(&Failed { message: "x".into() }));
+        assert!(Queued.can_move_to(&Failed {
+            message: "x".into()
+        }));
         assert!(!Done.can_move_to(&Running { progress: None }));
-        assert!(!Done.can_move_to(&Failed { message: "x".into() }));
+        assert!(!Done.can_move_to(&Failed {
+            message: "x".into()
+        }));
         assert!(!Downloading.can_move_to(&Submitted));
     }
 
     #[test]
     fn names_round_trip() {
-        for s in [JobState::Queued, JobState::Done, JobState::TimedOut, JobState::Cancelled] {
+        for s in [
+            JobState::Queued,
+            JobState::Done,
+            JobState::TimedOut,
+            JobState::Cancelled,
+        ] {
             assert_eq!(JobState::from_parts(s.name(), None, None), Some(s));
         }
         assert_eq!(JobState::from_parts("bogus", None, None), None);

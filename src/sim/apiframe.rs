@@ -31,7 +31,11 @@ fn auth(s: &SimState, headers: &HeaderMap) -> Result<(), Response> {
     match headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
         None => {
             Stats::bump(&s.stats.unauthorized);
-            Err(af_error(StatusCode::UNAUTHORIZED, "API key is required", None))
+            Err(af_error(
+                StatusCode::UNAUTHORIZED,
+                "API key is required",
+                None,
+            ))
         }
         Some(k) if s.config.keys.iter().any(|valid| valid == k) => Ok(()),
         Some(_) => {
@@ -65,7 +69,12 @@ fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCode, V
         Some(Value::String(p)) => {
             let n = p.chars().count();
             if n == 0 || n > 2000 {
-                value_errors.insert("prompt".into(), json!([format!("String must contain between 1 and 2000 character(s), got {n}")]));
+                value_errors.insert(
+                    "prompt".into(),
+                    json!([format!(
+                        "String must contain between 1 and 2000 character(s), got {n}"
+                    )]),
+                );
             }
             p.clone()
         }
@@ -81,7 +90,12 @@ fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCode, V
     match obj.get("model") {
         Some(Value::String(m)) if m == "qwen-image-2" || m == "qwen-image-2-pro" => {}
         Some(_) | None => {
-            type_errors.insert("model".into(), json!(["Invalid discriminator value. Expected 'qwen-image-2' | 'qwen-image-2-pro'"]));
+            type_errors.insert(
+                "model".into(),
+                json!([
+                    "Invalid discriminator value. Expected 'qwen-image-2' | 'qwen-image-2-pro'"
+                ]),
+            );
         }
     }
     let mut seed = None;
@@ -101,16 +115,23 @@ fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCode, V
                     },
                     ("negative_prompt", Value::String(n)) => {
                         if n.chars().count() > 500 {
-                            value_errors.insert(path, json!(["String must contain at most 500 character(s)"]));
+                            value_errors.insert(
+                                path,
+                                json!(["String must contain at most 500 character(s)"]),
+                            );
                         }
                     }
                     ("seed", Value::Number(n)) => match n.as_u64() {
                         Some(v) if v <= u64::from(SEED_MAX) => seed = Some(v),
                         Some(_) => {
-                            value_errors.insert(path, json!([format!("Number must be less than or equal to {SEED_MAX}")]));
+                            value_errors.insert(
+                                path,
+                                json!([format!("Number must be less than or equal to {SEED_MAX}")]),
+                            );
                         }
                         None if n.as_i64().is_some() => {
-                            value_errors.insert(path, json!(["Number must be greater than or equal to 0"]));
+                            value_errors
+                                .insert(path, json!(["Number must be greater than or equal to 0"]));
                         }
                         None => {
                             type_errors.insert(path, json!(["Expected integer, received float"]));
@@ -143,9 +164,17 @@ fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCode, V
         return Err((StatusCode::BAD_REQUEST, Value::Object(type_errors)));
     }
     if !value_errors.is_empty() {
-        return Err((StatusCode::UNPROCESSABLE_ENTITY, Value::Object(value_errors)));
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Value::Object(value_errors),
+        ));
     }
-    Ok(Valid { prompt, seed, aspect, image })
+    Ok(Valid {
+        prompt,
+        seed,
+        aspect,
+        image,
+    })
 }
 
 fn ending_for(prompt: &str) -> Ending {
@@ -172,48 +201,89 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
         Stats::bump(&s.stats.rejected);
         return af_error(StatusCode::BAD_REQUEST, "Invalid JSON body", None);
     };
-    let idem = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let idem = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     if idem.as_ref().is_some_and(|k| k.is_empty() || k.len() > 255) {
         Stats::bump(&s.stats.rejected);
-        return af_error(StatusCode::BAD_REQUEST, "Idempotency-Key must be 1 to 255 characters", None);
+        return af_error(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key must be 1 to 255 characters",
+            None,
+        );
     }
     let valid = match validate(s.config.params_key, &json) {
         Ok(v) => v,
         Err((status, details)) => {
             Stats::bump(&s.stats.rejected);
-            let msg = if status == StatusCode::BAD_REQUEST { "Validation failed" } else { "Invalid parameter values" };
+            let msg = if status == StatusCode::BAD_REQUEST {
+                "Validation failed"
+            } else {
+                "Invalid parameter values"
+            };
             return af_error(status, msg, Some(details));
         }
     };
     let body_hash = render::fnv(json.to_string().as_bytes());
     let now = Instant::now();
     let Ok(mut inner) = s.inner.lock() else {
-        return af_error(StatusCode::SERVICE_UNAVAILABLE, "simulator state unavailable", None);
+        return af_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "simulator state unavailable",
+            None,
+        );
     };
-    if let Some(key) = &idem {
-        if let Some((hash, id)) = inner.idempotency.get(key).cloned() {
-            if hash != body_hash {
-                return af_error(StatusCode::CONFLICT, "Idempotency-Key was already used with a different request body", None);
-            }
-            Stats::bump(&s.stats.idempotent_replays);
-            let status = inner.jobs.get(&id).map_or("QUEUED", |j| j.snapshot(now).status);
-            return (StatusCode::ACCEPTED, Json(json!({"jobId": id, "status": status}))).into_response();
+    if let Some(key) = &idem
+        && let Some((hash, id)) = inner.idempotency.get(key).cloned()
+    {
+        if hash != body_hash {
+            return af_error(
+                StatusCode::CONFLICT,
+                "Idempotency-Key was already used with a different request body",
+                None,
+            );
         }
+        Stats::bump(&s.stats.idempotent_replays);
+        let status = inner
+            .jobs
+            .get(&id)
+            .map_or("QUEUED", |j| j.snapshot(now).status);
+        return (
+            StatusCode::ACCEPTED,
+            Json(json!({"jobId": id, "status": status})),
+        )
+            .into_response();
     }
     if valid.prompt.contains(switches::RATE_LIMIT_ONCE) {
         let k = idem.clone().unwrap_or_else(|| body_hash.to_string());
         if inner.limited_once.insert(k, ()).is_none() {
             Stats::bump(&s.stats.rate_limited);
-            return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], Json(json!({"error": "Rate limit exceeded"}))).into_response();
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "1")],
+                Json(json!({"error": "Rate limit exceeded"})),
+            )
+                .into_response();
         }
     }
     let id = uuid::Uuid::new_v4().to_string();
     let (width, height) = valid.aspect.sim_dimensions();
-    let slow = if valid.prompt.contains(switches::SLOW) { 3 } else { 1 };
-    let base = valid.image.as_deref().and_then(|u| u.rsplit('/').next()).and_then(|name| inner.uploads.get(name).cloned());
+    let slow = if valid.prompt.contains(switches::SLOW) {
+        3
+    } else {
+        1
+    };
+    let base = valid
+        .image
+        .as_deref()
+        .and_then(|u| u.rsplit('/').next())
+        .and_then(|name| inner.uploads.get(name).cloned());
     let job = SimJob {
         id: id.clone(),
-        seed: valid.seed.unwrap_or_else(|| rand::random::<u64>() % u64::from(SEED_MAX)),
+        seed: valid
+            .seed
+            .unwrap_or_else(|| rand::random::<u64>() % u64::from(SEED_MAX)),
         ending: ending_for(&valid.prompt),
         prompt: valid.prompt,
         width,
@@ -229,15 +299,25 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
         inner.idempotency.insert(key, (body_hash, id.clone()));
     }
     Stats::bump(&s.stats.jobs_created);
-    (StatusCode::ACCEPTED, Json(json!({"jobId": id, "status": "QUEUED"}))).into_response()
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({"jobId": id, "status": "QUEUED"})),
+    )
+        .into_response()
 }
 
 fn iso(t: SystemTime) -> String {
-    time::OffsetDateTime::from(t).format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::from(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// `GET /v2/jobs/{id}`.
-pub async fn job(State(s): State<Arc<SimState>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn job(
+    State(s): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     Stats::bump(&s.stats.polls);
     if let Err(r) = auth(&s, &headers) {
         return r;
@@ -247,7 +327,11 @@ pub async fn job(State(s): State<Arc<SimState>>, headers: HeaderMap, Path(id): P
     }
     let now = Instant::now();
     let Ok(mut inner) = s.inner.lock() else {
-        return af_error(StatusCode::SERVICE_UNAVAILABLE, "simulator state unavailable", None);
+        return af_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "simulator state unavailable",
+            None,
+        );
     };
     let Some(job) = inner.jobs.get_mut(&id) else {
         return af_error(StatusCode::NOT_FOUND, "Job not found", None);
@@ -263,7 +347,9 @@ pub async fn job(State(s): State<Arc<SimState>>, headers: HeaderMap, Path(id): P
         ("COMPLETED", ResultShape::Images) => json!({"images": [url]}),
         _ => Value::Null,
     };
-    let completed_at = snap.done.then(|| iso(job.created_wall + (job.end_instant() - job.created)));
+    let completed_at = snap
+        .done
+        .then(|| iso(job.created_wall + (job.end_instant() - job.created)));
     let body = json!({
         "id": job.id,
         "status": snap.status,
@@ -289,7 +375,11 @@ pub async fn me(State(s): State<Arc<SimState>>, headers: HeaderMap) -> Response 
 }
 
 /// `POST /v2/uploads` with one multipart `file`.
-pub async fn upload(State(s): State<Arc<SimState>>, headers: HeaderMap, mut form: Multipart) -> Response {
+pub async fn upload(
+    State(s): State<Arc<SimState>>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
     if let Err(r) = auth(&s, &headers) {
         return r;
     }
@@ -298,13 +388,19 @@ pub async fn upload(State(s): State<Arc<SimState>>, headers: HeaderMap, mut form
         if field.name() == Some("file") {
             match field.bytes().await {
                 Ok(b) => file = Some(b),
-                Err(_) => return af_error(StatusCode::BAD_REQUEST, "Could not read the upload", None),
+                Err(_) => {
+                    return af_error(StatusCode::BAD_REQUEST, "Could not read the upload", None);
+                }
             }
         }
     }
     let Some(bytes) = file else {
         Stats::bump(&s.stats.rejected);
-        return af_error(StatusCode::BAD_REQUEST, "Missing file", Some(json!({"file": ["Required"]})));
+        return af_error(
+            StatusCode::BAD_REQUEST,
+            "Missing file",
+            Some(json!({"file": ["Required"]})),
+        );
     };
     let Some(format) = ImageFormat::sniff(&bytes) else {
         Stats::bump(&s.stats.rejected);
@@ -324,16 +420,28 @@ pub async fn upload(State(s): State<Arc<SimState>>, headers: HeaderMap, mut form
 
 /// `GET /uploads/{name}`: the uploaded bytes.
 pub async fn uploaded(State(s): State<Arc<SimState>>, Path(name): Path<String>) -> Response {
-    let file = s.inner.lock().ok().and_then(|i| i.uploads.get(&name).cloned());
+    let file = s
+        .inner
+        .lock()
+        .ok()
+        .and_then(|i| i.uploads.get(&name).cloned());
     match file {
-        Some(b) => ([(header::CONTENT_TYPE, "application/octet-stream")], b.as_ref().clone()).into_response(),
+        Some(b) => (
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            b.as_ref().clone(),
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
 /// `GET /cdn/{id}.png`: renders the result. Counts any credential sent here: the download
 /// client must never carry one.
-pub async fn cdn(State(s): State<Arc<SimState>>, headers: HeaderMap, Path(name): Path<String>) -> Response {
+pub async fn cdn(
+    State(s): State<Arc<SimState>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
     Stats::bump(&s.stats.downloads);
     if headers.contains_key("x-api-key") || headers.contains_key(header::AUTHORIZATION) {
         Stats::bump(&s.stats.credential_leaks);
@@ -341,7 +449,9 @@ pub async fn cdn(State(s): State<Arc<SimState>>, headers: HeaderMap, Path(name):
     }
     let id = name.trim_end_matches(".png").to_owned();
     let spec = {
-        let Ok(inner) = s.inner.lock() else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
+        let Ok(inner) = s.inner.lock() else {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        };
         if let Some(j) = inner.jobs.get(&id) {
             let snap = j.snapshot(Instant::now());
             if snap.status != "COMPLETED" || j.ending == Ending::Gone {
@@ -349,13 +459,20 @@ pub async fn cdn(State(s): State<Arc<SimState>>, headers: HeaderMap, Path(name):
             }
             Some((j.prompt.clone(), j.seed, j.width, j.height, j.base.clone()))
         } else {
-            inner.gateway.get(&id).map(|g| (g.prompt.clone(), g.seed, g.width, g.height, g.base.clone()))
+            inner
+                .gateway
+                .get(&id)
+                .map(|g| (g.prompt.clone(), g.seed, g.width, g.height, g.base.clone()))
         }
     };
     let Some((prompt, seed, w, h, base)) = spec else {
         return af_error(StatusCode::NOT_FOUND, "Not found", None);
     };
-    match tokio::task::spawn_blocking(move || render_png(w, h, &prompt, seed, base.as_deref().map(Vec::as_slice))).await {
+    match tokio::task::spawn_blocking(move || {
+        render_png(w, h, &prompt, seed, base.as_deref().map(Vec::as_slice))
+    })
+    .await
+    {
         Ok(png) if !png.is_empty() => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -364,7 +481,9 @@ pub async fn cdn(State(s): State<Arc<SimState>>, headers: HeaderMap, Path(name):
 /// Renders and encodes a result, using `base` (an input image) when given.
 pub fn render_png(w: u32, h: u32, prompt: &str, seed: u64, base: Option<&[u8]>) -> Vec<u8> {
     let base_img = base.and_then(|b| {
-        let mut r = image::ImageReader::new(std::io::Cursor::new(b)).with_guessed_format().ok()?;
+        let mut r = image::ImageReader::new(std::io::Cursor::new(b))
+            .with_guessed_format()
+            .ok()?;
         r.limits(crate::imaging::limits());
         r.decode().ok().map(|i| i.to_rgb8())
     });

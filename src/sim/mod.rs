@@ -3,6 +3,10 @@
 //! per job, and serves real PNGs. The `sim` profile runs it in-process; `qimg sim` runs it
 //! standalone; the tests use it.
 
+// Route helpers return an axum `Response` as their early-exit error, as handlers do; boxing it
+// would gain nothing on a test server.
+#![allow(clippy::result_large_err)]
+
 mod apiframe;
 mod gateway;
 pub mod render;
@@ -19,8 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::SimEndpoint;
 use crate::api::models::ParamsKey;
-pub use state::{JobReport, StatsSnapshot};
 use state::{Inner, SimState, Stats};
+pub use state::{JobReport, StatsSnapshot};
 
 /// How the `result` field of a COMPLETED job is shaped (api.md C4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -49,7 +53,12 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { keys: vec![DEFAULT_KEY.to_owned()], job_duration: Duration::from_secs(4), params_key: ParamsKey::default(), result_shape: ResultShape::default() }
+        Self {
+            keys: vec![DEFAULT_KEY.to_owned()],
+            job_duration: Duration::from_secs(4),
+            params_key: ParamsKey::default(),
+            result_shape: ResultShape::default(),
+        }
     }
 }
 
@@ -72,17 +81,28 @@ impl SimServer {
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let base_url = Url::parse(&base).map_err(std::io::Error::other)?;
-        let state = Arc::new(SimState { config, base_url: base, inner: std::sync::Mutex::new(Inner::default()), stats: Stats::default() });
+        let state = Arc::new(SimState {
+            config,
+            base_url: base,
+            inner: std::sync::Mutex::new(Inner::default()),
+            stats: Stats::default(),
+        });
         let app = router(Arc::clone(&state));
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move { token.cancelled().await });
+            let serve = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { token.cancelled().await });
             if let Err(e) = serve.await {
                 tracing::error!("simulator stopped: {e}");
             }
         });
-        Ok(Self { base_url, state, shutdown, task })
+        Ok(Self {
+            base_url,
+            state,
+            shutdown,
+            task,
+        })
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -97,7 +117,10 @@ impl SimServer {
 
     /// Where profiles reach it.
     pub fn endpoint(&self) -> SimEndpoint {
-        SimEndpoint { base_url: self.base_url.clone(), key: self.key() }
+        SimEndpoint {
+            base_url: self.base_url.clone(),
+            key: self.key(),
+        }
     }
 
     /// The counters.
@@ -133,11 +156,15 @@ fn router(state: Arc<SimState>) -> Router {
         .with_state(state)
 }
 
-async fn stats(axum::extract::State(s): axum::extract::State<Arc<SimState>>) -> axum::Json<StatsSnapshot> {
+async fn stats(
+    axum::extract::State(s): axum::extract::State<Arc<SimState>>,
+) -> axum::Json<StatsSnapshot> {
     axum::Json(s.stats.snapshot())
 }
 
-async fn jobs(axum::extract::State(s): axum::extract::State<Arc<SimState>>) -> axum::Json<Vec<JobReport>> {
+async fn jobs(
+    axum::extract::State(s): axum::extract::State<Arc<SimState>>,
+) -> axum::Json<Vec<JobReport>> {
     axum::Json(s.job_reports())
 }
 

@@ -74,18 +74,42 @@ impl SimJob {
             _ => self.duration,
         };
         if t < queue && !self.duration.is_zero() {
-            return Snapshot { status: "QUEUED", progress: None, done: false };
+            return Snapshot {
+                status: "QUEUED",
+                progress: None,
+                done: false,
+            };
         }
         if t < end_at {
             let span = (self.duration - queue).as_secs_f64().max(0.001);
             let p = ((t - queue).as_secs_f64() / span * 100.0).clamp(0.0, 99.0) as u8;
-            return Snapshot { status: "PROCESSING", progress: Some(p), done: false };
+            return Snapshot {
+                status: "PROCESSING",
+                progress: Some(p),
+                done: false,
+            };
         }
         match self.ending {
-            Ending::Complete | Ending::Gone => Snapshot { status: "COMPLETED", progress: Some(100), done: true },
-            Ending::Fail => Snapshot { status: "FAILED", progress: Some(0), done: true },
-            Ending::Cancel => Snapshot { status: "CANCELLED", progress: None, done: true },
-            Ending::Unknown => Snapshot { status: "PAUSED", progress: None, done: false },
+            Ending::Complete | Ending::Gone => Snapshot {
+                status: "COMPLETED",
+                progress: Some(100),
+                done: true,
+            },
+            Ending::Fail => Snapshot {
+                status: "FAILED",
+                progress: Some(0),
+                done: true,
+            },
+            Ending::Cancel => Snapshot {
+                status: "CANCELLED",
+                progress: None,
+                done: true,
+            },
+            Ending::Unknown => Snapshot {
+                status: "PAUSED",
+                progress: None,
+                done: false,
+            },
         }
     }
 
@@ -243,15 +267,31 @@ pub struct JobReport {
 impl SimState {
     /// Reports on every job.
     pub fn job_reports(&self) -> Vec<JobReport> {
-        let Ok(inner) = self.inner.lock() else { return Vec::new() };
+        let Ok(inner) = self.inner.lock() else {
+            return Vec::new();
+        };
         let mut out: Vec<JobReport> = inner
             .jobs
             .values()
             .map(|j| {
-                let gaps = j.polls.windows(2).map(|w| (w[1] - w[0]).as_millis() as u64).min();
+                let gaps = j
+                    .polls
+                    .windows(2)
+                    .map(|w| (w[1] - w[0]).as_millis() as u64)
+                    .min();
                 let end = j.end_instant();
-                let seen = j.polls.iter().find(|p| **p >= end).map(|p| (*p - end).as_millis() as i64);
-                JobReport { id: j.id.clone(), polls: j.polls.len(), min_poll_gap_ms: gaps, seen_after_end_ms: seen, duration_ms: j.duration.as_millis() as u64 }
+                let seen = j
+                    .polls
+                    .iter()
+                    .find(|p| **p >= end)
+                    .map(|p| (*p - end).as_millis() as i64);
+                JobReport {
+                    id: j.id.clone(),
+                    polls: j.polls.len(),
+                    min_poll_gap_ms: gaps,
+                    seen_after_end_ms: seen,
+                    duration_ms: j.duration.as_millis() as u64,
+                }
             })
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));

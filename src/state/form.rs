@@ -29,7 +29,10 @@ pub enum Field {
 impl Field {
     /// True for fields that take typed text.
     pub fn is_text(self) -> bool {
-        matches!(self, Self::Prompt | Self::Negative | Self::Seed | Self::Reference)
+        matches!(
+            self,
+            Self::Prompt | Self::Negative | Self::Seed | Self::Reference
+        )
     }
 
     /// The label shown in the form.
@@ -88,7 +91,10 @@ pub struct ComposeForm {
 impl ComposeForm {
     /// A form offering `models`, starting on `default_model` when it is among them.
     pub fn new(models: Vec<&'static ModelSpec>, default_model: &str) -> Self {
-        let model = models.iter().position(|m| m.id == default_model).unwrap_or(0);
+        let model = models
+            .iter()
+            .position(|m| m.id == default_model)
+            .unwrap_or(0);
         Self {
             prompt: TextInput::multi_line(),
             negative: TextInput::single_line(),
@@ -107,7 +113,10 @@ impl ComposeForm {
 
     /// The models a profile of `wires` offers.
     pub fn models_for(wires: &[Wire]) -> Vec<&'static ModelSpec> {
-        models::MODELS.iter().filter(|m| wires.contains(&m.wire)).collect()
+        models::MODELS
+            .iter()
+            .filter(|m| wires.contains(&m.wire))
+            .collect()
     }
 
     /// The chosen model.
@@ -142,26 +151,38 @@ impl ComposeForm {
         if let Some(a) = spec.aspect_ratios.get(self.shape) {
             return Some(a.as_str().to_owned());
         }
-        spec.sizes.get(self.shape).map(|s| format!("{} ({})", s.wire(), s.label))
+        spec.sizes
+            .get(self.shape)
+            .map(|s| format!("{} ({})", s.wire(), s.label))
     }
 
     fn shape_count(&self) -> usize {
-        self.spec().map_or(0, |s| s.aspect_ratios.len().max(s.sizes.len()))
+        self.spec()
+            .map_or(0, |s| s.aspect_ratios.len().max(s.sizes.len()))
     }
 
     /// Steps the focused selector by `delta` (wrapping).
     pub fn step(&mut self, delta: i32) {
-        let wrap = |v: usize, n: usize| if n == 0 { 0 } else { (v as i64 + i64::from(delta)).rem_euclid(n as i64) as usize };
+        let wrap = |v: usize, n: usize| {
+            if n == 0 {
+                0
+            } else {
+                (v as i64 + i64::from(delta)).rem_euclid(n as i64) as usize
+            }
+        };
         match self.focus {
             Field::Model => {
                 let old_shape = self.shape_label();
                 self.model = wrap(self.model, self.models.len());
                 // Keep an equivalent ratio when the new model has one; else its default.
                 self.shape = 0;
-                if let (Some(old), Some(spec)) = (old_shape, self.spec()) {
-                    if let Some(i) = spec.aspect_ratios.iter().position(|a| old.starts_with(a.as_str())) {
-                        self.shape = i;
-                    }
+                if let (Some(old), Some(spec)) = (old_shape, self.spec())
+                    && let Some(i) = spec
+                        .aspect_ratios
+                        .iter()
+                        .position(|a| old.starts_with(a.as_str()))
+                {
+                    self.shape = i;
                 }
             }
             Field::Shape => self.shape = wrap(self.shape, self.shape_count()),
@@ -176,7 +197,8 @@ impl ComposeForm {
     pub fn toggle_seed(&mut self) {
         self.seed_locked = !self.seed_locked;
         if self.seed_locked && self.seed.text().is_empty() {
-            self.seed.set(&(rand::random::<u32>() % SEED_MAX).to_string());
+            self.seed
+                .set(&(rand::random::<u32>() % SEED_MAX).to_string());
         }
     }
 
@@ -195,7 +217,11 @@ impl ComposeForm {
     pub fn next_field(&self, forward: bool) -> Option<Field> {
         let fields = self.visible_fields();
         let i = fields.iter().position(|f| *f == self.focus)?;
-        if forward { fields.get(i + 1).copied() } else { i.checked_sub(1).and_then(|j| fields.get(j).copied()) }
+        if forward {
+            fields.get(i + 1).copied()
+        } else {
+            i.checked_sub(1).and_then(|j| fields.get(j).copied())
+        }
     }
 
     /// Turns the form into requests: one per image to make. Random seeds are drawn here for
@@ -211,26 +237,41 @@ impl ComposeForm {
         }
         let n = prompt.chars().count();
         if n > spec.prompt_max {
-            return err(Field::Prompt, format!("the prompt has {n} characters; {} allows {}", spec.id, spec.prompt_max));
+            return err(
+                Field::Prompt,
+                format!(
+                    "the prompt has {n} characters; {} allows {}",
+                    spec.id, spec.prompt_max
+                ),
+            );
         }
         let negative = match spec.negative_max {
             Some(max) => {
                 let neg = self.negative.text().trim();
                 let n = neg.chars().count();
                 if n > max {
-                    return err(Field::Negative, format!("the negative prompt has {n} characters; the limit is {max}"));
+                    return err(
+                        Field::Negative,
+                        format!("the negative prompt has {n} characters; the limit is {max}"),
+                    );
                 }
                 (!neg.is_empty()).then(|| neg.to_owned())
             }
             None => None,
         };
         let locked_seed = if spec.seed && self.seed_locked {
-            Some(parse_seed(self.seed.text()).map_err(|message| FormError { field: Field::Seed, message })?)
+            Some(parse_seed(self.seed.text()).map_err(|message| FormError {
+                field: Field::Seed,
+                message,
+            })?)
         } else {
             None
         };
         let images = self.reference_inputs(spec)?;
-        let (aspect, size) = match (spec.aspect_ratios.get(self.shape), spec.sizes.get(self.shape)) {
+        let (aspect, size) = match (
+            spec.aspect_ratios.get(self.shape),
+            spec.sizes.get(self.shape),
+        ) {
             (Some(a), _) => (Some(*a), None),
             (None, Some(s)) => (None, Some(s.wire())),
             (None, None) => (None, None),
@@ -255,23 +296,48 @@ impl ComposeForm {
 
     fn reference_inputs(&self, spec: &ModelSpec) -> Result<Vec<ImageInput>, FormError> {
         let raw = self.reference.text().trim();
-        let entries: Vec<&str> = raw.split(['\n', ';']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        let entries: Vec<&str> = raw
+            .split(['\n', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         let (min, max) = spec.images;
         if entries.len() < min {
-            return Err(FormError { field: Field::Reference, message: format!("{} edits an image: give a file path or an https URL", spec.id) });
+            return Err(FormError {
+                field: Field::Reference,
+                message: format!(
+                    "{} edits an image: give a file path or an https URL",
+                    spec.id
+                ),
+            });
         }
         if entries.len() > max {
-            let what = if max == 0 { "no input image".to_owned() } else { format!("at most {max} input image(s)") };
-            return Err(FormError { field: Field::Reference, message: format!("{} takes {what}", spec.id) });
+            let what = if max == 0 {
+                "no input image".to_owned()
+            } else {
+                format!("at most {max} input image(s)")
+            };
+            return Err(FormError {
+                field: Field::Reference,
+                message: format!("{} takes {what}", spec.id),
+            });
         }
         entries
             .into_iter()
             .map(|e| {
                 if e.starts_with("http://") || e.starts_with("https://") {
                     if spec.task == Task::Edit && spec.wire == Wire::OpenAi {
-                        return Err(FormError { field: Field::Reference, message: "the gateway edits local files; give a file path".into() });
+                        return Err(FormError {
+                            field: Field::Reference,
+                            message: "the gateway edits local files; give a file path".into(),
+                        });
                     }
-                    crate::api::input_image::check_url(e).map(ImageInput::Url).map_err(|message| FormError { field: Field::Reference, message })
+                    crate::api::input_image::check_url(e)
+                        .map(ImageInput::Url)
+                        .map_err(|message| FormError {
+                            field: Field::Reference,
+                            message,
+                        })
                 } else {
                     Ok(ImageInput::File(std::path::PathBuf::from(e)))
                 }
@@ -285,12 +351,17 @@ impl ComposeForm {
             self.model = i;
         }
         self.prompt.set(&req.prompt);
-        self.negative.set(req.negative_prompt.as_deref().unwrap_or(""));
+        self.negative
+            .set(req.negative_prompt.as_deref().unwrap_or(""));
         if let Some(spec) = self.spec() {
             self.shape = req
                 .aspect_ratio
                 .and_then(|a| spec.aspect_ratios.iter().position(|x| *x == a))
-                .or_else(|| req.size.as_ref().and_then(|s| spec.sizes.iter().position(|x| &x.wire() == s)))
+                .or_else(|| {
+                    req.size
+                        .as_ref()
+                        .and_then(|s| spec.sizes.iter().position(|x| &x.wire() == s))
+                })
                 .unwrap_or(0);
         }
         match req.seed {

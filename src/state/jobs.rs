@@ -68,11 +68,19 @@ impl JobList {
 
     /// Jobs not in an end state.
     pub fn active_count(&self) -> usize {
-        self.items.iter().filter(|v| v.job.state.is_active()).count()
+        self.items
+            .iter()
+            .filter(|v| v.job.state.is_active())
+            .count()
     }
 
     fn reindex(&mut self) {
-        self.index = self.items.iter().enumerate().map(|(i, v)| (v.job.id, i)).collect();
+        self.index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.job.id, i))
+            .collect();
     }
 
     /// Adds or updates a job. An update that would move the state back is logged and ignored.
@@ -96,8 +104,19 @@ impl JobList {
         }
         let selected_id = self.selected().map(|v| v.job.id);
         // Newest first; a new job usually goes to the top.
-        let pos = self.items.iter().position(|v| (v.job.created_at, v.job.id) < (job.created_at, job.id)).unwrap_or(self.items.len());
-        self.items.insert(pos, JobView { job, note: None, cancelling: false });
+        let pos = self
+            .items
+            .iter()
+            .position(|v| (v.job.created_at, v.job.id) < (job.created_at, job.id))
+            .unwrap_or(self.items.len());
+        self.items.insert(
+            pos,
+            JobView {
+                job,
+                note: None,
+                cancelling: false,
+            },
+        );
         self.reindex();
         if let Some(id) = selected_id {
             self.selected = self.index.get(&id).copied().unwrap_or(0);
@@ -109,10 +128,15 @@ impl JobList {
     pub fn extend_older(&mut self, jobs: Vec<Job>) {
         for job in jobs {
             if !self.index.contains_key(&job.id) {
-                self.items.push(JobView { job, note: None, cancelling: false });
+                self.items.push(JobView {
+                    job,
+                    note: None,
+                    cancelling: false,
+                });
             }
         }
-        self.items.sort_by(|a, b| (b.job.created_at, b.job.id).cmp(&(a.job.created_at, a.job.id)));
+        self.items
+            .sort_by_key(|v| std::cmp::Reverse((v.job.created_at, v.job.id)));
         let selected_id = self.selected().map(|v| v.job.id);
         self.reindex();
         if let Some(id) = selected_id {
@@ -220,9 +244,15 @@ mod tests {
         let mut l = JobList::default();
         let j = job(1);
         l.upsert(j.clone());
-        assert!(l.apply(&ApiEvent::JobNote { id: j.id, note: "rate limited".into() }));
+        assert!(l.apply(&ApiEvent::JobNote {
+            id: j.id,
+            note: "rate limited".into()
+        }));
         assert_eq!(l.items()[0].note.as_deref(), Some("rate limited"));
-        assert!(l.apply(&ApiEvent::JobNote { id: j.id, note: String::new() }));
+        assert!(l.apply(&ApiEvent::JobNote {
+            id: j.id,
+            note: String::new()
+        }));
         assert_eq!(l.items()[0].note, None);
     }
 

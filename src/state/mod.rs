@@ -169,7 +169,11 @@ impl State {
 
     /// Adds a notice (keeping the last 20).
     pub fn notice(&mut self, level: Level, text: impl Into<String>, now: Instant) {
-        self.notices.push(Notice { level, text: text.into(), at: now });
+        self.notices.push(Notice {
+            level,
+            text: text.into(),
+            at: now,
+        });
         if self.notices.len() > 20 {
             self.notices.remove(0);
         }
@@ -177,7 +181,9 @@ impl State {
 
     /// The notice to show in the status line now, if any is still fresh.
     pub fn current_notice(&self, now: Instant) -> Option<&Notice> {
-        self.notices.last().filter(|n| now.saturating_duration_since(n.at) < n.ttl())
+        self.notices
+            .last()
+            .filter(|n| now.saturating_duration_since(n.at) < n.ttl())
     }
 
     /// When the current notice expires (the loop redraws then to remove it).

@@ -23,7 +23,10 @@ impl TextInput {
 
     /// An empty multi-line field.
     pub fn multi_line() -> Self {
-        Self { multiline: true, ..Self::default() }
+        Self {
+            multiline: true,
+            ..Self::default()
+        }
     }
 
     /// The text.
@@ -76,11 +79,17 @@ impl TextInput {
     }
 
     fn prev_boundary(&self) -> Option<usize> {
-        self.text[..self.cursor].grapheme_indices(true).next_back().map(|(i, _)| i)
+        self.text[..self.cursor]
+            .grapheme_indices(true)
+            .next_back()
+            .map(|(i, _)| i)
     }
 
     fn next_boundary(&self) -> Option<usize> {
-        self.text[self.cursor..].graphemes(true).next().map(|g| self.cursor + g.len())
+        self.text[self.cursor..]
+            .graphemes(true)
+            .next()
+            .map(|g| self.cursor + g.len())
     }
 
     /// Deletes the grapheme before the cursor.
@@ -102,7 +111,9 @@ impl TextInput {
     pub fn delete_word(&mut self) {
         let before = &self.text[..self.cursor];
         let trimmed = before.trim_end();
-        let start = trimmed.rfind(char::is_whitespace).map_or(0, |i| i + trimmed[i..].chars().next().map_or(1, char::len_utf8));
+        let start = trimmed.rfind(char::is_whitespace).map_or(0, |i| {
+            i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+        });
         self.text.replace_range(start..self.cursor, "");
         self.cursor = start;
     }
@@ -135,7 +146,9 @@ impl TextInput {
 
     /// Moves to the end of the line.
     pub fn end(&mut self) {
-        self.cursor = self.text[self.cursor..].find('\n').map_or(self.text.len(), |i| self.cursor + i);
+        self.cursor = self.text[self.cursor..]
+            .find('\n')
+            .map_or(self.text.len(), |i| self.cursor + i);
     }
 
     /// Lays the text out in rows of at most `width` cells (hard breaks at `\n`, wrapping by
@@ -183,7 +196,9 @@ impl TextInput {
     pub fn vertical(&mut self, width: usize, down: bool) {
         let (rows, (row, col)) = self.layout(width);
         let target = if down { row + 1 } else { row.wrapping_sub(1) };
-        let Some(range) = rows.get(target) else { return };
+        let Some(range) = rows.get(target) else {
+            return;
+        };
         let mut pos = range.start;
         let mut used = 0;
         for (i, g) in self.text[range.clone()].grapheme_indices(true) {

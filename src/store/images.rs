@@ -173,30 +173,68 @@ pub fn slug(prompt: &str) -> String {
             dash = true;
         }
     }
-    if out.is_empty() { "image".to_owned() } else { out }
+    if out.is_empty() {
+        "image".to_owned()
+    } else {
+        out
+    }
 }
 
 /// The file name for image `index` of `job`: `20261123-111939_1a2b3c4d_a-red-kite.png`.
 pub fn file_name(job: &Job, index: usize, total: usize, ext: &str) -> String {
-    let when = time::OffsetDateTime::from_unix_timestamp(job.created_at.0 / 1000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let date = format!("{:04}{:02}{:02}-{:02}{:02}{:02}", when.year(), u8::from(when.month()), when.day(), when.hour(), when.minute(), when.second());
-    let n = if total > 1 { format!("-{}", index + 1) } else { String::new() };
-    format!("{date}_{}{n}_{}.{ext}", job.id.short(), slug(&job.request.prompt))
+    let when = time::OffsetDateTime::from_unix_timestamp(job.created_at.0 / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let date = format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        when.year(),
+        u8::from(when.month()),
+        when.day(),
+        when.hour(),
+        when.minute(),
+        when.second()
+    );
+    let n = if total > 1 {
+        format!("-{}", index + 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "{date}_{}{n}_{}.{ext}",
+        job.id.short(),
+        slug(&job.request.prompt)
+    )
 }
 
 /// Saves result `index` of `total` for `job` into `dir`. PNGs get the text chunks; other
 /// formats are saved as they are. Returns the final path.
-pub fn save_result(dir: &Path, job: &Job, provider: &str, index: usize, total: usize, bytes: &[u8]) -> Result<PathBuf, SaveError> {
+pub fn save_result(
+    dir: &Path,
+    job: &Job,
+    provider: &str,
+    index: usize,
+    total: usize,
+    bytes: &[u8],
+) -> Result<PathBuf, SaveError> {
     let format = ImageFormat::sniff(bytes).ok_or_else(|| {
-        let preview: String = String::from_utf8_lossy(&bytes[..bytes.len().min(60)]).chars().filter(|c| !c.is_control()).collect();
-        SaveError::NotAnImage(if bytes.is_empty() { "empty body".into() } else { format!("starts with {:?}", crate::sanitize::sanitize_line(&preview)) })
+        let preview: String = String::from_utf8_lossy(&bytes[..bytes.len().min(60)])
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        SaveError::NotAnImage(if bytes.is_empty() {
+            "empty body".into()
+        } else {
+            format!("starts with {:?}", crate::sanitize::sanitize_line(&preview))
+        })
     })?;
     let params = EmbeddedParams::of(job, provider);
     let data = match format {
         ImageFormat::Png => {
             let (w, h) = png_dimensions(bytes).unzip();
             let json = serde_json::to_string(&params).unwrap_or_default();
-            let chunks = [itxt_chunk(QIMG_KEYWORD, &json), itxt_chunk(A1111_KEYWORD, &params.a1111(w, h))];
+            let chunks = [
+                itxt_chunk(QIMG_KEYWORD, &json),
+                itxt_chunk(A1111_KEYWORD, &params.a1111(w, h)),
+            ];
             insert_after_ihdr(bytes, &chunks).unwrap_or_else(|| bytes.to_vec())
         }
         _ => bytes.to_vec(),
@@ -208,15 +246,25 @@ pub fn save_result(dir: &Path, job: &Job, provider: &str, index: usize, total: u
 /// Writes `data` to `dir/name` atomically; never overwrites an existing file (a numeric suffix
 /// is added instead).
 pub fn write_atomic(dir: &Path, name: &str, data: &[u8]) -> Result<PathBuf, SaveError> {
-    let io = |source| SaveError::Io { dir: dir.to_path_buf(), source };
+    let io = |source| SaveError::Io {
+        dir: dir.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::Builder::new().prefix(".qimg-tmp-").tempfile_in(dir).map_err(io)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".qimg-tmp-")
+        .tempfile_in(dir)
+        .map_err(io)?;
     tmp.write_all(data).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
     let mut attempt = 0;
     let path = loop {
-        let candidate = if attempt == 0 { dir.join(name) } else { dir.join(format!("{stem}~{attempt}.{ext}")) };
+        let candidate = if attempt == 0 {
+            dir.join(name)
+        } else {
+            dir.join(format!("{stem}~{attempt}.{ext}"))
+        };
         debug_assert!(candidate.starts_with(dir));
         match tmp.persist_noclobber(&candidate) {
             Ok(_) => break candidate,
@@ -235,7 +283,9 @@ pub fn write_atomic(dir: &Path, name: &str, data: &[u8]) -> Result<PathBuf, Save
 
 /// Removes temp files a crash left behind in `dir`.
 pub fn sweep_temp_files(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     entries
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with(".qimg-tmp-"))
@@ -287,7 +337,10 @@ fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     if kind != b"IHDR" || data.len() < 8 {
         return None;
     }
-    Some((u32::from_be_bytes(data[..4].try_into().ok()?), u32::from_be_bytes(data[4..8].try_into().ok()?)))
+    Some((
+        u32::from_be_bytes(data[..4].try_into().ok()?),
+        u32::from_be_bytes(data[4..8].try_into().ok()?),
+    ))
 }
 
 fn insert_after_ihdr(bytes: &[u8], new_chunks: &[Vec<u8>]) -> Option<Vec<u8>> {
@@ -309,23 +362,37 @@ fn insert_after_ihdr(bytes: &[u8], new_chunks: &[Vec<u8>]) -> Option<Vec<u8>> {
 
 /// Text chunks (`tEXt` and uncompressed `iTXt`) of a PNG as (keyword, text).
 pub fn png_text_chunks(bytes: &[u8]) -> Vec<(String, String)> {
-    let Some(chunks) = png_chunks(bytes) else { return Vec::new() };
+    let Some(chunks) = png_chunks(bytes) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (kind, data) in chunks {
-        let Some(nul) = data.iter().position(|b| *b == 0) else { continue };
+        let Some(nul) = data.iter().position(|b| *b == 0) else {
+            continue;
+        };
         let keyword = String::from_utf8_lossy(&data[..nul]).into_owned();
         match &kind {
-            b"tEXt" => out.push((keyword, data[nul + 1..].iter().map(|b| char::from(*b)).collect())),
+            b"tEXt" => out.push((
+                keyword,
+                data[nul + 1..].iter().map(|b| char::from(*b)).collect(),
+            )),
             b"iTXt" => {
                 let rest = &data[nul + 1..];
                 if rest.len() < 2 || rest[0] != 0 {
                     continue; // compressed iTXt is not read (no decompression of untrusted text)
                 }
                 let rest = &rest[2..];
-                let Some(lang_end) = rest.iter().position(|b| *b == 0) else { continue };
+                let Some(lang_end) = rest.iter().position(|b| *b == 0) else {
+                    continue;
+                };
                 let rest = &rest[lang_end + 1..];
-                let Some(tr_end) = rest.iter().position(|b| *b == 0) else { continue };
-                out.push((keyword, String::from_utf8_lossy(&rest[tr_end + 1..]).into_owned()));
+                let Some(tr_end) = rest.iter().position(|b| *b == 0) else {
+                    continue;
+                };
+                out.push((
+                    keyword,
+                    String::from_utf8_lossy(&rest[tr_end + 1..]).into_owned(),
+                ));
             }
             _ => {}
         }

@@ -39,14 +39,24 @@ pub struct JobFilter {
 
 fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
     let id: String = r.get(0)?;
-    let bad = |reason: String| StoreError::BadRow { id: id.clone(), reason };
-    let request: JobRequest = serde_json::from_str(&r.get::<_, String>(2)?).map_err(|e| bad(format!("request: {e}")))?;
+    let bad = |reason: String| StoreError::BadRow {
+        id: id.clone(),
+        reason,
+    };
+    let request: JobRequest =
+        serde_json::from_str(&r.get::<_, String>(2)?).map_err(|e| bad(format!("request: {e}")))?;
     let state_name: String = r.get(5)?;
     let progress: Option<i64> = r.get(6)?;
-    let state = JobState::from_parts(&state_name, progress.and_then(|p| u8::try_from(p).ok()), r.get(7)?)
-        .ok_or_else(|| bad(format!("unknown state `{state_name}`")))?;
-    let urls: Vec<String> = serde_json::from_str(&r.get::<_, String>(12)?).map_err(|e| bad(format!("result_urls: {e}")))?;
-    let saved: Vec<PathBuf> = serde_json::from_str(&r.get::<_, String>(13)?).map_err(|e| bad(format!("saved_paths: {e}")))?;
+    let state = JobState::from_parts(
+        &state_name,
+        progress.and_then(|p| u8::try_from(p).ok()),
+        r.get(7)?,
+    )
+    .ok_or_else(|| bad(format!("unknown state `{state_name}`")))?;
+    let urls: Vec<String> = serde_json::from_str(&r.get::<_, String>(12)?)
+        .map_err(|e| bad(format!("result_urls: {e}")))?;
+    let saved: Vec<PathBuf> = serde_json::from_str(&r.get::<_, String>(13)?)
+        .map_err(|e| bad(format!("saved_paths: {e}")))?;
     Ok(Job {
         id: JobId::parse(&id).ok_or_else(|| bad("id is not a UUID".into()))?,
         profile: r.get(1)?,
@@ -61,7 +71,9 @@ fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
         result_urls: urls,
         saved_paths: saved,
         credit_cost: r.get(14)?,
-        resubmit_of: r.get::<_, Option<String>>(15)?.and_then(|s| JobId::parse(&s)),
+        resubmit_of: r
+            .get::<_, Option<String>>(15)?
+            .and_then(|s| JobId::parse(&s)),
     })
 }
 
@@ -74,7 +86,10 @@ impl Store {
     pub fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| r.get(0))?;
+        let version: i64 =
+            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| {
+                r.get(0)
+            })?;
         tx.execute(
             "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
                 created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version)
@@ -108,18 +123,28 @@ impl Store {
     /// Moves a job to `next` with the fields in `patch`, in one transaction. Returns the job as
     /// stored afterwards, or `None` when the move would go backwards (or the job is unknown):
     /// such a move is logged and ignored (DESIGN.md §5a).
-    pub fn transition(&self, id: JobId, next: &JobState, patch: &JobPatch) -> Result<Option<Job>, StoreError> {
+    pub fn transition(
+        &self,
+        id: JobId,
+        next: &JobState,
+        patch: &JobPatch,
+    ) -> Result<Option<Job>, StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = tx
-            .query_row(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"), [id.to_string()], |r| Ok(row_to_job(r)))
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+                [id.to_string()],
+                |r| Ok(row_to_job(r)),
+            )
             .optional()?
             .transpose()?;
         let Some(mut job) = current else {
             tracing::warn!(%id, "transition for a job the store does not have");
             return Ok(None);
         };
-        if !job.state.can_move_to(next) && !(job.state == *next && patch != &JobPatch::default()) {
+        let same_state_with_data = job.state == *next && patch != &JobPatch::default();
+        if !(job.state.can_move_to(next) || same_state_with_data) {
             tracing::warn!(%id, from = job.state.name(), to = next.name(), "state would move back; ignored");
             return Ok(None);
         }
@@ -142,7 +167,10 @@ impl Store {
         if patch.credit_cost.is_some() {
             job.credit_cost = patch.credit_cost;
         }
-        let version: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| r.get(0))?;
+        let version: i64 =
+            tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| {
+                r.get(0)
+            })?;
         tx.execute(
             "UPDATE jobs SET state = ?2, progress = ?3, message = ?4, updated_at = ?5, finished_at = ?6, remote_id = ?7,
                 submitted_at = ?8, result_urls = ?9, saved_paths = ?10, credit_cost = ?11,
@@ -172,16 +200,29 @@ impl Store {
     pub fn get(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         let conn = self.lock()?;
         let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?;
-        st.query_row([id.to_string()], |r| Ok(row_to_job(r))).optional()?.transpose()
+        st.query_row([id.to_string()], |r| Ok(row_to_job(r)))
+            .optional()?
+            .transpose()
     }
 
     /// A page of jobs, newest first. Unreadable rows are skipped and logged.
-    pub fn list(&self, filter: &JobFilter, limit: usize, offset: usize) -> Result<Vec<Job>, StoreError> {
+    pub fn list(
+        &self,
+        filter: &JobFilter,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<Job>, StoreError> {
         let conn = self.lock()?;
         let (clause, args) = where_clause(filter);
-        let sql = format!("SELECT {COLUMNS} FROM jobs {clause} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}", limit.min(100_000), offset);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM jobs {clause} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}",
+            limit.min(100_000),
+            offset
+        );
         let mut st = conn.prepare_cached(&sql)?;
-        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| Ok(row_to_job(r)))?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok(row_to_job(r))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             match row? {
@@ -196,7 +237,11 @@ impl Store {
     pub fn count(&self, filter: &JobFilter) -> Result<usize, StoreError> {
         let conn = self.lock()?;
         let (clause, args) = where_clause(filter);
-        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM jobs {clause}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        let n: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM jobs {clause}"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
@@ -218,13 +263,21 @@ impl Store {
     }
 
     /// Server-side durations of the last `limit` finished jobs of a profile and model.
-    pub fn recent_durations(&self, profile: &str, model: &str, limit: usize) -> Result<Vec<Duration>, StoreError> {
+    pub fn recent_durations(
+        &self,
+        profile: &str,
+        model: &str,
+        limit: usize,
+    ) -> Result<Vec<Duration>, StoreError> {
         let conn = self.lock()?;
         let mut st = conn.prepare_cached(
             "SELECT server_duration_ms FROM jobs WHERE profile = ?1 AND model = ?2 AND server_duration_ms IS NOT NULL
              ORDER BY created_at DESC LIMIT ?3",
         )?;
-        let rows = st.query_map(params![profile, model, i64::try_from(limit).unwrap_or(20)], |r| r.get::<_, i64>(0))?;
+        let rows = st.query_map(
+            params![profile, model, i64::try_from(limit).unwrap_or(20)],
+            |r| r.get::<_, i64>(0),
+        )?;
         let mut out = Vec::new();
         for ms in rows {
             out.push(Duration::from_millis(u64::try_from(ms?).unwrap_or(0)));
@@ -234,13 +287,19 @@ impl Store {
 
     /// The highest change version; rows with a larger version changed since.
     pub fn max_version(&self) -> Result<i64, StoreError> {
-        Ok(self.lock()?.query_row("SELECT COALESCE(MAX(version), 0) FROM jobs", [], |r| r.get(0))?)
+        Ok(self
+            .lock()?
+            .query_row("SELECT COALESCE(MAX(version), 0) FROM jobs", [], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Jobs written after `version`, with the new maximum.
     pub fn changed_since(&self, version: i64) -> Result<(Vec<Job>, i64), StoreError> {
         let conn = self.lock()?;
-        let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS}, version FROM jobs WHERE version > ?1 ORDER BY version ASC LIMIT 5000"))?;
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, version FROM jobs WHERE version > ?1 ORDER BY version ASC LIMIT 5000"
+        ))?;
         let mut max = version;
         let mut out = Vec::new();
         let mut rows = st.query([version])?;
@@ -277,7 +336,10 @@ fn where_clause(filter: &JobFilter) -> (String, Vec<String>) {
         parts.push(format!("state IN ({})", marks.join(",")));
     }
     if let Some(q) = filter.search.as_ref().filter(|q| !q.is_empty()) {
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         args.push(format!("%{escaped}%"));
         parts.push(format!("prompt LIKE ?{} ESCAPE '\\'", args.len()));
     }
@@ -285,7 +347,11 @@ fn where_clause(filter: &JobFilter) -> (String, Vec<String>) {
         args.push(p.clone());
         parts.push(format!("profile = ?{}", args.len()));
     }
-    if parts.is_empty() { (String::new(), args) } else { (format!("WHERE {}", parts.join(" AND ")), args) }
+    if parts.is_empty() {
+        (String::new(), args)
+    } else {
+        (format!("WHERE {}", parts.join(" AND ")), args)
+    }
 }
 
 #[cfg(test)]
@@ -303,17 +369,55 @@ mod tests {
         let j = job("a red kite");
         s.insert_job(&j).unwrap();
         assert_eq!(s.get(j.id).unwrap().unwrap(), j);
-        let got = s.transition(j.id, &JobState::Submitted, &JobPatch { remote_id: Some("r-1".into()), ..Default::default() }).unwrap().unwrap();
+        let got = s
+            .transition(
+                j.id,
+                &JobState::Submitted,
+                &JobPatch {
+                    remote_id: Some("r-1".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .unwrap();
         assert_eq!(got.remote_id.as_deref(), Some("r-1"));
         assert!(got.submitted_at.is_some());
-        s.transition(j.id, &JobState::Running { progress: Some(40) }, &JobPatch::default()).unwrap().unwrap();
+        s.transition(
+            j.id,
+            &JobState::Running { progress: Some(40) },
+            &JobPatch::default(),
+        )
+        .unwrap()
+        .unwrap();
         let urls = vec!["http://127.0.0.1/x.png".to_owned()];
-        s.transition(j.id, &JobState::Downloading, &JobPatch { result_urls: Some(urls.clone()), server_duration_ms: Some(1500), ..Default::default() }).unwrap();
-        let done = s.transition(j.id, &JobState::Done, &JobPatch { saved_paths: Some(vec!["/tmp/a.png".into()]), ..Default::default() }).unwrap().unwrap();
+        s.transition(
+            j.id,
+            &JobState::Downloading,
+            &JobPatch {
+                result_urls: Some(urls.clone()),
+                server_duration_ms: Some(1500),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let done = s
+            .transition(
+                j.id,
+                &JobState::Done,
+                &JobPatch {
+                    saved_paths: Some(vec!["/tmp/a.png".into()]),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .unwrap();
         assert_eq!(done.result_urls, urls);
         assert!(done.finished_at.is_some());
         assert_eq!(s.get(j.id).unwrap().unwrap(), done);
-        assert_eq!(s.recent_durations("sim", "qwen-image-2", 10).unwrap(), vec![Duration::from_millis(1500)]);
+        assert_eq!(
+            s.recent_durations("sim", "qwen-image-2", 10).unwrap(),
+            vec![Duration::from_millis(1500)]
+        );
     }
 
     #[test]
@@ -321,29 +425,55 @@ mod tests {
         let s = Store::open_in_memory().unwrap();
         let j = job("x");
         s.insert_job(&j).unwrap();
-        s.transition(j.id, &JobState::Done, &JobPatch::default()).unwrap().unwrap();
-        assert!(s.transition(j.id, &JobState::Running { progress: None }, &JobPatch::default()).unwrap().is_none());
+        s.transition(j.id, &JobState::Done, &JobPatch::default())
+            .unwrap()
+            .unwrap();
+        assert!(
+            s.transition(
+                j.id,
+                &JobState::Running { progress: None },
+                &JobPatch::default()
+            )
+            .unwrap()
+            .is_none()
+        );
         assert_eq!(s.get(j.id).unwrap().unwrap().state, JobState::Done);
-        assert!(s.transition(JobId::new(), &JobState::Done, &JobPatch::default()).unwrap().is_none());
+        assert!(
+            s.transition(JobId::new(), &JobState::Done, &JobPatch::default())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
     fn listing_filters_and_pages() {
         let s = Store::open_in_memory().unwrap();
         for i in 0..30 {
-            let mut j = job(&format!("prompt {i} {}", if i % 3 == 0 { "kite" } else { "lake" }));
+            let mut j = job(&format!(
+                "prompt {i} {}",
+                if i % 3 == 0 { "kite" } else { "lake" }
+            ));
             j.created_at = Timestamp(1_000 + i);
             s.insert_job(&j).unwrap();
         }
         let page = s.list(&JobFilter::default(), 10, 0).unwrap();
         assert_eq!(page.len(), 10);
         assert!(page[0].request.prompt.starts_with("prompt 29"));
-        let kites = JobFilter { search: Some("KITE".into()), ..Default::default() };
+        let kites = JobFilter {
+            search: Some("KITE".into()),
+            ..Default::default()
+        };
         assert_eq!(s.count(&kites).unwrap(), 10);
-        let queued = JobFilter { states: vec!["queued".into()], ..Default::default() };
+        let queued = JobFilter {
+            states: vec!["queued".into()],
+            ..Default::default()
+        };
         assert_eq!(s.count(&queued).unwrap(), 30);
         assert_eq!(s.unfinished().unwrap().len(), 30);
-        let pct = JobFilter { search: Some("%".into()), ..Default::default() };
+        let pct = JobFilter {
+            search: Some("%".into()),
+            ..Default::default()
+        };
         assert_eq!(s.count(&pct).unwrap(), 0);
     }
 
@@ -353,7 +483,8 @@ mod tests {
         let v0 = s.max_version().unwrap();
         let j = job("x");
         s.insert_job(&j).unwrap();
-        s.transition(j.id, &JobState::Submitting, &JobPatch::default()).unwrap();
+        s.transition(j.id, &JobState::Submitting, &JobPatch::default())
+            .unwrap();
         let (changed, v) = s.changed_since(v0).unwrap();
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].state, JobState::Submitting);
@@ -366,7 +497,11 @@ mod tests {
         let s = Store::open_in_memory().unwrap();
         assert_eq!(s.setting("p", "params_key").unwrap(), None);
         s.set_setting("p", "params_key", "qwenParams").unwrap();
-        s.set_setting("p", "params_key", "qwenImage2Params").unwrap();
-        assert_eq!(s.setting("p", "params_key").unwrap().as_deref(), Some("qwenImage2Params"));
+        s.set_setting("p", "params_key", "qwenImage2Params")
+            .unwrap();
+        assert_eq!(
+            s.setting("p", "params_key").unwrap().as_deref(),
+            Some("qwenImage2Params")
+        );
     }
 }

@@ -29,7 +29,9 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The store was written by a newer qimg.
-    #[error("the job store {path} has schema version {found}, but this qimg knows versions up to {known}; upgrade qimg (your data is untouched)")]
+    #[error(
+        "the job store {path} has schema version {found}, but this qimg knows versions up to {known}; upgrade qimg (your data is untouched)"
+    )]
     TooNew {
         /// The file.
         path: PathBuf,
@@ -39,7 +41,9 @@ pub enum StoreError {
         known: i64,
     },
     /// The file is not a usable SQLite database; it was moved aside.
-    #[error("the job store {path} was damaged ({reason}); it was moved to {moved_to} and a new store was started")]
+    #[error(
+        "the job store {path} was damaged ({reason}); it was moved to {moved_to} and a new store was started"
+    )]
     MovedAside {
         /// The original file.
         path: PathBuf,
@@ -79,17 +83,26 @@ impl Store {
     /// Opens (or creates) the store at `path`, running migrations.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let conn = schema::open_connection(path)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), path: path.to_path_buf() })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
     }
 
     /// An in-memory store (tests and benchmarks).
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory()?;
         schema::migrate(&conn, Path::new(":memory:"))?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), path: PathBuf::from(":memory:") })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path: PathBuf::from(":memory:"),
+        })
     }
 
     /// The database file.
@@ -108,18 +121,23 @@ impl Store {
         T: Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || f(&store)).await.map_err(|_| StoreError::Poisoned)?
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|_| StoreError::Poisoned)?
     }
 
     /// The journal mode in use (`wal`, or `delete` on network filesystems).
     pub fn journal_mode(&self) -> Result<String, StoreError> {
-        Ok(self.lock()?.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+        Ok(self
+            .lock()?
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
     }
 
     /// Reads one profile setting (such as the params key that worked).
     pub fn setting(&self, profile: &str, key: &str) -> Result<Option<String>, StoreError> {
         let conn = self.lock()?;
-        let mut st = conn.prepare_cached("SELECT value FROM profile_settings WHERE profile = ?1 AND key = ?2")?;
+        let mut st = conn
+            .prepare_cached("SELECT value FROM profile_settings WHERE profile = ?1 AND key = ?2")?;
         let mut rows = st.query(rusqlite::params![profile, key])?;
         Ok(match rows.next()? {
             Some(r) => Some(r.get(0)?),

@@ -24,7 +24,9 @@ pub fn wanted_height(state: &State) -> u16 {
 pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     let t = ctx.theme;
     let focused_pane = matches!(state.focus, Focus::Form(_));
-    let block = Block::bordered().title(Span::styled(" Compose ", t.title)).border_style(t.border_for(focused_pane));
+    let block = Block::bordered()
+        .title(Span::styled(" Compose ", t.title))
+        .border_style(t.border_for(focused_pane));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width < 4 || inner.height < 2 {
@@ -46,7 +48,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
 
     // Prompt label with the count.
     let spec = form.spec();
-    let count = format!("{}/{}", form.prompt.char_count(), spec.map_or(0, |s| s.prompt_max));
+    let count = format!(
+        "{}/{}",
+        form.prompt.char_count(),
+        spec.map_or(0, |s| s.prompt_max)
+    );
     let over = spec.is_some_and(|s| form.prompt.char_count() > s.prompt_max);
     let pad = width.saturating_sub(6 + count.len());
     lines.push(Line::from(vec![
@@ -57,22 +63,38 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     // Prompt text, wrapped, scrolled so the cursor row is visible.
     let (rows, (crow, ccol)) = form.prompt.layout(width);
     let first = crow.saturating_sub(prompt_rows as usize - 1);
-    let text_style = if focus == Some(Field::Prompt) { t.input_focused } else { t.input };
+    let text_style = if focus == Some(Field::Prompt) {
+        t.input_focused
+    } else {
+        t.input
+    };
     if form.prompt.text().is_empty() {
-        lines.push(Line::styled(one_line("Describe the image (Enter: new line, Ctrl-S: submit)", width), t.muted));
+        lines.push(Line::styled(
+            one_line(
+                "Describe the image (Enter: new line, Ctrl-S: submit)",
+                width,
+            ),
+            t.muted,
+        ));
         for _ in 1..prompt_rows {
             lines.push(Line::raw(""));
         }
     } else {
         for r in rows.iter().skip(first).take(prompt_rows as usize) {
-            lines.push(Line::styled(crate::sanitize::sanitize_line(&form.prompt.text()[r.clone()]).into_owned(), text_style));
+            lines.push(Line::styled(
+                crate::sanitize::sanitize_line(&form.prompt.text()[r.clone()]).into_owned(),
+                text_style,
+            ));
         }
         for _ in rows.len().saturating_sub(first)..prompt_rows as usize {
             lines.push(Line::raw(""));
         }
     }
     if focus == Some(Field::Prompt) {
-        cursor = Some(Position { x: inner.x + ccol.min(width - 1) as u16, y: inner.y + 1 + (crow - first) as u16 });
+        cursor = Some(Position {
+            x: inner.x + ccol.min(width - 1) as u16,
+            y: inner.y + 1 + (crow - first) as u16,
+        });
     }
 
     for field in fields.iter().copied().filter(|f| *f != Field::Prompt) {
@@ -85,15 +107,27 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
         let shown = one_line(&value, value_width);
         if focused && editing.is_some() {
             let col = editing.unwrap_or(0).min(value_width.saturating_sub(1));
-            cursor = Some(Position { x: inner.x + (label.len() + col) as u16, y: inner.y + row });
+            cursor = Some(Position {
+                x: inner.x + (label.len() + col) as u16,
+                y: inner.y + row,
+            });
         }
-        lines.push(Line::from(vec![Span::styled(label, label_style(field)), Span::styled(shown, value_style)]));
+        lines.push(Line::from(vec![
+            Span::styled(label, label_style(field)),
+            Span::styled(shown, value_style),
+        ]));
         if let Some(err) = form.error.as_ref().filter(|e| e.field == field) {
-            lines.push(Line::styled(one_line(&format!("✗ {}", err.message), width), t.error));
+            lines.push(Line::styled(
+                one_line(&format!("✗ {}", err.message), width),
+                t.error,
+            ));
         }
     }
     if let Some(err) = form.error.as_ref().filter(|e| e.field == Field::Prompt) {
-        lines.insert(1 + prompt_rows as usize, Line::styled(one_line(&format!("✗ {}", err.message), width), t.error));
+        lines.insert(
+            1 + prompt_rows as usize,
+            Line::styled(one_line(&format!("✗ {}", err.message), width), t.error),
+        );
     }
     frame.render_widget(Paragraph::new(lines), inner);
     if let Some(pos) = cursor
@@ -107,23 +141,58 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
 /// The text shown for a field, and (for text fields) the cursor column within it.
 fn field_value(state: &State, field: Field, focused: bool) -> (String, Option<usize>) {
     let form = &state.form;
-    let text_col = |t: &crate::state::text::TextInput| unicode_width::UnicodeWidthStr::width(&t.text()[..t.cursor()]);
+    let text_col = |t: &crate::state::text::TextInput| {
+        unicode_width::UnicodeWidthStr::width(&t.text()[..t.cursor()])
+    };
     match field {
-        Field::Negative => (form.negative.text().to_owned(), Some(text_col(&form.negative))),
-        Field::Seed if form.seed_locked => (format!("{}  (locked; Ctrl-R: random)", form.seed.text()), Some(text_col(&form.seed))),
-        Field::Seed => ("random  (type a number or Ctrl-R to lock one)".to_owned(), Some(0)),
+        Field::Negative => (
+            form.negative.text().to_owned(),
+            Some(text_col(&form.negative)),
+        ),
+        Field::Seed if form.seed_locked => (
+            format!("{}  (locked; Ctrl-R: random)", form.seed.text()),
+            Some(text_col(&form.seed)),
+        ),
+        Field::Seed => (
+            "random  (type a number or Ctrl-R to lock one)".to_owned(),
+            Some(0),
+        ),
         Field::Reference if form.reference.text().is_empty() => {
-            let hint = if form.spec().is_some_and(|s| s.images.0 > 0) { "required: a file path or https URL" } else { "optional: a file path or https URL" };
+            let hint = if form.spec().is_some_and(|s| s.images.0 > 0) {
+                "required: a file path or https URL"
+            } else {
+                "optional: a file path or https URL"
+            };
             (hint.to_owned(), Some(0))
         }
-        Field::Reference => (form.reference.text().to_owned(), Some(text_col(&form.reference))),
+        Field::Reference => (
+            form.reference.text().to_owned(),
+            Some(text_col(&form.reference)),
+        ),
         Field::Model => (selector(form.spec().map_or("-", |m| m.id), focused), None),
-        Field::Shape => (selector(&form.shape_label().unwrap_or_default(), focused), None),
-        Field::Count => (selector(&format!("{} job{}", form.count, if form.count == 1 { "" } else { "s" }), focused), None),
+        Field::Shape => (
+            selector(&form.shape_label().unwrap_or_default(), focused),
+            None,
+        ),
+        Field::Count => (
+            selector(
+                &format!(
+                    "{} job{}",
+                    form.count,
+                    if form.count == 1 { "" } else { "s" }
+                ),
+                focused,
+            ),
+            None,
+        ),
         Field::Prompt => (String::new(), None),
     }
 }
 
 fn selector(value: &str, focused: bool) -> String {
-    if focused { format!("◀ {value} ▶") } else { value.to_owned() }
+    if focused {
+        format!("◀ {value} ▶")
+    } else {
+        value.to_owned()
+    }
 }

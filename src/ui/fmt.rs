@@ -38,7 +38,9 @@ pub fn state_style(theme: &Theme, state: &JobState) -> Style {
     match state {
         JobState::Done => theme.state_done,
         JobState::Failed { .. } | JobState::Cancelled => theme.state_failed,
-        JobState::Ambiguous { .. } | JobState::TimedOut | JobState::Expired { .. } => theme.state_attention,
+        JobState::Ambiguous { .. } | JobState::TimedOut | JobState::Expired { .. } => {
+            theme.state_attention
+        }
         JobState::Queued => theme.state_queued,
         _ => theme.state_running,
     }

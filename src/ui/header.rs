@@ -17,18 +17,33 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     let p = &state.profile;
     let model = state.form.spec().map_or("-", |m| m.id);
     let mut spans = vec![
-        Span::styled(" qimg ", t.header.add_modifier(ratatui::style::Modifier::BOLD)),
-        Span::styled(format!(" profile {} ({}) · model {} ", p.name, p.kind.as_str(), model), t.header),
+        Span::styled(
+            " qimg ",
+            t.header.add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::styled(
+            format!(
+                " profile {} ({}) · model {} ",
+                p.name,
+                p.kind.as_str(),
+                model
+            ),
+            t.header,
+        ),
     ];
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
     if p.kind == ProviderKind::Sim {
-        let banner = " SIMULATOR · local test images, no real API · add a key: README, ? for help ".to_owned();
+        let banner = " SIMULATOR · local test images, no real API · add a key: README, ? for help "
+            .to_owned();
         spans.push(Span::raw(" "));
         spans.push(Span::styled(one_line(&banner, room), t.banner));
     } else if let Some(note) = &p.key_note {
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(one_line(&format!(" ⚠ {note} "), room), t.warning));
+        spans.push(Span::styled(
+            one_line(&format!(" ⚠ {note} "), room),
+            t.warning,
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(t.header), area);
 }

@@ -15,8 +15,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, sho
     let t = ctx.theme;
     let jobs = &state.jobs;
     let more = if jobs.more_in_store { "+" } else { "" };
-    let title = format!(" Jobs · {} active · {}{more} listed ", jobs.active_count(), jobs.len());
-    let block = Block::bordered().title(Span::styled(title, t.title)).border_style(t.border_for(state.focus == Focus::Jobs));
+    let title = format!(
+        " Jobs · {} active · {}{more} listed ",
+        jobs.active_count(),
+        jobs.len()
+    );
+    let block = Block::bordered()
+        .title(Span::styled(title, t.title))
+        .border_style(t.border_for(state.focus == Focus::Jobs));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width < 10 {
@@ -25,7 +31,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, sho
     if jobs.is_empty() {
         let lines = vec![
             Line::styled("No jobs yet.", t.muted),
-            Line::styled(one_line("Write a prompt and press Ctrl-S.", inner.width as usize), t.muted),
+            Line::styled(
+                one_line("Write a prompt and press Ctrl-S.", inner.width as usize),
+                t.muted,
+            ),
         ];
         frame.render_widget(Paragraph::new(lines), inner);
         return;
@@ -44,7 +53,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, sho
             let st = state_style(t, &v.job.state);
             let label = format!("{:<12}", state_label(v));
             let elapsed = format!("{:>6} ", job_elapsed(v, ctx.wall));
-            let profile = if show_profile { format!("{:<8} ", one_line(&v.job.profile, 8)) } else { String::new() };
+            let profile = if show_profile {
+                format!("{:<8} ", one_line(&v.job.profile, 8))
+            } else {
+                String::new()
+            };
             let used = 2 + 12 + 7 + profile.chars().count();
             let prompt = one_line(&v.job.request.prompt, width.saturating_sub(used));
             let mut spans = vec![

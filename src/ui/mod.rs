@@ -57,19 +57,28 @@ pub fn render(frame: &mut Frame, state: &State, previews: &mut Previews, ctx: &R
         render_too_small(frame, area, ctx);
         return;
     }
-    let [header_area, main, status] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let [header_area, main, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     header::render(frame, header_area, state, ctx);
     if let Some(id) = state.viewer {
         viewer::render(frame, main, state, id, previews, ctx);
     } else if is_wide(area) {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(main);
         let compose_h = compose::wanted_height(state).min(left.height.saturating_sub(6));
-        let [top, bottom] = Layout::vertical([Constraint::Length(compose_h), Constraint::Fill(1)]).areas(left);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(compose_h), Constraint::Fill(1)]).areas(left);
         compose::render(frame, top, state, ctx);
         jobs::render(frame, bottom, state, ctx, true);
         preview::render(frame, right, state, previews, ctx);
     } else {
-        let [tabs, pane] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
+        let [tabs, pane] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
         render_tabs(frame, tabs, state, ctx);
         match state.pane() {
             Pane::Compose => compose::render(frame, pane, state, ctx),
@@ -86,8 +95,16 @@ pub fn render(frame: &mut Frame, state: &State, previews: &mut Previews, ctx: &R
 fn render_tabs(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     let t = ctx.theme;
     let active = state.jobs.active_count();
-    let jobs_label = if active > 0 { format!("Jobs ({active} running)") } else { format!("Jobs ({})", state.jobs.len()) };
-    let tabs = [(Pane::Compose, "Compose".to_owned(), "F2"), (Pane::Jobs, jobs_label, "F3"), (Pane::Preview, "Preview".to_owned(), "F4")];
+    let jobs_label = if active > 0 {
+        format!("Jobs ({active} running)")
+    } else {
+        format!("Jobs ({})", state.jobs.len())
+    };
+    let tabs = [
+        (Pane::Compose, "Compose".to_owned(), "F2"),
+        (Pane::Jobs, jobs_label, "F3"),
+        (Pane::Preview, "Preview".to_owned(), "F4"),
+    ];
     let mut spans = Vec::new();
     for (pane, label, key) in tabs {
         let current = state.pane() == pane;
@@ -103,9 +120,23 @@ fn render_too_small(frame: &mut Frame, area: Rect, ctx: &RenderCtx) {
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let text = fmt::one_line(&format!("terminal too small ({}×{}); qimg needs {MIN_WIDTH}×{MIN_HEIGHT}", area.width, area.height), area.width as usize);
+    let text = fmt::one_line(
+        &format!(
+            "terminal too small ({}×{}); qimg needs {MIN_WIDTH}×{MIN_HEIGHT}",
+            area.width, area.height
+        ),
+        area.width as usize,
+    );
     let y = area.y + area.height / 2;
-    frame.render_widget(Paragraph::new(text).style(ctx.theme.warning), Rect { x: area.x, y, width: area.width, height: 1 });
+    frame.render_widget(
+        Paragraph::new(text).style(ctx.theme.warning),
+        Rect {
+            x: area.x,
+            y,
+            width: area.width,
+            height: 1,
+        },
+    );
 }
 
 #[cfg(test)]

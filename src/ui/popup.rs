@@ -39,39 +39,72 @@ pub fn help_lines(ctx: &RenderCtx) -> Vec<Line<'static>> {
         }
         lines.push(Line::styled(mode_title(mode), t.title));
         for b in bindings {
-            lines.push(Line::from(vec![Span::styled(format!("  {:<12}", b.key.display()), t.accent), Span::styled(b.action.describe(), t.text)]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<12}", b.key.display()), t.accent),
+                Span::styled(b.action.describe(), t.text),
+            ]));
         }
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled("Text fields also know Ctrl-W (delete word), Ctrl-U (clear line), Home/End.", t.muted));
-    lines.push(Line::styled("Keys can be changed in config.toml, [keybindings.<mode>] (see README).", t.muted));
+    lines.push(Line::styled(
+        "Text fields also know Ctrl-W (delete word), Ctrl-U (clear line), Home/End.",
+        t.muted,
+    ));
+    lines.push(Line::styled(
+        "Keys can be changed in config.toml, [keybindings.<mode>] (see README).",
+        t.muted,
+    ));
     lines
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    area.centered(Constraint::Length(w.min(area.width)), Constraint::Length(h.min(area.height)))
+    area.centered(
+        Constraint::Length(w.min(area.width)),
+        Constraint::Length(h.min(area.height)),
+    )
 }
 
 fn help(frame: &mut Frame, area: Rect, scroll: u16, ctx: &RenderCtx) {
     let t = ctx.theme;
-    let rect = centered(area, area.width.saturating_sub(4).min(86), area.height.saturating_sub(2));
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(86),
+        area.height.saturating_sub(2),
+    );
     let lines = help_lines(ctx);
     let inner_h = rect.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
-    let block = Block::bordered().title(Span::styled(" Help · keys · Esc closes ", t.title)).border_style(t.border_focused);
+    let block = Block::bordered()
+        .title(Span::styled(" Help · keys · Esc closes ", t.title))
+        .border_style(t.border_focused);
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll.min(max_scroll), 0)), rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll.min(max_scroll), 0)),
+        rect,
+    );
 }
 
 fn confirm(frame: &mut Frame, area: Rect, text: &str, ctx: &RenderCtx) {
     let t = ctx.theme;
     let rect = centered(area, 60, 8);
-    let block = Block::bordered().title(Span::styled(" Confirm ", t.title)).border_style(t.warning);
+    let block = Block::bordered()
+        .title(Span::styled(" Confirm ", t.title))
+        .border_style(t.warning);
     let lines = vec![
         Line::styled(crate::sanitize::sanitize_text(text).into_owned(), t.text),
         Line::raw(""),
-        Line::from(vec![Span::styled(" y ", t.accent), Span::styled("yes   ", t.muted), Span::styled(" n / Esc ", t.accent), Span::styled("no", t.muted)]),
+        Line::from(vec![
+            Span::styled(" y ", t.accent),
+            Span::styled("yes   ", t.muted),
+            Span::styled(" n / Esc ", t.accent),
+            Span::styled("no", t.muted),
+        ]),
     ];
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        rect,
+    );
 }

@@ -15,57 +15,111 @@ use crate::sanitize::sanitize_text;
 use crate::state::{Focus, JobView, State};
 
 /// Draws the pane.
-pub fn render(frame: &mut Frame, area: Rect, state: &State, previews: &mut Previews, ctx: &RenderCtx) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    previews: &mut Previews,
+    ctx: &RenderCtx,
+) {
     let t = ctx.theme;
-    let block = Block::bordered().title(Span::styled(" Preview ", t.title)).border_style(t.border_for(state.focus == Focus::Preview));
+    let block = Block::bordered()
+        .title(Span::styled(" Preview ", t.title))
+        .border_style(t.border_for(state.focus == Focus::Preview));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width < 4 || inner.height < 2 {
         return;
     }
     let Some(view) = state.jobs.selected() else {
-        let lines = vec![Line::styled("Nothing to show yet.", t.muted), Line::styled(one_line("Finished jobs appear here.", inner.width as usize), t.muted)];
+        let lines = vec![
+            Line::styled("Nothing to show yet.", t.muted),
+            Line::styled(
+                one_line("Finished jobs appear here.", inner.width as usize),
+                t.muted,
+            ),
+        ];
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     };
     let details = detail_lines(view, state, ctx, inner.width as usize);
     let detail_h = (details.len() as u16).min(inner.height / 2).max(1);
-    let [image_area, _gap, detail_area] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(detail_h)]).areas(inner);
+    let [image_area, _gap, detail_area] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(detail_h),
+    ])
+    .areas(inner);
     render_image_or_status(frame, image_area, view, previews, ctx);
-    frame.render_widget(Paragraph::new(details).wrap(Wrap { trim: false }), detail_area);
+    frame.render_widget(
+        Paragraph::new(details).wrap(Wrap { trim: false }),
+        detail_area,
+    );
 }
 
 /// The image of a finished job, or why there is none.
-pub fn render_image_or_status(frame: &mut Frame, area: Rect, view: &JobView, previews: &mut Previews, ctx: &RenderCtx) {
+pub fn render_image_or_status(
+    frame: &mut Frame,
+    area: Rect,
+    view: &JobView,
+    previews: &mut Previews,
+    ctx: &RenderCtx,
+) {
     let t = ctx.theme;
     if area.height == 0 || area.width == 0 {
         return;
     }
     let w = area.width as usize;
-    let msg = |frame: &mut Frame, lines: Vec<Line>| frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let msg = |frame: &mut Frame, lines: Vec<Line>| {
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area)
+    };
     match (&view.job.state, view.job.saved_paths.first()) {
         (JobState::Done, Some(path)) => match previews.state_for(path) {
-            PreviewState::Ready(proto, _) => frame.render_stateful_widget(StatefulImage::default(), area, proto),
+            PreviewState::Ready(proto, _) => {
+                frame.render_stateful_widget(StatefulImage::default(), area, proto)
+            }
             PreviewState::Loading => msg(frame, vec![Line::styled("loading preview…", t.muted)]),
-            PreviewState::Unavailable(why) => msg(frame, vec![Line::styled(one_line(&format!("no preview: {why}"), w), t.warning), Line::styled("the image is saved; the path is below", t.muted)]),
+            PreviewState::Unavailable(why) => msg(
+                frame,
+                vec![
+                    Line::styled(one_line(&format!("no preview: {why}"), w), t.warning),
+                    Line::styled("the image is saved; the path is below", t.muted),
+                ],
+            ),
         },
-        (JobState::Done, None) => msg(frame, vec![Line::styled("done, but no file was saved", t.warning)]),
+        (JobState::Done, None) => msg(
+            frame,
+            vec![Line::styled("done, but no file was saved", t.warning)],
+        ),
         (state, _) => {
             let mut lines = vec![Line::from(vec![
-                Span::styled(format!("{} {}", state.glyph(), state_label(view)), state_style(t, state)),
+                Span::styled(
+                    format!("{} {}", state.glyph(), state_label(view)),
+                    state_style(t, state),
+                ),
                 Span::styled(format!("  {}", job_elapsed(view, ctx.wall)), t.muted),
             ])];
             if let Some(note) = &view.note {
                 lines.push(Line::styled(sanitize_text(note).into_owned(), t.warning));
             }
             if let Some(m) = state.message() {
-                lines.push(Line::styled(sanitize_text(m).into_owned(), state_style(t, state)));
+                lines.push(Line::styled(
+                    sanitize_text(m).into_owned(),
+                    state_style(t, state),
+                ));
             }
             match state {
-                JobState::Ambiguous { .. } | JobState::Failed { .. } | JobState::TimedOut | JobState::Expired { .. } | JobState::Cancelled => {
+                JobState::Ambiguous { .. }
+                | JobState::Failed { .. }
+                | JobState::TimedOut
+                | JobState::Expired { .. }
+                | JobState::Cancelled => {
                     lines.push(Line::styled("R: send these parameters again", t.accent));
                 }
-                JobState::Running { .. } | JobState::Submitted | JobState::Submitting | JobState::Queued => {
+                JobState::Running { .. }
+                | JobState::Submitted
+                | JobState::Submitting
+                | JobState::Queued => {
                     lines.push(Line::styled("c: stop waiting for this job", t.muted));
                 }
                 _ => {}
@@ -75,7 +129,12 @@ pub fn render_image_or_status(frame: &mut Frame, area: Rect, view: &JobView, pre
     }
 }
 
-fn detail_lines(view: &JobView, state: &State, ctx: &RenderCtx, width: usize) -> Vec<Line<'static>> {
+fn detail_lines(
+    view: &JobView,
+    state: &State,
+    ctx: &RenderCtx,
+    width: usize,
+) -> Vec<Line<'static>> {
     let t = ctx.theme;
     let j = &view.job;
     let r = &j.request;
@@ -86,11 +145,17 @@ fn detail_lines(view: &JobView, state: &State, ctx: &RenderCtx, width: usize) ->
     params.push(format!("profile {}", j.profile));
     let mut lines = vec![Line::styled(sanitize_text(&r.prompt).into_owned(), t.text)];
     if let Some(n) = r.negative_prompt.as_deref().filter(|n| !n.is_empty()) {
-        lines.push(Line::from(vec![Span::styled("not: ", t.muted), Span::styled(sanitize_text(n).into_owned(), t.text)]));
+        lines.push(Line::from(vec![
+            Span::styled("not: ", t.muted),
+            Span::styled(sanitize_text(n).into_owned(), t.text),
+        ]));
     }
     lines.push(Line::styled(one_line(&params.join(" · "), width), t.muted));
     for p in &j.saved_paths {
-        lines.push(Line::styled(one_line(&format!("saved {}", p.display()), width), t.muted));
+        lines.push(Line::styled(
+            one_line(&format!("saved {}", p.display()), width),
+            t.muted,
+        ));
     }
     if j.state == JobState::Done
         && let Some(proto) = &state.graphics.protocol

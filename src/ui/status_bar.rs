@@ -17,10 +17,34 @@ use crate::state::{Field, Focus, State};
 fn hinted(state: &State) -> Vec<Action> {
     let mode = state.mode();
     let mut v = match mode {
-        Mode::Text => vec![Action::Submit, Action::FocusNext, Action::Help, Action::Quit],
-        Mode::Form => vec![Action::NextValue, Action::Submit, Action::FocusNext, Action::Help, Action::Quit],
-        Mode::Jobs => vec![Action::Open, Action::CancelJob, Action::Resubmit, Action::FocusNext, Action::Help, Action::Quit],
-        Mode::Preview => vec![Action::Open, Action::Down, Action::Up, Action::Help, Action::Quit],
+        Mode::Text => vec![
+            Action::Submit,
+            Action::FocusNext,
+            Action::Help,
+            Action::Quit,
+        ],
+        Mode::Form => vec![
+            Action::NextValue,
+            Action::Submit,
+            Action::FocusNext,
+            Action::Help,
+            Action::Quit,
+        ],
+        Mode::Jobs => vec![
+            Action::Open,
+            Action::CancelJob,
+            Action::Resubmit,
+            Action::FocusNext,
+            Action::Help,
+            Action::Quit,
+        ],
+        Mode::Preview => vec![
+            Action::Open,
+            Action::Down,
+            Action::Up,
+            Action::Help,
+            Action::Quit,
+        ],
         Mode::Viewer => vec![Action::Close, Action::Down, Action::Up, Action::Help],
         Mode::Help | Mode::Global => vec![Action::Close, Action::Down, Action::Up],
     };
@@ -41,13 +65,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
             Level::Warning => ("!", t.warning),
             Level::Error => ("✗", t.error),
         };
-        let room = (area.width as usize).saturating_sub(2).min(area.width as usize * 2 / 3);
-        spans.push(Span::styled(format!("{glyph} {} ", one_line(&n.text, room.saturating_sub(3))), style));
+        let room = (area.width as usize)
+            .saturating_sub(2)
+            .min(area.width as usize * 2 / 3);
+        spans.push(Span::styled(
+            format!("{glyph} {} ", one_line(&n.text, room.saturating_sub(3))),
+            style,
+        ));
     }
     let mut used: usize = spans.iter().map(|s| s.width()).sum();
     for action in hinted(state) {
-        let Some(key) = ctx.keymap.key_for(mode, action) else { continue };
-        let hint = [Span::styled(format!(" {} ", key.display()), t.accent), Span::styled(format!("{} ", action.describe()), t.muted)];
+        let Some(key) = ctx.keymap.key_for(mode, action) else {
+            continue;
+        };
+        let hint = [
+            Span::styled(format!(" {} ", key.display()), t.accent),
+            Span::styled(format!("{} ", action.describe()), t.muted),
+        ];
         let w: usize = hint.iter().map(|s| s.width()).sum();
         if used + w > area.width as usize {
             break;

@@ -21,7 +21,9 @@ const T0: i64 = 1_790_000_000_000;
 
 fn job(n: u128, prompt: &str, state: JobState, age_s: i64) -> Job {
     let mut j = Job::new("sim", JobRequest::apiframe(prompt, AspectRatio::L16x9, 42));
-    j.id = JobId(uuid::Uuid::from_u128(0x1234_5678_0000_0000_0000_0000_0000_0000 + n));
+    j.id = JobId(uuid::Uuid::from_u128(
+        0x1234_5678_0000_0000_0000_0000_0000_0000 + n,
+    ));
     j.created_at = Timestamp(T0 - age_s * 1000);
     if state.is_end() {
         j.finished_at = Some(Timestamp(T0 - age_s * 1000 + 9_000));
@@ -31,20 +33,64 @@ fn job(n: u128, prompt: &str, state: JobState, age_s: i64) -> Job {
 }
 
 fn sample_state() -> State {
-    let profile = ProfileView { name: "sim".into(), kind: ProviderKind::Sim, key_note: None, config_file: "~/.config/qimg/config.toml".into() };
-    let mut s = State::new(profile, ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]), "qwen-image-2"));
-    s.form.prompt.set("a red kite over the dunes at golden hour, wide shot");
+    let profile = ProfileView {
+        name: "sim".into(),
+        kind: ProviderKind::Sim,
+        key_note: None,
+        config_file: "~/.config/qimg/config.toml".into(),
+    };
+    let mut s = State::new(
+        profile,
+        ComposeForm::new(
+            ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]),
+            "qwen-image-2",
+        ),
+    );
+    s.form
+        .prompt
+        .set("a red kite over the dunes at golden hour, wide shot");
     let jobs = [
         job(1, "queued job", JobState::Queued, 1),
-        job(2, "running job", JobState::Running { progress: Some(45) }, 8),
+        job(
+            2,
+            "running job",
+            JobState::Running { progress: Some(45) },
+            8,
+        ),
         job(3, "downloading job", JobState::Downloading, 12),
         job(4, "a finished job", JobState::Done, 60),
-        job(5, "a failed job", JobState::Failed { message: "rejected, not charged: Validation failed (HTTP 400)".into() }, 120),
-        job(6, "an ambiguous job", JobState::Ambiguous { message: "no clear answer from the provider".into() }, 300),
+        job(
+            5,
+            "a failed job",
+            JobState::Failed {
+                message: "rejected, not charged: Validation failed (HTTP 400)".into(),
+            },
+            120,
+        ),
+        job(
+            6,
+            "an ambiguous job",
+            JobState::Ambiguous {
+                message: "no clear answer from the provider".into(),
+            },
+            300,
+        ),
         job(7, "a cancelled job", JobState::Cancelled, 400),
         job(8, "a job that timed out", JobState::TimedOut, 500),
-        job(9, "an expired job", JobState::Expired { message: "the result was gone (HTTP 404)".into() }, 600),
-        job(10, "submitting \u{1b}[2J evil \u{202e} text", JobState::Submitting, 2),
+        job(
+            9,
+            "an expired job",
+            JobState::Expired {
+                message: "the result was gone (HTTP 404)".into(),
+            },
+            600,
+        ),
+        job(
+            10,
+            "submitting \u{1b}[2J evil \u{202e} text",
+            JobState::Submitting,
+            2,
+        ),
     ];
     for j in jobs {
         s.jobs.upsert(j);
@@ -56,9 +102,15 @@ fn render_to(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     let theme = Theme::fallback();
     let keymap = Keymap::default();
     let mut previews = Previews::new(Some(Picker::halfblocks()), &state.graphics, |_| {});
-    let ctx = RenderCtx { theme: &theme, keymap: &keymap, now: Instant::now(), wall: Timestamp(T0) };
+    let ctx = RenderCtx {
+        theme: &theme,
+        keymap: &keymap,
+        now: Instant::now(),
+        wall: Timestamp(T0),
+    };
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| render(f, state, &mut previews, &ctx)).unwrap();
+    term.draw(|f| render(f, state, &mut previews, &ctx))
+        .unwrap();
     term
 }
 
@@ -77,7 +129,10 @@ fn job_list_focused_on_a_failed_job(#[case] w: u16, #[case] h: u16) {
     let mut s = sample_state();
     s.focus = Focus::Jobs;
     s.jobs.selected = 4;
-    insta::assert_snapshot!(format!("jobs_failed_{w}x{h}"), render_to(&s, w, h).backend());
+    insta::assert_snapshot!(
+        format!("jobs_failed_{w}x{h}"),
+        render_to(&s, w, h).backend()
+    );
 }
 
 #[rstest::rstest]
@@ -96,8 +151,14 @@ fn form_error_and_gateway_fields() {
     s.form.step(2); // wan2.5-t2i-preview
     s.form.focus = Field::Seed;
     s.focus = Focus::Form(Field::Seed);
-    s.form.error = Some(FormError { field: Field::Seed, message: "the seed must be a whole number from 0 to 2147483647".into() });
-    insta::assert_snapshot!("gateway_form_error_120x40", render_to(&s, 120, 40).backend());
+    s.form.error = Some(FormError {
+        field: Field::Seed,
+        message: "the seed must be a whole number from 0 to 2147483647".into(),
+    });
+    insta::assert_snapshot!(
+        "gateway_form_error_120x40",
+        render_to(&s, 120, 40).backend()
+    );
 }
 
 #[test]
@@ -105,7 +166,14 @@ fn escape_sequences_never_reach_the_buffer() {
     let s = sample_state();
     let term = render_to(&s, 120, 40);
     for cell in term.backend().buffer().content() {
-        assert!(!cell.symbol().chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)), "{:?}", cell.symbol());
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{:?}",
+            cell.symbol()
+        );
     }
 }
 
@@ -113,7 +181,18 @@ fn escape_sequences_never_reach_the_buffer() {
 fn state_is_never_colour_alone() {
     let s = sample_state();
     let text = format!("{}", render_to(&s, 120, 40).backend());
-    for word in ["queued", "running 45%", "downloading", "done", "failed", "ambiguous", "cancelled", "timed out", "expired", "submitting"] {
+    for word in [
+        "queued",
+        "running 45%",
+        "downloading",
+        "done",
+        "failed",
+        "ambiguous",
+        "cancelled",
+        "timed out",
+        "expired",
+        "submitting",
+    ] {
         assert!(text.contains(word), "missing {word}");
     }
 }
@@ -126,7 +205,17 @@ fn tiny_sizes_and_resize_storms_never_panic() {
             render_to(&s, w, h);
         }
     }
-    let mut sizes = vec![(1, 1), (2, 1), (39, 9), (40, 10), (79, 23), (80, 24), (119, 29), (120, 30), (250, 70)];
+    let mut sizes = vec![
+        (1, 1),
+        (2, 1),
+        (39, 9),
+        (40, 10),
+        (79, 23),
+        (80, 24),
+        (119, 29),
+        (120, 30),
+        (250, 70),
+    ];
     let mut x: u32 = 7;
     for _ in 0..60 {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
@@ -150,7 +239,9 @@ fn a_finished_job_shows_its_image_with_halfblocks() {
     let dir = std::env::temp_dir().join("qimg-ui-snapshot");
     std::fs::create_dir_all(&dir).unwrap();
     let path: PathBuf = dir.join("preview.png");
-    crate::sim::render::render(320, 180, "x", 1, None).save(&path).unwrap();
+    crate::sim::render::render(320, 180, "x", 1, None)
+        .save(&path)
+        .unwrap();
     let mut s = sample_state();
     let mut j = job(20, "with image", JobState::Done, 5);
     j.saved_paths = vec![path.clone()];
@@ -165,8 +256,16 @@ fn a_finished_job_shows_its_image_with_halfblocks() {
         let _ = tx.send(r);
     });
     assert!(previews.needs_decode(&path));
-    previews.on_decoded(path.clone(), crate::imaging::decode_file_for_preview(&path, 640, 640).map_err(|e| e.to_string()));
-    let ctx = RenderCtx { theme: &theme, keymap: &keymap, now: Instant::now(), wall: Timestamp(T0) };
+    previews.on_decoded(
+        path.clone(),
+        crate::imaging::decode_file_for_preview(&path, 640, 640).map_err(|e| e.to_string()),
+    );
+    let ctx = RenderCtx {
+        theme: &theme,
+        keymap: &keymap,
+        now: Instant::now(),
+        wall: Timestamp(T0),
+    };
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     term.draw(|f| render(f, &s, &mut previews, &ctx)).unwrap();
     let resized = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();

@@ -28,30 +28,73 @@ async fn mount_poll_and_cdn(server: &MockServer) {
         })))
         .mount(server)
         .await;
-    Mock::given(method("GET")).and(path(format!("/cdn/{RID}.png"))).respond_with(ResponseTemplate::new(200).insert_header("content-type", "image/png").set_body_bytes(png(32, 18))).mount(server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/cdn/{RID}.png")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "image/png")
+                .set_body_bytes(png(32, 18)),
+        )
+        .mount(server)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_on_submit_are_retried_with_the_same_key() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/v2/images/generate")).respond_with(ResponseTemplate::new(502).set_body_string("<html><title>502</title></html>")).up_to_n_times(2).with_priority(1).mount(&server).await;
-    Mock::given(method("POST")).and(path("/v2/images/generate")).respond_with(ResponseTemplate::new(202).set_body_json(json!({"jobId": RID, "status": "QUEUED"}))).with_priority(2).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v2/images/generate"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html><title>502</title></html>"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/images/generate"))
+        .respond_with(
+            ResponseTemplate::new(202).set_body_json(json!({"jobId": RID, "status": "QUEUED"})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
     mount_poll_and_cdn(&server).await;
     let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
     assert_eq!(job.state, JobState::Done, "{:?}", job.state);
     let reqs = server.received_requests().await.unwrap();
-    let submits: Vec<_> = reqs.iter().filter(|r| r.url.path() == "/v2/images/generate").collect();
+    let submits: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.url.path() == "/v2/images/generate")
+        .collect();
     assert_eq!(submits.len(), 3);
-    let keys: Vec<_> = submits.iter().map(|r| r.headers.get("idempotency-key").unwrap().to_str().unwrap().to_owned()).collect();
+    let keys: Vec<_> = submits
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("idempotency-key")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
     assert!(keys.iter().all(|k| *k == job.idempotency_key), "{keys:?}");
     let body: serde_json::Value = serde_json::from_slice(&submits[0].body).unwrap();
-    assert_eq!(body, json!({"prompt": "a serene mountain lake at dawn", "model": "qwen-image-2", "qwenImage2Params": {"aspect_ratio": "16:9", "seed": 42}}));
+    assert_eq!(
+        body,
+        json!({"prompt": "a serene mountain lake at dawn", "model": "qwen-image-2", "qwenImage2Params": {"aspect_ratio": "16:9", "seed": 42}})
+    );
     assert_eq!(submits[0].headers.get("x-api-key").unwrap(), TEST_KEY);
-    let cdn: Vec<_> = reqs.iter().filter(|r| r.url.path().starts_with("/cdn/")).collect();
+    let cdn: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.url.path().starts_with("/cdn/"))
+        .collect();
     assert_eq!(cdn.len(), 1);
-    assert!(cdn[0].headers.get("x-api-key").is_none() && cdn[0].headers.get("authorization").is_none(), "the key never goes to downloads");
+    assert!(
+        cdn[0].headers.get("x-api-key").is_none() && cdn[0].headers.get("authorization").is_none(),
+        "the key never goes to downloads"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,7 +108,11 @@ async fn a_400_with_details_fails_at_once_and_names_the_field() {
     let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
-    assert!(matches!(&job.state, JobState::Failed { message } if message.starts_with("rejected, not charged") && message.contains("prompt: String must contain at most 2000")), "{:?}", job.state);
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.starts_with("rejected, not charged") && message.contains("prompt: String must contain at most 2000")),
+        "{:?}",
+        job.state
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +126,9 @@ async fn a_400_naming_the_params_key_retries_once_with_the_other_key() {
         .await;
     Mock::given(method("POST"))
         .and(wiremock::matchers::body_string_contains("\"qwenParams\""))
-        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"jobId": RID, "status": "QUEUED"})))
+        .respond_with(
+            ResponseTemplate::new(202).set_body_json(json!({"jobId": RID, "status": "QUEUED"})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -92,16 +141,40 @@ async fn a_400_naming_the_params_key_retries_once_with_the_other_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_retry_after_is_honoured() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2").set_body_json(json!({"error": "Too many requests"}))).up_to_n_times(1).with_priority(1).mount(&server).await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(202).set_body_json(json!({"jobId": RID, "status": "QUEUED"}))).with_priority(2).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "2")
+                .set_body_json(json!({"error": "Too many requests"})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(202).set_body_json(json!({"jobId": RID, "status": "QUEUED"})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
     mount_poll_and_cdn(&server).await;
     let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
     let t0 = std::time::Instant::now();
     let id = rig.submit(req());
     rig.wait_job(id, |j| j.remote_id.is_some()).await;
-    assert!(t0.elapsed() >= Duration::from_secs(2), "resent after {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_secs(2),
+        "resent after {:?}",
+        t0.elapsed()
+    );
     let notes = rig.drain_notes(id);
-    assert!(notes.iter().any(|n| n.starts_with("rate limited; retrying at")), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("rate limited; retrying at")),
+        "{notes:?}"
+    );
     assert_eq!(rig.wait_end(id).await.state, JobState::Done);
 }
 
@@ -109,30 +182,52 @@ async fn a_429_with_retry_after_is_honoured() {
 async fn errors_echoing_the_key_are_redacted_and_sanitised() {
     let server = MockServer::start().await;
     let body = format!("{{\"error\":\"Invalid API key {TEST_KEY} \\u001b]0;pwned\\u0007\"}}");
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(401).set_body_raw(body, "application/json")).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
     let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
     let msg = job.state.message().unwrap().to_owned();
-    assert!(!msg.contains(TEST_KEY) && msg.contains("[REDACTED]"), "{msg}");
+    assert!(
+        !msg.contains(TEST_KEY) && msg.contains("[REDACTED]"),
+        "{msg}"
+    );
     assert!(!msg.chars().any(char::is_control), "{msg:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connections_and_5xx_while_polling_are_retried() {
     let cdn = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).insert_header("content-type", "image/png").set_body_bytes(png(16, 16))).mount(&cdn).await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "image/png")
+                .set_body_bytes(png(16, 16)),
+        )
+        .mount(&cdn)
+        .await;
     let result = format!("{}/r.png", cdn.uri());
     let fault = FaultServer::start(vec![
-        ("/v2/images/generate", vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))]),
+        (
+            "/v2/images/generate",
+            vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))],
+        ),
         (
             "/v2/jobs/",
             vec![
                 Reply::Drop,
                 Reply::json(503, json!({"error": "queue unavailable"})),
-                Reply::json(200, json!({"id": RID, "status": "PROCESSING", "progress": 50})),
+                Reply::json(
+                    200,
+                    json!({"id": RID, "status": "PROCESSING", "progress": 50}),
+                ),
                 Reply::Drop,
-                Reply::json(200, json!({"id": RID, "status": "COMPLETED", "result": {"images": [result]}})),
+                Reply::json(
+                    200,
+                    json!({"id": RID, "status": "COMPLETED", "result": {"images": [result]}}),
+                ),
             ],
         ),
     ])
@@ -141,8 +236,16 @@ async fn dropped_connections_and_5xx_while_polling_are_retried() {
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
     assert_eq!(job.state, JobState::Done, "{:?}", job.state);
-    assert_eq!(fault.requests("/v2/jobs/").len(), 5, "two drops and a 503 were retried");
-    assert_eq!(fault.requests("/v2/images/generate").len(), 1, "polling errors never resubmit");
+    assert_eq!(
+        fault.requests("/v2/jobs/").len(),
+        5,
+        "two drops and a 503 were retried"
+    );
+    assert_eq!(
+        fault.requests("/v2/images/generate").len(),
+        1,
+        "polling errors never resubmit"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,23 +256,47 @@ async fn a_submit_that_never_gets_an_answer_becomes_ambiguous_with_one_key() {
     let mut rig = Rig::with_profile(profile);
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
-    assert!(matches!(&job.state, JobState::Ambiguous { message } if message.contains("same idempotency key")), "{:?}", job.state);
+    assert!(
+        matches!(&job.state, JobState::Ambiguous { message } if message.contains("same idempotency key")),
+        "{:?}",
+        job.state
+    );
     let submits = fault.requests("/v2/images/generate");
     assert_eq!(submits.len(), 3);
-    assert!(submits.iter().all(|s| s.headers.get("idempotency-key") == Some(&job.idempotency_key)));
+    assert!(
+        submits
+            .iter()
+            .all(|s| s.headers.get("idempotency-key") == Some(&job.idempotency_key))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirects_are_never_followed_with_the_key() {
     let other = MockServer::start().await;
-    Mock::given(path_regex(".*")).respond_with(ResponseTemplate::new(202).set_body_json(json!({"jobId": RID}))).mount(&other).await;
+    Mock::given(path_regex(".*"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"jobId": RID})))
+        .mount(&other)
+        .await;
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(307).insert_header("location", format!("{}/v2/images/generate", other.uri()).as_str())).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(307).insert_header(
+            "location",
+            format!("{}/v2/images/generate", other.uri()).as_str(),
+        ))
+        .mount(&server)
+        .await;
     let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
-    assert!(matches!(&job.state, JobState::Failed { message } if message.contains("redirect")), "{:?}", job.state);
-    assert!(other.received_requests().await.unwrap().is_empty(), "the key went to another origin");
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.contains("redirect")),
+        "{:?}",
+        job.state
+    );
+    assert!(
+        other.received_requests().await.unwrap().is_empty(),
+        "the key went to another origin"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,5 +307,9 @@ async fn a_connection_refused_is_not_sent_and_says_so() {
     let mut rig = Rig::with_profile(apiframe_profile(&base));
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
-    assert!(matches!(&job.state, JobState::Failed { message } if message.starts_with("not sent: could not connect")), "{:?}", job.state);
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.starts_with("not sent: could not connect")),
+        "{:?}",
+        job.state
+    );
 }

@@ -33,7 +33,10 @@ pub struct Rig {
 }
 
 pub fn sim_config(job: Duration) -> SimConfig {
-    SimConfig { job_duration: job, ..SimConfig::default() }
+    SimConfig {
+        job_duration: job,
+        ..SimConfig::default()
+    }
 }
 
 /// An Apiframe profile pointed at `base` with the test key.
@@ -91,7 +94,16 @@ impl Rig {
             sim: sim.as_ref().map(SimServer::endpoint),
             resume,
         });
-        Self { sim, _dir: dir, paths, store, engine, events, log: Vec::new(), profile: name }
+        Self {
+            sim,
+            _dir: dir,
+            paths,
+            store,
+            engine,
+            events,
+            log: Vec::new(),
+            profile: name,
+        }
     }
 
     pub fn submit(&self, req: JobRequest) -> JobId {
@@ -111,9 +123,14 @@ impl Rig {
                 return j;
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("job {id} did not reach the expected state; now {:?}", self.store.get(id).unwrap().map(|j| j.state));
+                panic!(
+                    "job {id} did not reach the expected state; now {:?}",
+                    self.store.get(id).unwrap().map(|j| j.state)
+                );
             }
-            if let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(100), self.events.recv()).await {
+            if let Ok(Some(ev)) =
+                tokio::time::timeout(Duration::from_millis(100), self.events.recv()).await
+            {
                 self.log.push(ev);
             }
         }

@@ -32,7 +32,11 @@ async fn an_apiframe_job_reaches_done_and_the_png_has_the_ratio_size() {
 #[case(ResultShape::Images)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_result_shape_is_downloaded(#[case] shape: ResultShape) {
-    let mut rig = Rig::sim(SimConfig { result_shape: shape, ..sim_config(Duration::from_millis(300)) }).await;
+    let mut rig = Rig::sim(SimConfig {
+        result_shape: shape,
+        ..sim_config(Duration::from_millis(300))
+    })
+    .await;
     let id = rig.submit(req("shape test"));
     assert_eq!(rig.wait_end(id).await.state, JobState::Done);
 }
@@ -44,10 +48,18 @@ async fn provider_failure_cancellation_and_gone_results() {
     let cancelled = rig.submit(req(&format!("a dog {}", switches::CANCEL)));
     let gone = rig.submit(req(&format!("a fox {}", switches::GONE)));
     let f = rig.wait_end(failed).await;
-    assert!(matches!(&f.state, JobState::Failed { message } if message.contains("content policy")), "{:?}", f.state);
+    assert!(
+        matches!(&f.state, JobState::Failed { message } if message.contains("content policy")),
+        "{:?}",
+        f.state
+    );
     assert_eq!(rig.wait_end(cancelled).await.state, JobState::Cancelled);
     let g = rig.wait_end(gone).await;
-    assert!(matches!(&g.state, JobState::Expired { message } if message.contains("404")), "{:?}", g.state);
+    assert!(
+        matches!(&g.state, JobState::Expired { message } if message.contains("404")),
+        "{:?}",
+        g.state
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,7 +69,9 @@ async fn an_unknown_status_keeps_polling_with_a_note() {
     let deadline = tokio::time::Instant::now() + crate::common::WAIT;
     let mut seen = false;
     while !seen && tokio::time::Instant::now() < deadline {
-        if let Ok(Some(qimg::api::ApiEvent::JobNote { id: j, note })) = tokio::time::timeout(Duration::from_secs(1), rig.events.recv()).await {
+        if let Ok(Some(qimg::api::ApiEvent::JobNote { id: j, note })) =
+            tokio::time::timeout(Duration::from_secs(1), rig.events.recv()).await
+        {
             seen = j == id && note.contains("unknown status \"PAUSED\"");
         }
     }
@@ -69,16 +83,29 @@ async fn an_unknown_status_keeps_polling_with_a_note() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn params_key_negotiation_falls_back_and_is_remembered() {
-    let cfg = SimConfig { params_key: ParamsKey::QwenParams, ..sim_config(Duration::from_millis(200)) };
+    let cfg = SimConfig {
+        params_key: ParamsKey::QwenParams,
+        ..sim_config(Duration::from_millis(200))
+    };
     let mut rig = Rig::sim(cfg).await;
     let first = rig.submit(req("first"));
     assert_eq!(rig.wait_end(first).await.state, JobState::Done);
-    assert_eq!(rig.store.setting("sim", qimg::api::runtime::PARAMS_KEY_SETTING).unwrap().as_deref(), Some("qwenParams"));
+    assert_eq!(
+        rig.store
+            .setting("sim", qimg::api::runtime::PARAMS_KEY_SETTING)
+            .unwrap()
+            .as_deref(),
+        Some("qwenParams")
+    );
     let before = rig.simulator().stats();
     let second = rig.submit(req("second"));
     assert_eq!(rig.wait_end(second).await.state, JobState::Done);
     let after = rig.simulator().stats();
-    assert_eq!(after.submit_requests - before.submit_requests, 1, "the remembered key is used at once");
+    assert_eq!(
+        after.submit_requests - before.submit_requests,
+        1,
+        "the remembered key is used at once"
+    );
     assert_eq!(after.rejected, 1, "only the very first submit was refused");
 }
 
@@ -93,7 +120,11 @@ async fn a_429_on_submit_is_waited_out_and_sent_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_key_fails_once_and_stops_further_requests() {
-    let mut rig = Rig::sim(SimConfig { keys: vec!["right".into()], ..sim_config(Duration::from_millis(200)) }).await;
+    let mut rig = Rig::sim(SimConfig {
+        keys: vec!["right".into()],
+        ..sim_config(Duration::from_millis(200))
+    })
+    .await;
     // Point the profile at the simulator with a wrong key.
     let mut profile = crate::common::apiframe_profile(rig.simulator().base_url().as_str());
     profile.key_source = qimg::config::KeySource::Literal(secrecy::SecretString::from("wrong"));
@@ -101,10 +132,22 @@ async fn a_wrong_key_fails_once_and_stops_further_requests() {
     let mut rig2 = Rig::with_profile(profile);
     let a = rig2.submit(req("one"));
     let fa = rig2.wait_end(a).await;
-    assert!(matches!(&fa.state, JobState::Failed { message } if message.contains("rejected, not charged") && message.contains("key")), "{:?}", fa.state);
+    assert!(
+        matches!(&fa.state, JobState::Failed { message } if message.contains("rejected, not charged") && message.contains("key")),
+        "{:?}",
+        fa.state
+    );
     let b = rig2.submit(req("two"));
     let fb = rig2.wait_end(b).await;
-    assert!(matches!(&fb.state, JobState::Failed { message } if message.contains("refused earlier")), "{:?}", fb.state);
-    assert_eq!(sim.stats().unauthorized, 1, "no second request with a refused key");
+    assert!(
+        matches!(&fb.state, JobState::Failed { message } if message.contains("refused earlier")),
+        "{:?}",
+        fb.state
+    );
+    assert_eq!(
+        sim.stats().unauthorized,
+        1,
+        "no second request with a refused key"
+    );
     drop(rig);
 }

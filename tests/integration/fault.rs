@@ -12,11 +12,18 @@ use tokio::net::TcpListener;
 #[derive(Clone, Debug)]
 pub enum Reply {
     /// A normal HTTP response.
-    Http { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
+    Http {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
     /// Close the connection after reading the request, sending nothing.
     Drop,
     /// Send headers with this Content-Length, then only `sent` bytes of `body`, then close.
-    Truncated { content_length: usize, body: Vec<u8> },
+    Truncated {
+        content_length: usize,
+        body: Vec<u8>,
+    },
     /// Send headers, then one byte every `every`.
     Drip { body: Vec<u8>, every: Duration },
     /// Accept and never answer.
@@ -27,10 +34,18 @@ pub enum Reply {
 
 impl Reply {
     pub fn json(status: u16, body: serde_json::Value) -> Self {
-        Reply::Http { status, headers: vec![("content-type".into(), "application/json".into())], body: body.to_string().into_bytes() }
+        Reply::Http {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
     }
     pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Self {
-        Reply::Http { status, headers: vec![("content-type".into(), content_type.into())], body }
+        Reply::Http {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body,
+        }
     }
     pub fn with_header(mut self, k: &str, v: &str) -> Self {
         if let Reply::Http { headers, .. } = &mut self {
@@ -61,12 +76,16 @@ impl FaultServer {
     pub async fn start(routes: Vec<(&str, Vec<Reply>)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let script: Script = Arc::new(Mutex::new(routes.into_iter().map(|(p, r)| (p.to_owned(), r)).collect()));
+        let script: Script = Arc::new(Mutex::new(
+            routes.into_iter().map(|(p, r)| (p.to_owned(), r)).collect(),
+        ));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (s2, seen2) = (Arc::clone(&script), Arc::clone(&seen));
         tokio::spawn(async move {
             loop {
-                let Ok((sock, _)) = listener.accept().await else { return };
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
                 let (script, seen) = (Arc::clone(&s2), Arc::clone(&seen2));
                 tokio::spawn(async move { serve(sock, script, seen).await });
             }
@@ -75,7 +94,13 @@ impl FaultServer {
     }
 
     pub fn requests(&self, path_prefix: &str) -> Vec<Seen> {
-        self.seen.lock().unwrap().iter().filter(|s| s.path.starts_with(path_prefix)).cloned().collect()
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path.starts_with(path_prefix))
+            .cloned()
+            .collect()
     }
 }
 
@@ -98,8 +123,14 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
     let mut parts = first.split(' ');
     let method = parts.next()?.to_owned();
     let path = parts.next()?.to_owned();
-    let headers: HashMap<String, String> = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
-    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let mut body = buf[header_end..].to_vec();
     while body.len() < len {
         let n = sock.read(&mut tmp).await.ok()?;
@@ -108,14 +139,22 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
         }
         body.extend_from_slice(&tmp[..n]);
     }
-    Some(Seen { method, path, headers, body })
+    Some(Seen {
+        method,
+        path,
+        headers,
+        body,
+    })
 }
 
 async fn serve(mut sock: tokio::net::TcpStream, script: Script, seen: Arc<Mutex<Vec<Seen>>>) {
     while let Some(req) = read_request(&mut sock).await {
         let reply = {
             let mut s = script.lock().unwrap();
-            let entry = s.iter_mut().filter(|(p, _)| req.path.starts_with(p.as_str())).max_by_key(|(p, _)| p.len());
+            let entry = s
+                .iter_mut()
+                .filter(|(p, _)| req.path.starts_with(p.as_str()))
+                .max_by_key(|(p, _)| p.len());
             match entry {
                 Some((_, replies)) if replies.len() > 1 => replies.remove(0),
                 Some((_, replies)) => replies.first().cloned().unwrap_or(Reply::Drop),
@@ -124,7 +163,11 @@ async fn serve(mut sock: tokio::net::TcpStream, script: Script, seen: Arc<Mutex<
         };
         seen.lock().unwrap().push(req);
         match reply {
-            Reply::Http { status, headers, body } => {
+            Reply::Http {
+                status,
+                headers,
+                body,
+            } => {
                 let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
                 for (k, v) in headers {
                     out.push_str(&format!("{k}: {v}\r\n"));
@@ -134,7 +177,10 @@ async fn serve(mut sock: tokio::net::TcpStream, script: Script, seen: Arc<Mutex<
                 let _ = sock.write_all(&body).await;
             }
             Reply::Drop => return,
-            Reply::Truncated { content_length, body } => {
+            Reply::Truncated {
+                content_length,
+                body,
+            } => {
                 let _ = sock.write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: {content_length}\r\n\r\n").as_bytes()).await;
                 let _ = sock.write_all(&body).await;
                 return;
@@ -153,7 +199,9 @@ async fn serve(mut sock: tokio::net::TcpStream, script: Script, seen: Arc<Mutex<
                 return;
             }
             Reply::Endless => {
-                let _ = sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: image/png\r\n\r\n").await;
+                let _ = sock
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: image/png\r\n\r\n")
+                    .await;
                 let chunk = vec![0u8; 64 * 1024];
                 while sock.write_all(&chunk).await.is_ok() {}
                 return;

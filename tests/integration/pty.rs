@@ -16,7 +16,14 @@ pub struct PtyApp {
 
 impl PtyApp {
     pub fn spawn(args: &[&str], env: &[(&str, String)], cols: u16, rows: u16) -> Self {
-        let pair = native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_qimg"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -40,7 +47,13 @@ impl PtyApp {
                 r2.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Self { parser, raw, writer, child, _master: pair.master }
+        Self {
+            parser,
+            raw,
+            writer,
+            child,
+            _master: pair.master,
+        }
     }
 
     pub fn screen(&self) -> String {
@@ -113,7 +126,11 @@ impl Drop for PtyApp {
 pub fn hermetic_env(root: &std::path::Path, job_seconds: f64) -> Vec<(&'static str, String)> {
     let config = root.join("config");
     std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(config.join("config.toml"), format!("[profiles.sim]\nprovider = \"sim\"\nsim_job_seconds = {job_seconds}\n")).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!("[profiles.sim]\nprovider = \"sim\"\nsim_job_seconds = {job_seconds}\n"),
+    )
+    .unwrap();
     vec![
         ("QIMG_CONFIG_DIR", config.display().to_string()),
         ("QIMG_DATA_DIR", root.join("data").display().to_string()),

@@ -7,7 +7,14 @@ use crate::pty::{PtyApp, hermetic_env};
 const LONG: Duration = Duration::from_secs(60);
 
 fn saved_pngs(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(root.join("data/images")).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "png")).collect()).unwrap_or_default()
+    std::fs::read_dir(root.join("data/images"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "png"))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[test]
@@ -16,7 +23,10 @@ fn type_a_prompt_submit_and_find_the_png() {
     let env = hermetic_env(dir.path(), 1.0);
     let mut app = PtyApp::spawn(&[], &env, 120, 40);
     let first = app.wait_for("Compose", LONG);
-    assert!(first.contains("SIMULATOR"), "the header says it is the simulator:\n{first}");
+    assert!(
+        first.contains("SIMULATOR"),
+        "the header says it is the simulator:\n{first}"
+    );
     app.type_text("a red kite over dunes, quiet");
     app.send(b"\x13"); // Ctrl-S
     app.wait_for("job ", LONG);
@@ -25,7 +35,11 @@ fn type_a_prompt_submit_and_find_the_png() {
     let pngs = saved_pngs(dir.path());
     assert_eq!(pngs.len(), 1, "{pngs:?}");
     let img = image::open(&pngs[0]).unwrap();
-    assert_eq!((img.width(), img.height()), (1024, 1024), "1:1 is the default ratio");
+    assert_eq!(
+        (img.width(), img.height()),
+        (1024, 1024),
+        "1:1 is the default ratio"
+    );
     app.send(b"\x03"); // Ctrl-C
     let status = app.wait_exit(LONG);
     assert!(status.success(), "{status:?}");
@@ -55,12 +69,18 @@ fn sigterm_restores_the_terminal() {
     let mut app = PtyApp::spawn(&[], &env, 100, 30);
     app.wait_for("Compose", LONG);
     let pid = app.pid();
-    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     let status = app.wait_exit(LONG);
     assert_eq!(status.exit_code(), 128 + 15);
     assert!(!app.alternate_screen());
     let raw = String::from_utf8_lossy(&app.raw()).into_owned();
-    assert!(raw.contains("\x1b[?2004l") && raw.contains("\x1b[?1004l"), "bracketed paste and focus reports are switched off");
+    assert!(
+        raw.contains("\x1b[?2004l") && raw.contains("\x1b[?1004l"),
+        "bracketed paste and focus reports are switched off"
+    );
 }
 
 #[test]
@@ -71,7 +91,13 @@ fn a_panic_is_reported_on_a_restored_terminal() {
     let mut app = PtyApp::spawn(&[], &env, 100, 30);
     let status = app.wait_exit(LONG);
     assert!(!status.success());
-    assert!(!app.alternate_screen(), "the panic hook left the alternate screen");
+    assert!(
+        !app.alternate_screen(),
+        "the panic hook left the alternate screen"
+    );
     let raw = String::from_utf8_lossy(&app.raw()).into_owned();
-    assert!(raw.contains("QIMG_TEST_PANIC"), "the report is printed after the restore");
+    assert!(
+        raw.contains("QIMG_TEST_PANIC"),
+        "the report is printed after the restore"
+    );
 }

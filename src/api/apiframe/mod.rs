@@ -97,8 +97,14 @@ impl ApiframeClient {
             v.set_sensitive(true);
             headers.insert("x-api-key", v);
         }
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
-        self.http.request(method, self.url(path)).headers(headers).timeout(timeout)
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        self.http
+            .request(method, self.url(path))
+            .headers(headers)
+            .timeout(timeout)
     }
 
     fn secret(&self) -> &str {
@@ -107,21 +113,45 @@ impl ApiframeClient {
 
     /// Sends a request and reads a capped JSON body. Non-2xx answers, 3xx, and 2xx bodies that
     /// are error objects all become `ApiError`s.
-    async fn send_json(&self, rb: RequestBuilder, body_kind: BodyKind) -> Result<(u16, Value), (ApiError, Option<Value>)> {
-        let resp = rb.send().await.map_err(|e| (ApiError::from_reqwest(e, self.secret()), None))?;
+    async fn send_json(
+        &self,
+        rb: RequestBuilder,
+        body_kind: BodyKind,
+    ) -> Result<(u16, Value), (ApiError, Option<Value>)> {
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| (ApiError::from_reqwest(e, self.secret()), None))?;
         read_json(resp, self.secret(), body_kind).await
     }
 
     /// Submits one generation. The same `idempotency_key` must be used for every attempt of
     /// the same job. A 400 that names the params key is retried once with the other key; the
     /// key that worked is remembered for this client.
-    pub async fn submit(&self, req: &JobRequest, idempotency_key: &str, image_url: Option<&str>) -> Result<Accepted, ApiError> {
+    pub async fn submit(
+        &self,
+        req: &JobRequest,
+        idempotency_key: &str,
+        image_url: Option<&str>,
+    ) -> Result<Accepted, ApiError> {
         let first = self.params_key();
-        match self.submit_with(req, idempotency_key, image_url, first).await {
-            Err((err, Some(body))) if err.status() == Some(400) && wire::names_params_key(&body, first) => {
-                tracing::info!(refused = first.as_str(), trying = first.other().as_str(), "params key refused; negotiating");
+        match self
+            .submit_with(req, idempotency_key, image_url, first)
+            .await
+        {
+            Err((err, Some(body)))
+                if err.status() == Some(400) && wire::names_params_key(&body, first) =>
+            {
+                tracing::info!(
+                    refused = first.as_str(),
+                    trying = first.other().as_str(),
+                    "params key refused; negotiating"
+                );
                 let second = first.other();
-                match self.submit_with(req, idempotency_key, image_url, second).await {
+                match self
+                    .submit_with(req, idempotency_key, image_url, second)
+                    .await
+                {
                     Ok(a) => {
                         self.set_params_key(second);
                         Ok(a)
@@ -134,9 +164,17 @@ impl ApiframeClient {
         }
     }
 
-    async fn submit_with(&self, req: &JobRequest, idem: &str, image_url: Option<&str>, key: ParamsKey) -> Result<Accepted, (ApiError, Option<Value>)> {
+    async fn submit_with(
+        &self,
+        req: &JobRequest,
+        idem: &str,
+        image_url: Option<&str>,
+        key: ParamsKey,
+    ) -> Result<Accepted, (ApiError, Option<Value>)> {
         let body = wire::generate_body(req, key, image_url);
-        let mut rb = self.request(Method::POST, "/v2/images/generate", self.submit_timeout).json(&body);
+        let mut rb = self
+            .request(Method::POST, "/v2/images/generate", self.submit_timeout)
+            .json(&body);
         if let Ok(v) = HeaderValue::from_str(idem) {
             rb = rb.header("idempotency-key", v);
         }
@@ -151,26 +189,49 @@ impl ApiframeClient {
         if !wire::valid_remote_id(remote_id) {
             return Err(ApiError::Invalid("stored job id is not usable".into()));
         }
-        let rb = self.request(Method::GET, &format!("/v2/jobs/{remote_id}"), self.poll_timeout);
-        let (_, json) = self.send_json(rb, BodyKind::JobObject).await.map_err(|(e, _)| e)?;
+        let rb = self.request(
+            Method::GET,
+            &format!("/v2/jobs/{remote_id}"),
+            self.poll_timeout,
+        );
+        let (_, json) = self
+            .send_json(rb, BodyKind::JobObject)
+            .await
+            .map_err(|(e, _)| e)?;
         Ok(wire::parse_job(&json))
     }
 
     /// Uploads a reference image (`POST /v2/uploads`, field `file`); returns its URL and the
     /// time it expires, when the server says.
-    pub async fn upload(&self, bytes: Vec<u8>, file_name: &str, mime: &str) -> Result<(String, Option<SystemTime>), ApiError> {
+    pub async fn upload(
+        &self,
+        bytes: Vec<u8>,
+        file_name: &str,
+        mime: &str,
+    ) -> Result<(String, Option<SystemTime>), ApiError> {
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(file_name.to_owned())
             .mime_str(mime)
             .map_err(|e| ApiError::Local(format!("bad MIME type: {e}")))?;
         let form = reqwest::multipart::Form::new().part("file", part);
-        let rb = self.request(Method::POST, "/v2/uploads", self.submit_timeout).multipart(form);
-        let (_, json) = self.send_json(rb, BodyKind::Plain).await.map_err(|(e, _)| e)?;
-        let url = json.get("url").and_then(Value::as_str).filter(|u| u.starts_with("http")).ok_or_else(|| ApiError::Invalid("upload answer has no url".into()))?;
+        let rb = self
+            .request(Method::POST, "/v2/uploads", self.submit_timeout)
+            .multipart(form);
+        let (_, json) = self
+            .send_json(rb, BodyKind::Plain)
+            .await
+            .map_err(|(e, _)| e)?;
+        let url = json
+            .get("url")
+            .and_then(Value::as_str)
+            .filter(|u| u.starts_with("http"))
+            .ok_or_else(|| ApiError::Invalid("upload answer has no url".into()))?;
         let expires = json
             .get("expiresAt")
             .and_then(Value::as_str)
-            .and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+            .and_then(|s| {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+            })
             .map(SystemTime::from);
         Ok((url.to_owned(), expires))
     }
@@ -178,7 +239,10 @@ impl ApiframeClient {
     /// Reads `/v2/me`: confirms the key works and returns the team's credits when reported.
     pub async fn me(&self) -> Result<Option<i64>, ApiError> {
         let rb = self.request(Method::GET, "/v2/me", self.poll_timeout);
-        let (_, json) = self.send_json(rb, BodyKind::Plain).await.map_err(|(e, _)| e)?;
+        let (_, json) = self
+            .send_json(rb, BodyKind::Plain)
+            .await
+            .map_err(|(e, _)| e)?;
         Ok(json.pointer("/team/credits").and_then(Value::as_i64))
     }
 }
@@ -194,14 +258,26 @@ pub enum BodyKind {
 
 /// Reads a response: 3xx is refused, non-2xx becomes a server error (with the parsed body so
 /// the caller can look at `details`), and a 2xx must be a JSON object that is not an error.
-pub async fn read_json(resp: Response, secret: &str, body_kind: BodyKind) -> Result<(u16, Value), (ApiError, Option<Value>)> {
+pub async fn read_json(
+    resp: Response,
+    secret: &str,
+    body_kind: BodyKind,
+) -> Result<(u16, Value), (ApiError, Option<Value>)> {
     let status = resp.status().as_u16();
     if resp.status().is_redirection() {
         return Err((ApiError::Redirect { status }, None));
     }
     let retry_after = super::retry_after::from_headers(resp.headers(), SystemTime::now());
-    let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let cap = if resp.status().is_success() { JSON_CAP } else { 64 * 1024 };
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let cap = if resp.status().is_success() {
+        JSON_CAP
+    } else {
+        64 * 1024
+    };
     let body = match http::read_capped(resp, cap, secret).await {
         Ok(b) => b,
         // An oversized error page still tells us the status.
@@ -210,10 +286,18 @@ pub async fn read_json(resp: Response, secret: &str, body_kind: BodyKind) -> Res
     };
     let json = serde_json::from_slice::<Value>(&body).ok();
     if !(200..300).contains(&status) {
-        return Err((error::from_response(status, content_type.as_deref(), &body, retry_after, secret), json));
+        return Err((
+            error::from_response(status, content_type.as_deref(), &body, retry_after, secret),
+            json,
+        ));
     }
     let Some(json) = json.filter(Value::is_object) else {
-        return Err((ApiError::Invalid(format!("HTTP {status} with a body that is not a JSON object")), None));
+        return Err((
+            ApiError::Invalid(format!(
+                "HTTP {status} with a body that is not a JSON object"
+            )),
+            None,
+        ));
     };
     if body_kind == BodyKind::Plain
         && let Some(e) = error::error_in_success_body(status, &json, secret)

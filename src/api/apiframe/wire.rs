@@ -33,8 +33,13 @@ impl RemoteStatus {
             Some("COMPLETED") => Self::Completed,
             Some("FAILED") => Self::Failed,
             Some("CANCELLED") => Self::Cancelled,
-            Some(other) => Self::Unknown(sanitize_line(&other.chars().take(40).collect::<String>()).into_owned()),
-            None => Self::Unknown(v.map_or_else(|| "missing".to_owned(), |v| sanitize_line(&v.to_string().chars().take(40).collect::<String>()).into_owned())),
+            Some(other) => Self::Unknown(
+                sanitize_line(&other.chars().take(40).collect::<String>()).into_owned(),
+            ),
+            None => Self::Unknown(v.map_or_else(
+                || "missing".to_owned(),
+                |v| sanitize_line(&v.to_string().chars().take(40).collect::<String>()).into_owned(),
+            )),
         }
     }
 }
@@ -86,9 +91,14 @@ pub fn generate_body(req: &JobRequest, key: ParamsKey, image_url: Option<&str>) 
 /// DESIGN.md §1): the key appears in `details` paths or in the message.
 pub fn names_params_key(body: &Value, key: ParamsKey) -> bool {
     let k = key.as_str();
-    let in_details = body.get("details").and_then(Value::as_object).is_some_and(|d| {
-        d.iter().any(|(path, msgs)| path.split('.').next() == Some(k) || msgs.to_string().contains(k))
-    });
+    let in_details = body
+        .get("details")
+        .and_then(Value::as_object)
+        .is_some_and(|d| {
+            d.iter().any(|(path, msgs)| {
+                path.split('.').next() == Some(k) || msgs.to_string().contains(k)
+            })
+        });
     let in_message = body.get("error").is_some_and(|e| e.to_string().contains(k));
     in_details || in_message
 }
@@ -98,7 +108,9 @@ pub fn names_params_key(body: &Value, key: ParamsKey) -> bool {
 pub fn parse_accepted(json: &Value) -> Result<(String, RemoteStatus), String> {
     let id = json.get("jobId").or_else(|| json.get("id"));
     match id {
-        Some(Value::String(s)) if valid_remote_id(s) => Ok((s.clone(), RemoteStatus::parse(json.get("status")))),
+        Some(Value::String(s)) if valid_remote_id(s) => {
+            Ok((s.clone(), RemoteStatus::parse(json.get("status"))))
+        }
         Some(Value::String(_)) => Err("the job id in the answer is not usable".into()),
         Some(_) => Err("the job id in the answer is not a string".into()),
         None => Err("the answer has no job id".into()),
@@ -107,7 +119,10 @@ pub fn parse_accepted(json: &Value) -> Result<(String, RemoteStatus), String> {
 
 /// A remote id must be short, printable and safe in a URL path segment.
 pub fn valid_remote_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Reads a job object (api.md §1.5), tolerating missing fields and odd types.
@@ -120,9 +135,9 @@ pub fn parse_job(json: &Value) -> RemoteJob {
     let status = RemoteStatus::parse(json.get("status"));
     let result_urls = json.get("result").map(parse_result).unwrap_or_default();
     let time = |k: &str| {
-        json.get(k)
-            .and_then(Value::as_str)
-            .and_then(|s| time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok())
+        json.get(k).and_then(Value::as_str).and_then(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        })
     };
     let server_duration_ms = match (time("createdAt"), time("completedAt")) {
         (Some(a), Some(b)) if b >= a => i64::try_from((b - a).whole_milliseconds()).ok(),
@@ -130,7 +145,9 @@ pub fn parse_job(json: &Value) -> RemoteJob {
     };
     RemoteJob {
         status,
-        progress: progress.filter(|p| p.is_finite()).map(|p| p.clamp(0.0, 100.0) as u8),
+        progress: progress
+            .filter(|p| p.is_finite())
+            .map(|p| p.clamp(0.0, 100.0) as u8),
         result_urls,
         error: match json.get("error") {
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
@@ -138,7 +155,10 @@ pub fn parse_job(json: &Value) -> RemoteJob {
             _ => None,
         },
         credit_cost: json.get("creditCost").and_then(Value::as_i64),
-        expired: json.get("expired").and_then(Value::as_bool).unwrap_or(false),
+        expired: json
+            .get("expired")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         server_duration_ms,
     }
 }
@@ -149,7 +169,9 @@ pub fn parse_result(v: &Value) -> Vec<String> {
     fn url_of(v: &Value) -> Option<String> {
         match v {
             Value::String(s) => Some(s.trim().to_owned()),
-            Value::Object(o) => ["url", "imageUrl", "image_url"].iter().find_map(|k| o.get(*k)?.as_str().map(|s| s.trim().to_owned())),
+            Value::Object(o) => ["url", "imageUrl", "image_url"]
+                .iter()
+                .find_map(|k| o.get(*k)?.as_str().map(|s| s.trim().to_owned())),
             _ => None,
         }
     }
@@ -159,11 +181,17 @@ pub fn parse_result(v: &Value) -> Vec<String> {
         Value::Object(o) => match o.get("images") {
             Some(Value::Array(items)) => items.iter().filter_map(url_of).collect(),
             Some(Value::String(s)) => vec![s.trim().to_owned()],
-            _ => ["url", "imageUrl", "gridUrl"].iter().find_map(|k| o.get(*k)?.as_str().map(|s| vec![s.trim().to_owned()])).unwrap_or_default(),
+            _ => ["url", "imageUrl", "gridUrl"]
+                .iter()
+                .find_map(|k| o.get(*k)?.as_str().map(|s| vec![s.trim().to_owned()]))
+                .unwrap_or_default(),
         },
         _ => Vec::new(),
     };
-    urls.into_iter().filter(|u| !u.is_empty()).take(16).collect()
+    urls.into_iter()
+        .filter(|u| !u.is_empty())
+        .take(16)
+        .collect()
 }
 
 #[cfg(test)]
@@ -175,7 +203,10 @@ mod tests {
     fn body_uses_the_params_key_and_only_set_fields() {
         let mut req = JobRequest::apiframe("a lake", AspectRatio::L16x9, 42);
         let b = generate_body(&req, ParamsKey::QwenImage2Params, None);
-        assert_eq!(b, json!({"prompt": "a lake", "model": "qwen-image-2", "qwenImage2Params": {"aspect_ratio": "16:9", "seed": 42}}));
+        assert_eq!(
+            b,
+            json!({"prompt": "a lake", "model": "qwen-image-2", "qwenImage2Params": {"aspect_ratio": "16:9", "seed": 42}})
+        );
         req.negative_prompt = Some("blurry".into());
         let b = generate_body(&req, ParamsKey::QwenParams, Some("https://x/i.png"));
         assert_eq!(b["qwenParams"]["negative_prompt"], "blurry");
@@ -187,13 +218,34 @@ mod tests {
     fn every_result_shape() {
         let cases = [
             (json!("https://cdn/a.png"), vec!["https://cdn/a.png"]),
-            (json!(["https://cdn/a.png", "https://cdn/b.png"]), vec!["https://cdn/a.png", "https://cdn/b.png"]),
-            (json!({"images": ["https://cdn/a.png"], "gridUrl": "https://cdn/g.png"}), vec!["https://cdn/a.png"]),
-            (json!({"images": [{"url": "https://cdn/a.png"}]}), vec!["https://cdn/a.png"]),
-            (json!({"url": "https://cdn/u.png"}), vec!["https://cdn/u.png"]),
-            (json!({"imageUrl": "https://cdn/i.png"}), vec!["https://cdn/i.png"]),
-            (json!({"gridUrl": "https://cdn/g.png"}), vec!["https://cdn/g.png"]),
-            (json!([null, "", 3, "https://cdn/a.png"]), vec!["https://cdn/a.png"]),
+            (
+                json!(["https://cdn/a.png", "https://cdn/b.png"]),
+                vec!["https://cdn/a.png", "https://cdn/b.png"],
+            ),
+            (
+                json!({"images": ["https://cdn/a.png"], "gridUrl": "https://cdn/g.png"}),
+                vec!["https://cdn/a.png"],
+            ),
+            (
+                json!({"images": [{"url": "https://cdn/a.png"}]}),
+                vec!["https://cdn/a.png"],
+            ),
+            (
+                json!({"url": "https://cdn/u.png"}),
+                vec!["https://cdn/u.png"],
+            ),
+            (
+                json!({"imageUrl": "https://cdn/i.png"}),
+                vec!["https://cdn/i.png"],
+            ),
+            (
+                json!({"gridUrl": "https://cdn/g.png"}),
+                vec!["https://cdn/g.png"],
+            ),
+            (
+                json!([null, "", 3, "https://cdn/a.png"]),
+                vec!["https://cdn/a.png"],
+            ),
             (json!(null), vec![]),
             (json!(""), vec![]),
             (json!({}), vec![]),
@@ -211,14 +263,20 @@ mod tests {
             (json!("COMPLETED"), RemoteStatus::Completed),
             (json!("FAILED"), RemoteStatus::Failed),
             (json!("CANCELLED"), RemoteStatus::Cancelled),
-            (json!("completed"), RemoteStatus::Unknown("completed".into())),
+            (
+                json!("completed"),
+                RemoteStatus::Unknown("completed".into()),
+            ),
             (json!("PAUSED"), RemoteStatus::Unknown("PAUSED".into())),
             (json!(7), RemoteStatus::Unknown("7".into())),
             (json!("\u{1b}[2J"), RemoteStatus::Unknown("␛[2J".into())),
         ] {
             assert_eq!(RemoteStatus::parse(Some(&v)), want);
         }
-        assert_eq!(RemoteStatus::parse(None), RemoteStatus::Unknown("missing".into()));
+        assert_eq!(
+            RemoteStatus::parse(None),
+            RemoteStatus::Unknown("missing".into())
+        );
     }
 
     #[test]
@@ -226,14 +284,25 @@ mod tests {
         let j = json!({"id": "a", "status": "PROCESSING", "progress": 65.7, "result": null, "error": null,
             "creditCost": 3, "createdAt": "2026-03-15T10:00:00.000Z", "completedAt": "2026-03-15T10:00:15.500Z"});
         let r = parse_job(&j);
-        assert_eq!((r.status, r.progress, r.credit_cost, r.server_duration_ms), (RemoteStatus::Processing, Some(65), Some(3), Some(15_500)));
+        assert_eq!(
+            (r.status, r.progress, r.credit_cost, r.server_duration_ms),
+            (RemoteStatus::Processing, Some(65), Some(3), Some(15_500))
+        );
         let r = parse_job(&json!({"status": "FAILED", "progress": 250, "error": "content policy"}));
-        assert_eq!((r.progress, r.error.as_deref()), (Some(100), Some("content policy")));
+        assert_eq!(
+            (r.progress, r.error.as_deref()),
+            (Some(100), Some("content policy"))
+        );
     }
 
     #[test]
     fn accepted_ids() {
-        assert_eq!(parse_accepted(&json!({"jobId": "b2c3d4e5-f6a7", "status": "QUEUED"})).unwrap().0, "b2c3d4e5-f6a7");
+        assert_eq!(
+            parse_accepted(&json!({"jobId": "b2c3d4e5-f6a7", "status": "QUEUED"}))
+                .unwrap()
+                .0,
+            "b2c3d4e5-f6a7"
+        );
         assert!(parse_accepted(&json!({"jobId": ""})).is_err());
         assert!(parse_accepted(&json!({"jobId": null})).is_err());
         assert!(parse_accepted(&json!({"jobId": 5})).is_err());

@@ -27,7 +27,10 @@ pub struct OpenAiClient {
 
 impl std::fmt::Debug for OpenAiClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiClient").field("base", &self.base.as_str()).field("key", &"[REDACTED]").finish()
+        f.debug_struct("OpenAiClient")
+            .field("base", &self.base.as_str())
+            .field("key", &"[REDACTED]")
+            .finish()
     }
 }
 
@@ -35,14 +38,22 @@ impl OpenAiClient {
     /// A client for `base` with `key`.
     pub fn new(base: Url, key: SecretString) -> Result<Self, ApiError> {
         let loopback = crate::config::profile::is_loopback(&base);
-        Ok(Self { base, key, http: http::api_client(loopback)? })
+        Ok(Self {
+            base,
+            key,
+            http: http::api_client(loopback)?,
+        })
     }
 
     fn url(&self, path: &str) -> Url {
         let mut u = self.base.clone();
         let base_path = u.path().trim_end_matches('/').to_owned();
         // A base URL that already ends in /v1 is accepted too.
-        let path = if base_path.ends_with("/v1") { path.trim_start_matches("/v1") } else { path };
+        let path = if base_path.ends_with("/v1") {
+            path.trim_start_matches("/v1")
+        } else {
+            path
+        };
         u.set_path(&format!("{base_path}{path}"));
         u
     }
@@ -53,37 +64,67 @@ impl OpenAiClient {
             v.set_sensitive(true);
             h.insert(reqwest::header::AUTHORIZATION, v);
         }
-        h.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        h.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         h
     }
 
     /// Generates one image. `timeout` covers the whole request (the gateway holds it open while
     /// it waits for DashScope).
-    pub async fn generate(&self, req: &JobRequest, timeout: Duration) -> Result<Vec<GatewayResult>, ApiError> {
+    pub async fn generate(
+        &self,
+        req: &JobRequest,
+        timeout: Duration,
+    ) -> Result<Vec<GatewayResult>, ApiError> {
         let body = wire::generations_body(req, "url");
-        let rb = self.http.post(self.url("/v1/images/generations")).headers(self.auth()).timeout(timeout).json(&body);
+        let rb = self
+            .http
+            .post(self.url("/v1/images/generations"))
+            .headers(self.auth())
+            .timeout(timeout)
+            .json(&body);
         self.finish(rb).await
     }
 
     /// Edits: multipart with `model`, `prompt` and the input image(s). The form is rebuilt
     /// from the bytes on every call, so a retry sends the identical body.
-    pub async fn edit(&self, req: &JobRequest, images: &[InputImage], timeout: Duration) -> Result<Vec<GatewayResult>, ApiError> {
+    pub async fn edit(
+        &self,
+        req: &JobRequest,
+        images: &[InputImage],
+        timeout: Duration,
+    ) -> Result<Vec<GatewayResult>, ApiError> {
         let form = edit_form(req, images)?;
-        let rb = self.http.post(self.url("/v1/images/edits")).headers(self.auth()).timeout(timeout).multipart(form);
+        let rb = self
+            .http
+            .post(self.url("/v1/images/edits"))
+            .headers(self.auth())
+            .timeout(timeout)
+            .multipart(form);
         self.finish(rb).await
     }
 
     async fn finish(&self, rb: reqwest::RequestBuilder) -> Result<Vec<GatewayResult>, ApiError> {
         let secret = self.key.expose_secret();
-        let resp = rb.send().await.map_err(|e| ApiError::from_reqwest(e, secret))?;
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| ApiError::from_reqwest(e, secret))?;
         let json = read_gateway_json(resp, secret).await?;
         wire::parse_data(&json).map_err(ApiError::Invalid)
     }
 }
 
 /// Builds the edit form.
-pub fn edit_form(req: &JobRequest, images: &[InputImage]) -> Result<reqwest::multipart::Form, ApiError> {
-    let mut form = reqwest::multipart::Form::new().text("model", req.model.clone()).text("prompt", req.prompt.clone());
+pub fn edit_form(
+    req: &JobRequest,
+    images: &[InputImage],
+) -> Result<reqwest::multipart::Form, ApiError> {
+    let mut form = reqwest::multipart::Form::new()
+        .text("model", req.model.clone())
+        .text("prompt", req.prompt.clone());
     let field = wire::image_field_name(images.len());
     for (i, img) in images.iter().enumerate() {
         let part = reqwest::multipart::Part::bytes(img.bytes.clone())
@@ -98,7 +139,10 @@ pub fn edit_form(req: &JobRequest, images: &[InputImage]) -> Result<reqwest::mul
 /// Gateway answers can carry several large `b64_json` images: a bigger cap than other JSON.
 const GATEWAY_JSON_CAP: u64 = 4 * 40 * 1024 * 1024;
 
-async fn read_gateway_json(resp: reqwest::Response, secret: &str) -> Result<serde_json::Value, ApiError> {
+async fn read_gateway_json(
+    resp: reqwest::Response,
+    secret: &str,
+) -> Result<serde_json::Value, ApiError> {
     // Same rules as Apiframe (3xx refused, error objects win over data), larger cap.
     if resp.status().is_success() && resp.content_length().is_some_and(|n| n > GATEWAY_JSON_CAP) {
         return Err(ApiError::TooLarge(GATEWAY_JSON_CAP));
@@ -106,14 +150,21 @@ async fn read_gateway_json(resp: reqwest::Response, secret: &str) -> Result<serd
     let status = resp.status().as_u16();
     if resp.status().is_success() {
         let body = http::read_capped(resp, GATEWAY_JSON_CAP, secret).await?;
-        let json: serde_json::Value = serde_json::from_slice(&body).map_err(|_| ApiError::Invalid(format!("HTTP {status} with a body that is not JSON")))?;
+        let json: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+            ApiError::Invalid(format!("HTTP {status} with a body that is not JSON"))
+        })?;
         if !json.is_object() {
-            return Err(ApiError::Invalid(format!("HTTP {status} with a body that is not a JSON object")));
+            return Err(ApiError::Invalid(format!(
+                "HTTP {status} with a body that is not a JSON object"
+            )));
         }
         if let Some(e) = super::error::error_in_success_body(status, &json, secret) {
             return Err(e);
         }
         return Ok(json);
     }
-    read_json(resp, secret, BodyKind::Plain).await.map(|(_, j)| j).map_err(|(e, _)| e)
+    read_json(resp, secret, BodyKind::Plain)
+        .await
+        .map(|(_, j)| j)
+        .map_err(|(e, _)| e)
 }

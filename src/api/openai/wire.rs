@@ -66,8 +66,16 @@ pub fn parse_data(json: &Value) -> Result<Vec<GatewayResult>, String> {
     let mut out = Vec::new();
     let mut bad_b64 = None;
     for item in items.iter().take(16) {
-        let b64 = item.get("b64_json").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-        let url = item.get("url").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let b64 = item
+            .get("b64_json")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let url = item
+            .get("url")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         if let Some(b) = b64 {
             match decode_b64(b) {
                 Ok(bytes) => {
@@ -134,7 +142,10 @@ mod tests {
             json!({"model": "qwen-image-plus", "prompt": "a cat", "n": 1, "size": "1328*1328", "response_format": "url"})
         );
         let b = generations_body(&req(Some("blurry"), Some(7)), "url");
-        assert_eq!(b["parameters"], json!({"size": "1328*1328", "n": 1, "negative_prompt": "blurry", "seed": 7}));
+        assert_eq!(
+            b["parameters"],
+            json!({"size": "1328*1328", "n": 1, "negative_prompt": "blurry", "seed": 7})
+        );
         let b = generations_body(&req(Some(""), None), "url");
         assert!(b.get("parameters").is_none());
     }
@@ -142,15 +153,31 @@ mod tests {
     #[test]
     fn data_shapes() {
         let png_b64 = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nxx");
-        let url_only = json!({"data": [{"url": "https://x/a.png", "b64_json": "", "revised_prompt": ""}]});
-        assert_eq!(parse_data(&url_only).unwrap(), vec![GatewayResult::Url("https://x/a.png".into())]);
+        let url_only =
+            json!({"data": [{"url": "https://x/a.png", "b64_json": "", "revised_prompt": ""}]});
+        assert_eq!(
+            parse_data(&url_only).unwrap(),
+            vec![GatewayResult::Url("https://x/a.png".into())]
+        );
         let b64_only = json!({"data": [{"url": "", "b64_json": png_b64}]});
-        assert!(matches!(&parse_data(&b64_only).unwrap()[0], GatewayResult::Bytes(b) if b.starts_with(b"\x89PNG")));
+        assert!(
+            matches!(&parse_data(&b64_only).unwrap()[0], GatewayResult::Bytes(b) if b.starts_with(b"\x89PNG"))
+        );
         let both = json!({"data": [{"url": "https://x/a.png", "b64_json": png_b64}]});
-        assert!(matches!(&parse_data(&both).unwrap()[0], GatewayResult::Bytes(_)));
+        assert!(matches!(
+            &parse_data(&both).unwrap()[0],
+            GatewayResult::Bytes(_)
+        ));
         let broken_b64_with_url = json!({"data": [{"url": "https://x/a.png", "b64_json": "!!!"}]});
-        assert_eq!(parse_data(&broken_b64_with_url).unwrap(), vec![GatewayResult::Url("https://x/a.png".into())]);
-        assert!(parse_data(&json!({"data": []})).unwrap_err().contains("empty"));
+        assert_eq!(
+            parse_data(&broken_b64_with_url).unwrap(),
+            vec![GatewayResult::Url("https://x/a.png".into())]
+        );
+        assert!(
+            parse_data(&json!({"data": []}))
+                .unwrap_err()
+                .contains("empty")
+        );
         assert!(parse_data(&json!({"created": 1})).is_err());
         assert!(parse_data(&json!({"data": [{"url": "", "b64_json": ""}]})).is_err());
     }
@@ -158,7 +185,12 @@ mod tests {
     #[test]
     fn lenient_base64() {
         let want = b"hello world".to_vec();
-        for s in ["aGVsbG8gd29ybGQ=", "aGVsbG8gd29ybGQ", "aGVs\nbG8gd2\n9ybGQ=", "data:image/png;base64,aGVsbG8gd29ybGQ="] {
+        for s in [
+            "aGVsbG8gd29ybGQ=",
+            "aGVsbG8gd29ybGQ",
+            "aGVs\nbG8gd2\n9ybGQ=",
+            "data:image/png;base64,aGVsbG8gd29ybGQ=",
+        ] {
             assert_eq!(decode_b64(s).unwrap(), want, "{s}");
         }
         assert_eq!(decode_b64("_-8").unwrap(), vec![0xff, 0xef]);

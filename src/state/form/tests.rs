@@ -49,7 +49,10 @@ fn count_makes_n_jobs_with_their_own_random_seeds() {
     f.count = 4;
     let reqs = f.validate().unwrap();
     assert_eq!(reqs.len(), 4);
-    assert!(reqs.iter().all(|r| r.seed.is_some() && r.aspect_ratio == Some(AspectRatio::Square)));
+    assert!(
+        reqs.iter()
+            .all(|r| r.seed.is_some() && r.aspect_ratio == Some(AspectRatio::Square))
+    );
     f.seed_locked = true;
     f.seed.set("7");
     assert!(f.validate().unwrap().iter().all(|r| r.seed == Some(7)));
@@ -60,7 +63,10 @@ fn count_makes_n_jobs_with_their_own_random_seeds() {
 #[test]
 fn fields_follow_the_model() {
     let mut f = form(&[Wire::OpenAi], "qwen-image-edit");
-    assert_eq!(f.visible_fields(), vec![Field::Prompt, Field::Model, Field::Reference, Field::Count]);
+    assert_eq!(
+        f.visible_fields(),
+        vec![Field::Prompt, Field::Model, Field::Reference, Field::Count]
+    );
     f.prompt.set("make it night");
     assert_eq!(f.validate().unwrap_err().field, Field::Reference);
     f.reference.set("/tmp/in.png");
@@ -68,7 +74,17 @@ fn fields_follow_the_model() {
     assert_eq!(r[0].images, vec![ImageInput::File("/tmp/in.png".into())]);
     assert_eq!(r[0].seed, None);
     let g = form(&[Wire::OpenAi], "qwen-image-plus");
-    assert_eq!(g.visible_fields(), vec![Field::Prompt, Field::Negative, Field::Model, Field::Shape, Field::Seed, Field::Count]);
+    assert_eq!(
+        g.visible_fields(),
+        vec![
+            Field::Prompt,
+            Field::Negative,
+            Field::Model,
+            Field::Shape,
+            Field::Seed,
+            Field::Count
+        ]
+    );
     assert_eq!(g.shape_label().unwrap(), "1328*1328 (1:1)");
 }
 

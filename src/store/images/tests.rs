@@ -22,8 +22,14 @@ fn job() -> Job {
 #[test]
 fn sniffing() {
     assert_eq!(ImageFormat::sniff(&tiny_png()), Some(ImageFormat::Png));
-    assert_eq!(ImageFormat::sniff(b"\xFF\xD8\xFF\xE0rest"), Some(ImageFormat::Jpeg));
-    assert_eq!(ImageFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(ImageFormat::Webp));
+    assert_eq!(
+        ImageFormat::sniff(b"\xFF\xD8\xFF\xE0rest"),
+        Some(ImageFormat::Jpeg)
+    );
+    assert_eq!(
+        ImageFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+        Some(ImageFormat::Webp)
+    );
     assert_eq!(ImageFormat::sniff(b"<html>"), None);
     assert_eq!(ImageFormat::sniff(b""), None);
 }
@@ -51,18 +57,37 @@ fn names_and_collisions() {
     let dir = tempfile::tempdir().unwrap();
     let j = job();
     let name = file_name(&j, 0, 1, "png");
-    assert!(name.contains(&j.id.short()) && name.ends_with("_a-red-kite-over-dunes.png"), "{name}");
+    assert!(
+        name.contains(&j.id.short()) && name.ends_with("_a-red-kite-over-dunes.png"),
+        "{name}"
+    );
     let a = write_atomic(dir.path(), "x.png", b"1").unwrap();
     let b = write_atomic(dir.path(), "x.png", b"2").unwrap();
     assert_ne!(a, b);
-    assert_eq!(std::fs::read(&a).unwrap(), b"1", "an existing file is never overwritten");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temp files left");
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        b"1",
+        "an existing file is never overwritten"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "no temp files left"
+    );
 }
 
 #[test]
 fn not_an_image_is_refused_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let e = save_result(dir.path(), &job(), "apiframe", 0, 1, b"<html>\x1b[2J</html>").unwrap_err();
+    let e = save_result(
+        dir.path(),
+        &job(),
+        "apiframe",
+        0,
+        1,
+        b"<html>\x1b[2J</html>",
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("not a PNG"), "{e}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
