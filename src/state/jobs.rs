@@ -262,6 +262,9 @@ mod tests {
         for t in 0..20 {
             l.upsert(job(t));
         }
+        // The selection follows its job as newer ones arrive on top; start from the top.
+        assert_eq!(l.selected, 19);
+        l.selected = 0;
         assert_eq!(l.visible_offset(5), 0);
         l.move_selection(7);
         assert_eq!(l.visible_offset(5), 3);
