@@ -50,6 +50,10 @@ pub enum Action {
     ShowPreview,
     /// Repaint the whole screen (after something else drew over it).
     Redraw,
+    /// Open the profile picker.
+    Profiles,
+    /// Put the selected job's image into the form's image field.
+    UseAsReference,
 }
 
 impl Action {
@@ -78,6 +82,8 @@ impl Action {
             Self::ShowJobs => "jobs",
             Self::ShowPreview => "preview",
             Self::Redraw => "redraw",
+            Self::Profiles => "profiles",
+            Self::UseAsReference => "use as reference",
         }
     }
 

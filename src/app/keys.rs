@@ -17,12 +17,25 @@ impl App {
             return self.on_confirm_key(key, on_yes, now);
         }
         let mode = self.state.mode();
+        if mode == Mode::Text
+            && self.state.focus == Focus::Form(Field::Reference)
+            && key.code == KeyCode::Tab
+            && key.modifiers.is_empty()
+            && self.complete_path(now)
+        {
+            return Vec::new();
+        }
         if let Some(action) = self.keymap.resolve(mode, key) {
             // Overlays and the viewer take only their own actions, plus quitting.
             let allowed = match mode {
                 Mode::Help => matches!(
                     action,
-                    Action::Close | Action::Up | Action::Down | Action::Quit | Action::Help
+                    Action::Close
+                        | Action::Up
+                        | Action::Down
+                        | Action::Quit
+                        | Action::Help
+                        | Action::Open
                 ),
                 _ => true,
             };
@@ -87,6 +100,12 @@ impl App {
             | Action::Bottom
             | Action::PageUp
             | Action::PageDown => return self.navigate(action),
+            Action::Open if matches!(s.overlay, Some(Overlay::Profiles { .. })) => {
+                if let Some(Overlay::Profiles { selected }) = s.overlay.take() {
+                    return self.switch_profile(selected, now);
+                }
+            }
+            Action::Open if s.overlay.is_some() => {}
             Action::Open => {
                 if let Some(v) = s.jobs.selected() {
                     s.viewer = Some(v.job.id);
@@ -117,6 +136,11 @@ impl App {
             Action::ShowJobs => s.focus = Focus::Jobs,
             Action::ShowPreview => s.focus = Focus::Preview,
             Action::Redraw => return vec![Effect::Repaint],
+            Action::Profiles => {
+                let selected = s.profiles.iter().position(|p| p.name == s.profile.name).unwrap_or(0);
+                s.overlay = Some(Overlay::Profiles { selected });
+            }
+            Action::UseAsReference => return self.use_as_reference(now),
         }
         Vec::new()
     }
@@ -149,6 +173,15 @@ impl App {
                 Action::Up => scroll.saturating_sub(1),
                 Action::Down => scroll.saturating_add(1),
                 _ => *scroll,
+            };
+            return Vec::new();
+        }
+        if let Some(Overlay::Profiles { selected }) = &mut s.overlay {
+            let last = s.profiles.len().saturating_sub(1);
+            *selected = match action {
+                Action::Up => selected.saturating_sub(1),
+                Action::Down => (*selected + 1).min(last),
+                _ => *selected,
             };
             return Vec::new();
         }

@@ -3,6 +3,7 @@
 //! terminal, the channels and the loop.
 
 mod keys;
+mod reference;
 mod run;
 
 use std::path::PathBuf;

@@ -7,17 +7,11 @@ use ratatui_image::picker::Picker;
 
 use super::*;
 use crate::api::models::{AspectRatio, Wire};
-use crate::config::ProviderKind;
 use crate::domain::JobRequest;
 use crate::state::{ComposeForm, ProfileView};
 
 fn app() -> App {
-    let profile = ProfileView {
-        name: "sim".into(),
-        kind: ProviderKind::Sim,
-        key_note: None,
-        config_file: String::new(),
-    };
+    let profile = ProfileView::of(&crate::config::Profile::builtin_sim(), std::path::Path::new("config.toml"));
     let state = State::new(
         profile,
         ComposeForm::new(
@@ -264,4 +258,39 @@ fn a_finished_selected_job_asks_for_its_preview_once() {
             .text
             .contains("done")
     );
+}
+
+#[test]
+fn the_profile_picker_switches_profiles_and_keeps_the_prompt() {
+    let mut a = app();
+    let now = Instant::now();
+    a.state.profiles = vec![
+        ProfileView::of(&crate::config::Profile::builtin_sim(), std::path::Path::new("c")),
+        ProfileView::of(&crate::config::Profile::builtin_sim_gateway(), std::path::Path::new("c")),
+    ];
+    type_text(&mut a, "keep me", now);
+    a.on_event(&key(KeyCode::F(5), KeyModifiers::NONE), now);
+    assert!(matches!(a.state.overlay, Some(Overlay::Profiles { selected: 0 })));
+    a.on_event(&key(KeyCode::Down, KeyModifiers::NONE), now);
+    a.on_event(&key(KeyCode::Enter, KeyModifiers::NONE), now);
+    assert!(a.state.overlay.is_none());
+    assert_eq!(a.state.profile.name, "sim-gateway");
+    assert_eq!(a.state.form.prompt.text(), "keep me");
+    assert!(a.state.form.models.iter().all(|m| m.wire == Wire::OpenAi));
+    assert_eq!(a.state.form.spec().unwrap().id, "qwen-image-plus");
+}
+
+#[test]
+fn use_as_reference_picks_an_edit_model_and_fills_the_image_field() {
+    let mut a = app();
+    a.state.profiles = vec![ProfileView::of(&crate::config::Profile::builtin_sim_gateway(), std::path::Path::new("c"))];
+    a.state.switch_profile(0);
+    let mut j = ended(JobState::Done, Wire::OpenAi);
+    j.saved_paths = vec!["/img/a.png".into()];
+    a.state.jobs.upsert(j);
+    a.state.focus = Focus::Jobs;
+    a.on_event(&key(KeyCode::Char('u'), KeyModifiers::NONE), Instant::now());
+    assert_eq!(a.state.form.reference.text(), "/img/a.png");
+    assert_eq!(a.state.focus, Focus::Form(Field::Reference));
+    assert_eq!(a.state.form.spec().unwrap().task, crate::api::models::Task::Edit);
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use super::{Cli, ExitCode};
 use crate::api::EngineConfig;
-use crate::api::models::Wire;
 use crate::app::{TuiOptions, run_tui};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
@@ -93,25 +92,10 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
         } else {
             None
         };
-        let wires: &[Wire] = match profile.kind {
-            ProviderKind::Apiframe => &[Wire::Apiframe],
-            ProviderKind::OpenAi => &[Wire::OpenAi],
-            ProviderKind::Sim => &[Wire::Apiframe, Wire::OpenAi],
-        };
-        let form = ComposeForm::new(ComposeForm::models_for(wires), &profile.model);
-        let key_note = (!profile.is_simulator() && !profile.key_probably_available()).then(|| {
-            format!(
-                "no key for this profile: {}",
-                profile.key_hint(&config.file)
-            )
-        });
-        let view = ProfileView {
-            name: profile.name.clone(),
-            kind: profile.kind,
-            key_note,
-            config_file: config.file.display().to_string(),
-        };
+        let view = ProfileView::of(&profile, &config.file);
+        let form = ComposeForm::new(view.models(), &profile.model);
         let mut state = State::new(view, form);
+        state.profiles = config.profiles.values().map(|p| ProfileView::of(p, &config.file)).collect();
         if let Some(e) = theme_error {
             state.notice(
                 crate::api::Level::Warning,

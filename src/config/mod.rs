@@ -112,8 +112,10 @@ impl Config {
             })?;
             profiles.insert(name.clone(), profile);
         }
-        if !profiles.contains_key("sim") {
-            profiles.insert("sim".into(), Profile::builtin_sim());
+        for builtin in [Profile::builtin_sim(), Profile::builtin_sim_gateway()] {
+            if !profiles.contains_key(&builtin.name) {
+                profiles.insert(builtin.name.clone(), builtin);
+            }
         }
 
         let default_profile = match &file.default_profile {

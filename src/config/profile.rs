@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::SecretString;
 
-use crate::api::models::ParamsKey;
+use crate::api::models::{ParamsKey, Wire};
 
 /// Which kind of service a profile talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,19 +92,38 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The simulator profile that exists even without a config file.
+    /// The simulator profile that exists even without a config file: Apiframe's wire.
     pub fn builtin_sim() -> Self {
+        Self::builtin_sim_named("sim", crate::api::models::APIFRAME_MODEL)
+    }
+
+    /// The second built-in simulator profile: the gateway's wire and models.
+    pub fn builtin_sim_gateway() -> Self {
+        Self::builtin_sim_named("sim-gateway", "qwen-image-plus")
+    }
+
+    fn builtin_sim_named(name: &str, model: &str) -> Self {
         Self {
-            name: "sim".into(),
+            name: name.into(),
             kind: ProviderKind::Sim,
             base_url: None,
             key_source: KeySource::Simulator,
-            model: crate::api::models::APIFRAME_MODEL.into(),
+            model: model.into(),
             output_dir: None,
             params_key: ParamsKey::default(),
             max_concurrent: 4,
             sim_job_seconds: 4.0,
             request_timeout: None,
+        }
+    }
+
+    /// The wire this profile speaks: Apiframe and gateway profiles their own; a simulator
+    /// profile the wire of its model.
+    pub fn wire(&self) -> Wire {
+        match self.kind {
+            ProviderKind::Apiframe => Wire::Apiframe,
+            ProviderKind::OpenAi => Wire::OpenAi,
+            ProviderKind::Sim => crate::api::models::find(&self.model).map_or(Wire::Apiframe, |m| m.wire),
         }
     }
 

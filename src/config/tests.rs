@@ -42,7 +42,7 @@ fn the_design_example_parses() {
     let c = parse(DESIGN_EXAMPLE).unwrap();
     assert_eq!(
         c.profiles.keys().collect::<Vec<_>>(),
-        ["studio", "gateway", "sim"]
+        ["studio", "gateway", "sim", "sim-gateway"]
     );
     let studio = &c.profiles["studio"];
     assert_eq!(studio.kind, ProviderKind::Apiframe);
@@ -87,7 +87,7 @@ fn unknown_profile_is_named() {
     let c = parse(DESIGN_EXAMPLE).unwrap();
     let e = c.pick_profile(Some("nope"), None).unwrap_err().to_string();
     assert!(
-        e.contains("nope") && e.contains("studio, gateway, sim"),
+        e.contains("nope") && e.contains("studio, gateway, sim, sim-gateway"),
         "{e}"
     );
 }

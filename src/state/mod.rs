@@ -7,7 +7,8 @@ pub mod text;
 use std::time::{Duration, Instant};
 
 use crate::api::Level;
-use crate::config::ProviderKind;
+use crate::api::models::Wire;
+use crate::config::{Profile, ProviderKind};
 use crate::config::keymap::Mode;
 use crate::domain::JobId;
 pub use form::{ComposeForm, Field, FormError};
@@ -42,6 +43,11 @@ pub enum Overlay {
     Help {
         /// First line shown.
         scroll: u16,
+    },
+    /// The profile picker.
+    Profiles {
+        /// The highlighted row.
+        selected: usize,
     },
     /// A yes/no question.
     Confirm {
@@ -88,10 +94,35 @@ pub struct ProfileView {
     pub name: String,
     /// Kind.
     pub kind: ProviderKind,
+    /// The wire it speaks (which models the form offers).
+    pub wire: Wire,
+    /// Its default model.
+    pub model: String,
     /// A note when the profile cannot work (no key), with how to fix it.
     pub key_note: Option<String>,
-    /// Where to add a key (the config file path), for the simulator banner.
+    /// The config file path, named in hints.
     pub config_file: String,
+}
+
+impl ProfileView {
+    /// The view of a configured profile.
+    pub fn of(p: &Profile, config_file: &std::path::Path) -> Self {
+        let key_note = (!p.is_simulator() && !p.key_probably_available())
+            .then(|| format!("no key: {}", p.key_hint(config_file)));
+        Self {
+            name: p.name.clone(),
+            kind: p.kind,
+            wire: p.wire(),
+            model: p.model.clone(),
+            key_note,
+            config_file: config_file.display().to_string(),
+        }
+    }
+
+    /// The models this profile offers.
+    pub fn models(&self) -> Vec<&'static crate::api::models::ModelSpec> {
+        ComposeForm::models_for(&[self.wire])
+    }
 }
 
 /// What the preview pane knows about terminal graphics.
@@ -108,6 +139,8 @@ pub struct GraphicsInfo {
 pub struct State {
     /// The active profile.
     pub profile: ProfileView,
+    /// Every profile, for the picker.
+    pub profiles: Vec<ProfileView>,
     /// The compose form.
     pub form: ComposeForm,
     /// The job list.
@@ -130,6 +163,7 @@ impl State {
     /// A fresh state for `profile` with `form`.
     pub fn new(profile: ProfileView, form: ComposeForm) -> Self {
         Self {
+            profiles: vec![profile.clone()],
             profile,
             form,
             jobs: JobList::default(),
@@ -177,6 +211,25 @@ impl State {
         if self.notices.len() > 20 {
             self.notices.remove(0);
         }
+    }
+
+    /// Makes the profile at `index` of `profiles` the active one. The form keeps its texts and
+    /// offers that profile's models.
+    pub fn switch_profile(&mut self, index: usize) -> bool {
+        let Some(p) = self.profiles.get(index).cloned() else { return false };
+        let mut form = ComposeForm::new(p.models(), &p.model);
+        form.prompt = self.form.prompt.clone();
+        form.negative = self.form.negative.clone();
+        form.seed = self.form.seed.clone();
+        form.seed_locked = self.form.seed_locked;
+        form.reference = self.form.reference.clone();
+        form.count = self.form.count;
+        self.form = form;
+        self.profile = p;
+        if let Focus::Form(_) = self.focus {
+            self.focus = Focus::Form(Field::Prompt);
+        }
+        true
     }
 
     /// The notice to show in the status line now, if any is still fresh.

@@ -88,7 +88,7 @@ pub fn render(frame: &mut Frame, state: &State, previews: &mut Previews, ctx: &R
     }
     status_bar::render(frame, status, state, ctx);
     if let Some(overlay) = &state.overlay {
-        popup::render(frame, area, overlay, ctx);
+        popup::render(frame, area, state, overlay, ctx);
     }
 }
 

@@ -7,14 +7,40 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::RenderCtx;
 use crate::config::keymap::Mode;
-use crate::state::Overlay;
+use crate::state::{Overlay, State};
 
 /// Draws an overlay over `area`.
-pub fn render(frame: &mut Frame, area: Rect, overlay: &Overlay, ctx: &RenderCtx) {
+pub fn render(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, ctx: &RenderCtx) {
     match overlay {
         Overlay::Help { scroll } => help(frame, area, *scroll, ctx),
         Overlay::Confirm { text, .. } => confirm(frame, area, text, ctx),
+        Overlay::Profiles { selected } => profiles(frame, area, state, *selected, ctx),
     }
+}
+
+fn profiles(frame: &mut Frame, area: Rect, state: &State, selected: usize, ctx: &RenderCtx) {
+    let t = ctx.theme;
+    let rect = centered(area, 76, (state.profiles.len() as u16) * 2 + 4);
+    let width = rect.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    for (i, p) in state.profiles.iter().enumerate() {
+        let active = p.name == state.profile.name;
+        let marker = if active { "●" } else { " " };
+        let head = format!("{marker} {:<14} {:<8} {}", p.name, p.kind.as_str(), p.model);
+        let style = if i == selected { t.selection } else { t.text };
+        lines.push(Line::styled(super::fmt::one_line(&head, width), style));
+        let note = match &p.key_note {
+            Some(n) => Line::styled(super::fmt::one_line(&format!("    {n}"), width), t.warning),
+            None if p.kind == crate::config::ProviderKind::Sim => Line::styled("    local simulator, no key needed", t.muted),
+            None => Line::styled("    key available", t.muted),
+        };
+        lines.push(note);
+    }
+    let block = Block::bordered()
+        .title(Span::styled(" Profiles · Enter switches · Esc closes ", t.title))
+        .border_style(t.border_focused);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 fn mode_title(m: Mode) -> &'static str {

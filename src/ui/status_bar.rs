@@ -11,7 +11,7 @@ use super::fmt::one_line;
 use crate::action::Action;
 use crate::api::Level;
 use crate::config::keymap::Mode;
-use crate::state::{Field, Focus, State};
+use crate::state::{Field, Focus, Overlay, State};
 
 /// The actions hinted in each mode, most useful first.
 fn hinted(state: &State) -> Vec<Action> {
@@ -34,9 +34,11 @@ fn hinted(state: &State) -> Vec<Action> {
             Action::Open,
             Action::CancelJob,
             Action::Resubmit,
-            Action::FocusNext,
             Action::Help,
             Action::Quit,
+            Action::UseAsReference,
+            Action::Profiles,
+            Action::FocusNext,
         ],
         Mode::Preview => vec![
             Action::Open,
@@ -46,6 +48,9 @@ fn hinted(state: &State) -> Vec<Action> {
             Action::Quit,
         ],
         Mode::Viewer => vec![Action::Close, Action::Down, Action::Up, Action::Help],
+        Mode::Help | Mode::Global if matches!(state.overlay, Some(Overlay::Profiles { .. })) => {
+            vec![Action::Open, Action::Close, Action::Down, Action::Up]
+        }
         Mode::Help | Mode::Global => vec![Action::Close, Action::Down, Action::Up],
     };
     if state.focus == Focus::Form(Field::Seed) && state.overlay.is_none() {

@@ -10,7 +10,6 @@ use ratatui_image::picker::Picker;
 
 use super::*;
 use crate::api::models::{AspectRatio, Wire};
-use crate::config::ProviderKind;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
@@ -33,12 +32,7 @@ fn job(n: u128, prompt: &str, state: JobState, age_s: i64) -> Job {
 }
 
 fn sample_state() -> State {
-    let profile = ProfileView {
-        name: "sim".into(),
-        kind: ProviderKind::Sim,
-        key_note: None,
-        config_file: "~/.config/qimg/config.toml".into(),
-    };
+    let profile = ProfileView::of(&crate::config::Profile::builtin_sim(), std::path::Path::new("~/.config/qimg/config.toml"));
     let mut s = State::new(
         profile,
         ComposeForm::new(
