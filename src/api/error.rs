@@ -84,6 +84,8 @@ impl ApiError {
         match self {
             Self::Connect(_) | Self::Local(_) => Outcome::NotSent,
             Self::Server { status: 429, .. } => Outcome::NotProcessed,
+            // An error object in a 2xx body is the provider's definite answer: the task failed.
+            Self::Server { status, .. } if (200..300).contains(status) => Outcome::Rejected,
             Self::Server { status, .. } if (400..500).contains(status) => Outcome::Rejected,
             Self::Redirect { .. } => Outcome::Rejected,
             Self::Server { .. }

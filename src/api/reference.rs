@@ -8,6 +8,9 @@ use super::runner::{Ctx, Stop};
 use super::runtime::ProfileRuntime;
 use crate::domain::{ImageInput, Job};
 
+/// An upload closer than this to its expiry is replaced (Apiframe keeps uploads ~1–2 h).
+const UPLOAD_MARGIN_MS: i64 = 10 * 60 * 1000;
+
 /// The URL to put in the params block's `image` field, if the job has a reference image.
 /// The outer `Result` is interruption; the inner one is a reason the job cannot be sent.
 pub(crate) async fn apiframe_image_url(
@@ -34,6 +37,16 @@ pub(crate) async fn apiframe_image_url(
                 Ok(img) => img,
                 Err(why) => return Ok(Err(why)),
             };
+            // Reuse this job's upload while it is valid, so every attempt sends the same body.
+            let (store, key) = (ctx.shared.store.clone(), job.id.to_string());
+            let recorded = store.run(move |s| s.upload_for(&key)).await.ok().flatten();
+            let margin = crate::domain::Timestamp::now().0 + UPLOAD_MARGIN_MS;
+            if let Some((url, expires)) = recorded {
+                if expires.is_none_or(|e| e > margin) {
+                    return Ok(Ok(Some(url)));
+                }
+                tracing::info!("the reference upload expired; uploading again");
+            }
             ctx.note("uploading the reference image");
             for attempt in 0..3u32 {
                 ctx.guard(rt.gate.wait()).await?;
@@ -41,8 +54,17 @@ pub(crate) async fn apiframe_image_url(
                     .guard(client.upload(img.bytes.clone(), &img.upload_name(0), img.format.mime()))
                     .await?
                 {
-                    Ok((url, _expires)) => {
+                    Ok((url, expires)) => {
                         ctx.note("");
+                        let expires_ms = expires
+                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                            .and_then(|d| i64::try_from(d.as_millis()).ok());
+                        let (store, key, u) =
+                            (ctx.shared.store.clone(), job.id.to_string(), url.clone());
+                        if let Err(e) = store.run(move |s| s.set_upload(&key, &u, expires_ms)).await
+                        {
+                            tracing::warn!("cannot record the upload: {e}");
+                        }
                         return Ok(Ok(Some(url)));
                     }
                     Err(e)

@@ -291,6 +291,15 @@ async fn submit(
                 .await;
                 return Ok(None);
             }
+            Outcome::Rejected if err.status() == Some(409) => {
+                let message = format!(
+                    "the provider says this job's idempotency key was already used with a different request ({err}); \
+                     the first request may have created a job. Check the dashboard before sending it again."
+                );
+                ctx.move_to(JobState::Ambiguous { message }, JobPatch::default())
+                    .await;
+                return Ok(None);
+            }
             Outcome::Rejected if err.is_auth() => {
                 rt.mark_auth_broken();
                 ctx.shared.emit(ApiEvent::Notice {

@@ -137,7 +137,11 @@ impl App {
             Action::ShowPreview => s.focus = Focus::Preview,
             Action::Redraw => return vec![Effect::Repaint],
             Action::Profiles => {
-                let selected = s.profiles.iter().position(|p| p.name == s.profile.name).unwrap_or(0);
+                let selected = s
+                    .profiles
+                    .iter()
+                    .position(|p| p.name == s.profile.name)
+                    .unwrap_or(0);
                 s.overlay = Some(Overlay::Profiles { selected });
             }
             Action::UseAsReference => return self.use_as_reference(now),

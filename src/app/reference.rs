@@ -51,13 +51,26 @@ pub fn complete(input: &str, home: Option<&Path>) -> Option<(String, Vec<String>
     matches.sort();
     let first = &matches[0].0;
     let common_len = matches.iter().fold(first.len(), |len, (m, _)| {
-        first.char_indices().zip(m.chars()).take_while(|((_, a), b)| a == b).last().map_or(0, |((i, c), _)| i + c.len_utf8()).min(len)
+        first
+            .char_indices()
+            .zip(m.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, c), _)| i + c.len_utf8())
+            .min(len)
     });
     let mut completed = format!("{dir_part}{}", &first[..common_len]);
     if matches.len() == 1 && matches[0].1 {
         completed.push('/');
     }
-    let names = if matches.len() > 1 { matches.iter().map(|(n, d)| if *d { format!("{n}/") } else { n.clone() }).collect() } else { Vec::new() };
+    let names = if matches.len() > 1 {
+        matches
+            .iter()
+            .map(|(n, d)| if *d { format!("{n}/") } else { n.clone() })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Some((completed, names))
 }
 
@@ -68,22 +81,32 @@ impl App {
         let text = self.state.form.reference.text().to_owned();
         // Only the last entry of a `;`-separated list is completed.
         let (head, last) = match text.rfind(';') {
-            Some(i) => (text[..=i].to_owned() + " ", text[i + 1..].trim_start().to_owned()),
+            Some(i) => (
+                text[..=i].to_owned() + " ",
+                text[i + 1..].trim_start().to_owned(),
+            ),
             None => (String::new(), text.clone()),
         };
         if last.is_empty() {
             return false;
         }
         let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
-        let Some((completed, candidates)) = complete(&last, home.as_deref()) else { return false };
+        let Some((completed, candidates)) = complete(&last, home.as_deref()) else {
+            return false;
+        };
         if completed == last && candidates.is_empty() {
             return false;
         }
         self.state.form.reference.set(&format!("{head}{completed}"));
         if !candidates.is_empty() {
             let shown: Vec<&str> = candidates.iter().take(8).map(String::as_str).collect();
-            let more = if candidates.len() > 8 { format!(" … ({} in all)", candidates.len()) } else { String::new() };
-            self.state.notice(Level::Info, format!("{}{more}", shown.join("  ")), now);
+            let more = if candidates.len() > 8 {
+                format!(" … ({} in all)", candidates.len())
+            } else {
+                String::new()
+            };
+            self.state
+                .notice(Level::Info, format!("{}{more}", shown.join("  ")), now);
         }
         self.dirty = true;
         true
@@ -94,17 +117,36 @@ impl App {
     pub(super) fn use_as_reference(&mut self, now: Instant) -> Vec<Effect> {
         let s = &mut self.state;
         let id = s.viewer.or_else(|| s.jobs.selected().map(|v| v.job.id));
-        let Some(path) = id.and_then(|id| s.jobs.get(id)).filter(|v| v.job.state == JobState::Done).and_then(|v| v.job.saved_paths.first().cloned()) else {
-            s.notice(Level::Warning, "select a finished job to use its image", now);
+        let Some(path) = id
+            .and_then(|id| s.jobs.get(id))
+            .filter(|v| v.job.state == JobState::Done)
+            .and_then(|v| v.job.saved_paths.first().cloned())
+        else {
+            s.notice(
+                Level::Warning,
+                "select a finished job to use its image",
+                now,
+            );
             return Vec::new();
         };
         let takes_image = s.form.spec().is_some_and(|m| m.images.1 > 0);
         if !takes_image {
-            let edit = s.form.models.iter().position(|m| m.task == Task::Edit || m.images.1 > 0);
+            let edit = s
+                .form
+                .models
+                .iter()
+                .position(|m| m.task == Task::Edit || m.images.1 > 0);
             match edit {
                 Some(i) => s.form.model = i,
                 None => {
-                    s.notice(Level::Warning, format!("profile `{}` has no model that takes an image; switch profiles with p", s.profile.name), now);
+                    s.notice(
+                        Level::Warning,
+                        format!(
+                            "profile `{}` has no model that takes an image; switch profiles with p",
+                            s.profile.name
+                        ),
+                        now,
+                    );
                     return Vec::new();
                 }
             }
@@ -115,7 +157,11 @@ impl App {
         s.focus = Focus::Form(Field::Reference);
         s.form.focus = Field::Reference;
         let model = s.form.spec().map_or("-", |m| m.id);
-        s.notice(Level::Info, format!("image set as reference for {model}; write the edit and press Ctrl-S"), now);
+        s.notice(
+            Level::Info,
+            format!("image set as reference for {model}; write the edit and press Ctrl-S"),
+            now,
+        );
         vec![Effect::Repaint]
     }
 
@@ -127,7 +173,11 @@ impl App {
                 Some(note) => format!("profile {} ({}): {note}", p.name, p.kind.as_str()),
                 None => format!("profile {} ({})", p.name, p.kind.as_str()),
             };
-            let level = if p.key_note.is_some() { Level::Warning } else { Level::Info };
+            let level = if p.key_note.is_some() {
+                Level::Warning
+            } else {
+                Level::Info
+            };
             self.state.notice(level, text, now);
         }
         vec![Effect::Repaint]

@@ -11,7 +11,10 @@ use crate::domain::JobRequest;
 use crate::state::{ComposeForm, ProfileView};
 
 fn app() -> App {
-    let profile = ProfileView::of(&crate::config::Profile::builtin_sim(), std::path::Path::new("config.toml"));
+    let profile = ProfileView::of(
+        &crate::config::Profile::builtin_sim(),
+        std::path::Path::new("config.toml"),
+    );
     let state = State::new(
         profile,
         ComposeForm::new(
@@ -265,12 +268,21 @@ fn the_profile_picker_switches_profiles_and_keeps_the_prompt() {
     let mut a = app();
     let now = Instant::now();
     a.state.profiles = vec![
-        ProfileView::of(&crate::config::Profile::builtin_sim(), std::path::Path::new("c")),
-        ProfileView::of(&crate::config::Profile::builtin_sim_gateway(), std::path::Path::new("c")),
+        ProfileView::of(
+            &crate::config::Profile::builtin_sim(),
+            std::path::Path::new("c"),
+        ),
+        ProfileView::of(
+            &crate::config::Profile::builtin_sim_gateway(),
+            std::path::Path::new("c"),
+        ),
     ];
     type_text(&mut a, "keep me", now);
     a.on_event(&key(KeyCode::F(5), KeyModifiers::NONE), now);
-    assert!(matches!(a.state.overlay, Some(Overlay::Profiles { selected: 0 })));
+    assert!(matches!(
+        a.state.overlay,
+        Some(Overlay::Profiles { selected: 0 })
+    ));
     a.on_event(&key(KeyCode::Down, KeyModifiers::NONE), now);
     a.on_event(&key(KeyCode::Enter, KeyModifiers::NONE), now);
     assert!(a.state.overlay.is_none());
@@ -283,7 +295,10 @@ fn the_profile_picker_switches_profiles_and_keeps_the_prompt() {
 #[test]
 fn use_as_reference_picks_an_edit_model_and_fills_the_image_field() {
     let mut a = app();
-    a.state.profiles = vec![ProfileView::of(&crate::config::Profile::builtin_sim_gateway(), std::path::Path::new("c"))];
+    a.state.profiles = vec![ProfileView::of(
+        &crate::config::Profile::builtin_sim_gateway(),
+        std::path::Path::new("c"),
+    )];
     a.state.switch_profile(0);
     let mut j = ended(JobState::Done, Wire::OpenAi);
     j.saved_paths = vec!["/img/a.png".into()];
@@ -292,5 +307,8 @@ fn use_as_reference_picks_an_edit_model_and_fills_the_image_field() {
     a.on_event(&key(KeyCode::Char('u'), KeyModifiers::NONE), Instant::now());
     assert_eq!(a.state.form.reference.text(), "/img/a.png");
     assert_eq!(a.state.focus, Focus::Form(Field::Reference));
-    assert_eq!(a.state.form.spec().unwrap().task, crate::api::models::Task::Edit);
+    assert_eq!(
+        a.state.form.spec().unwrap().task,
+        crate::api::models::Task::Edit
+    );
 }

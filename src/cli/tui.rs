@@ -95,7 +95,11 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
         let view = ProfileView::of(&profile, &config.file);
         let form = ComposeForm::new(view.models(), &profile.model);
         let mut state = State::new(view, form);
-        state.profiles = config.profiles.values().map(|p| ProfileView::of(p, &config.file)).collect();
+        state.profiles = config
+            .profiles
+            .values()
+            .map(|p| ProfileView::of(p, &config.file))
+            .collect();
         if let Some(e) = theme_error {
             state.notice(
                 crate::api::Level::Warning,

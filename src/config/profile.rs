@@ -123,7 +123,9 @@ impl Profile {
         match self.kind {
             ProviderKind::Apiframe => Wire::Apiframe,
             ProviderKind::OpenAi => Wire::OpenAi,
-            ProviderKind::Sim => crate::api::models::find(&self.model).map_or(Wire::Apiframe, |m| m.wire),
+            ProviderKind::Sim => {
+                crate::api::models::find(&self.model).map_or(Wire::Apiframe, |m| m.wire)
+            }
         }
     }
 

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::api::Level;
 use crate::api::models::Wire;
-use crate::config::{Profile, ProviderKind};
 use crate::config::keymap::Mode;
+use crate::config::{Profile, ProviderKind};
 use crate::domain::JobId;
 pub use form::{ComposeForm, Field, FormError};
 pub use jobs::{JobList, JobView};
@@ -216,7 +216,9 @@ impl State {
     /// Makes the profile at `index` of `profiles` the active one. The form keeps its texts and
     /// offers that profile's models.
     pub fn switch_profile(&mut self, index: usize) -> bool {
-        let Some(p) = self.profiles.get(index).cloned() else { return false };
+        let Some(p) = self.profiles.get(index).cloned() else {
+            return false;
+        };
         let mut form = ComposeForm::new(p.models(), &p.model);
         form.prompt = self.form.prompt.clone();
         form.negative = self.form.negative.clone();

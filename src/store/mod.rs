@@ -133,6 +133,33 @@ impl Store {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
     }
 
+    /// The reference-image upload recorded for a job: URL and expiry (ms since the epoch).
+    pub fn upload_for(&self, job: &str) -> Result<Option<(String, Option<i64>)>, StoreError> {
+        let conn = self.lock()?;
+        let mut st =
+            conn.prepare_cached("SELECT url, expires_at FROM uploads WHERE job_id = ?1")?;
+        let mut rows = st.query([job])?;
+        Ok(match rows.next()? {
+            Some(r) => Some((r.get(0)?, r.get(1)?)),
+            None => None,
+        })
+    }
+
+    /// Records a job's reference-image upload.
+    pub fn set_upload(
+        &self,
+        job: &str,
+        url: &str,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "INSERT INTO uploads(job_id, url, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(job_id) DO UPDATE SET url = excluded.url, expires_at = excluded.expires_at",
+            rusqlite::params![job, url, expires_at],
+        )?;
+        Ok(())
+    }
+
     /// Reads one profile setting (such as the params key that worked).
     pub fn setting(&self, profile: &str, key: &str) -> Result<Option<String>, StoreError> {
         let conn = self.lock()?;

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::{BUSY_TIMEOUT, StoreError};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: jobs and per-profile settings.
@@ -43,6 +43,13 @@ const MIGRATIONS: &[&str] = &[
         key TEXT NOT NULL,
         value TEXT NOT NULL,
         PRIMARY KEY (profile, key)
+    );",
+    // 2: reference images uploaded for a job, so a retried or resumed submit sends the same
+    // body (same idempotency key, same upload URL) until the upload expires.
+    "CREATE TABLE uploads (
+        job_id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        expires_at INTEGER
     );",
 ];
 

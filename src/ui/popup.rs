@@ -31,13 +31,18 @@ fn profiles(frame: &mut Frame, area: Rect, state: &State, selected: usize, ctx: 
         lines.push(Line::styled(super::fmt::one_line(&head, width), style));
         let note = match &p.key_note {
             Some(n) => Line::styled(super::fmt::one_line(&format!("    {n}"), width), t.warning),
-            None if p.kind == crate::config::ProviderKind::Sim => Line::styled("    local simulator, no key needed", t.muted),
+            None if p.kind == crate::config::ProviderKind::Sim => {
+                Line::styled("    local simulator, no key needed", t.muted)
+            }
             None => Line::styled("    key available", t.muted),
         };
         lines.push(note);
     }
     let block = Block::bordered()
-        .title(Span::styled(" Profiles · Enter switches · Esc closes ", t.title))
+        .title(Span::styled(
+            " Profiles · Enter switches · Esc closes ",
+            t.title,
+        ))
         .border_style(t.border_focused);
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);

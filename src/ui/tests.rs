@@ -32,7 +32,10 @@ fn job(n: u128, prompt: &str, state: JobState, age_s: i64) -> Job {
 }
 
 fn sample_state() -> State {
-    let profile = ProfileView::of(&crate::config::Profile::builtin_sim(), std::path::Path::new("~/.config/qimg/config.toml"));
+    let profile = ProfileView::of(
+        &crate::config::Profile::builtin_sim(),
+        std::path::Path::new("~/.config/qimg/config.toml"),
+    );
     let mut s = State::new(
         profile,
         ComposeForm::new(

@@ -164,3 +164,81 @@ impl Rig {
 pub fn png(w: u32, h: u32) -> Vec<u8> {
     qimg::sim::render::encode_png(&qimg::sim::render::render(w, h, "fixture", 1, None))
 }
+
+/// A gateway profile pointed at `base` with the test key.
+pub fn gateway_profile(base: &str, model: &str) -> Profile {
+    Profile {
+        name: "gw".into(),
+        kind: ProviderKind::OpenAi,
+        model: model.into(),
+        ..apiframe_profile(base)
+    }
+}
+
+/// A gateway request with the given size.
+pub fn gateway_request(model: &str, prompt: &str, size: Option<&str>) -> JobRequest {
+    JobRequest {
+        model: model.into(),
+        wire: qimg::api::models::Wire::OpenAi,
+        prompt: prompt.into(),
+        negative_prompt: None,
+        seed: None,
+        aspect_ratio: None,
+        size: size.map(Into::into),
+        images: Vec::new(),
+    }
+}
+
+/// The parts of a multipart body: (name, filename, content type, bytes).
+pub fn multipart_parts(
+    content_type: &str,
+    body: &[u8],
+) -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+    let boundary = content_type
+        .split("boundary=")
+        .nth(1)
+        .unwrap()
+        .trim_matches('"');
+    let delim = format!("--{boundary}");
+    let text = body;
+    let mut parts = Vec::new();
+    let positions: Vec<usize> = text
+        .windows(delim.len())
+        .enumerate()
+        .filter(|(_, w)| *w == delim.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
+    for pair in positions.windows(2) {
+        let chunk = &text[pair[0] + delim.len()..pair[1]];
+        let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
+        let split = chunk.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&chunk[..split]).into_owned();
+        let mut data = chunk[split + 4..].to_vec();
+        if data.ends_with(b"\r\n") {
+            data.truncate(data.len() - 2);
+        }
+        let disp = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+            .unwrap()
+            .to_owned();
+        let name = disp
+            .split("name=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let filename = disp
+            .split("filename=\"")
+            .nth(1)
+            .map(|f| f.split('"').next().unwrap().to_owned());
+        let ctype = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-type"))
+            .map(|l| l.split(':').nth(1).unwrap().trim().to_owned());
+        parts.push((name, filename, ctype, data));
+    }
+    parts
+}

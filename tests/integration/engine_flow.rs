@@ -151,3 +151,19 @@ async fn a_wrong_key_fails_once_and_stops_further_requests() {
     );
     drop(rig);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_reference_is_uploaded_once_and_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ref.png");
+    std::fs::write(&file, crate::common::png(512, 512)).unwrap();
+    let mut rig = Rig::sim(sim_config(Duration::from_millis(300))).await;
+    let mut r = req("same scene at night");
+    r.images = vec![qimg::domain::ImageInput::File(file)];
+    let id = rig.submit(r);
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    assert_eq!(rig.simulator().stats().uploads, 1);
+    let (url, expires) = rig.store.upload_for(&id.to_string()).unwrap().unwrap();
+    assert!(url.contains("/uploads/") && expires.is_some());
+}

@@ -7,5 +7,6 @@ mod cli;
 mod common;
 mod engine_flow;
 mod fault;
+mod gateway;
 mod pty;
 mod tui_e2e;

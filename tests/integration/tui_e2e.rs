@@ -101,3 +101,43 @@ fn a_panic_is_reported_on_a_restored_terminal() {
         "the report is printed after the restore"
     );
 }
+
+#[test]
+fn edit_a_finished_image_through_the_gateway_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = hermetic_env(dir.path(), 0.5);
+    let mut app = PtyApp::spawn(&["--profile", "sim-gateway"], &env, 120, 40);
+    let screen = app.wait_for("Compose", LONG);
+    assert!(
+        screen.contains("profile sim-gateway") && screen.contains("qwen-image-plus"),
+        "{screen}"
+    );
+    app.type_text("a harbour at dawn");
+    app.send(b"\x13");
+    app.wait_for("✓ done", LONG);
+    app.send(b"\x1bOR"); // F3: the job list
+    app.wait_for("use as reference", LONG);
+    app.send(b"u");
+    let screen = app.wait_for("image set as reference", LONG);
+    assert!(screen.contains("qwen-image-edit"), "{screen}");
+    app.send(b"\x13");
+    // Two jobs, both done, and the edit's preview on screen.
+    let deadline = std::time::Instant::now() + LONG;
+    loop {
+        let pngs = saved_pngs(dir.path());
+        let s = app.screen();
+        if pngs.len() == 2
+            && s.matches("✓ done").count() >= 2
+            && (s.contains('▀') || s.contains('▄'))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "edit not previewed:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    app.send(b"\x03");
+    assert!(app.wait_exit(LONG).success());
+}
