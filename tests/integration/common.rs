@@ -189,11 +189,11 @@ pub fn gateway_request(model: &str, prompt: &str, size: Option<&str>) -> JobRequ
     }
 }
 
-/// The parts of a multipart body: (name, filename, content type, bytes).
-pub fn multipart_parts(
-    content_type: &str,
-    body: &[u8],
-) -> Vec<(String, Option<String>, Option<String>, Vec<u8>)> {
+/// One multipart part: (name, filename, content type, bytes).
+pub type Part = (String, Option<String>, Option<String>, Vec<u8>);
+
+/// The parts of a multipart body.
+pub fn multipart_parts(content_type: &str, body: &[u8]) -> Vec<Part> {
     let boundary = content_type
         .split("boundary=")
         .nth(1)
