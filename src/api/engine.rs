@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use indexmap::IndexMap;
 use reqwest::Url;
@@ -49,14 +50,29 @@ pub struct EngineConfig {
     pub profiles: IndexMap<String, Profile>,
     /// The in-process simulator, when running.
     pub sim: Option<SimEndpoint>,
-    /// Resume unfinished jobs from the store on start.
-    pub resume: bool,
+    /// Which unfinished jobs from the store this process takes over.
+    pub adopt: Adopt,
+    /// Report jobs other qimg processes write to the store (the TUI, `follow`).
+    pub watch_store: bool,
+}
+
+/// Which unfinished jobs an engine takes over from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Adopt {
+    /// None: only the jobs submitted to this engine.
+    Nothing,
+    /// Every job nobody drives, on start and whenever a lease expires (the TUI).
+    All,
+    /// Only these jobs (`qimg wait ID…`).
+    Jobs(Vec<JobId>),
 }
 
 /// State shared by the engine loop and every job task.
 pub(crate) struct Shared {
     pub store: Store,
     pub events: UnboundedSender<ApiEvent>,
+    /// This process's lease owner id.
+    pub owner: String,
     cfg: EngineConfig,
     runtimes: Mutex<HashMap<String, Arc<ProfileRuntime>>>,
 }
@@ -112,6 +128,7 @@ impl Engine {
         let shared = Arc::new(Shared {
             store: cfg.store.clone(),
             events: ev_tx,
+            owner: uuid::Uuid::new_v4().to_string(),
             runtimes: Mutex::new(HashMap::new()),
             cfg,
         });
@@ -136,28 +153,25 @@ impl Engine {
     }
 }
 
+/// How often the store is checked for jobs other qimg processes wrote.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+/// How often leases are renewed and orphaned jobs looked for.
+const LEASE_EVERY: Duration = Duration::from_secs(5);
+
 async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
     let shutdown = CancellationToken::new();
     let mut cancels: HashMap<JobId, CancellationToken> = HashMap::new();
     let mut tasks: JoinSet<JobId> = JoinSet::new();
+    let store = shared.store.clone();
+    let mut seen_version = store.run(|s| s.max_version()).await.unwrap_or(0);
+    let mut data_version = store.run(|s| s.data_version()).await.unwrap_or(0);
 
-    if shared.cfg.resume {
-        let store = shared.store.clone();
-        match store.run(|s| s.unfinished()).await {
-            Ok(jobs) => {
-                if !jobs.is_empty() {
-                    tracing::info!(count = jobs.len(), "resuming unfinished jobs");
-                }
-                for job in jobs {
-                    spawn_job(&shared, &mut tasks, &mut cancels, &shutdown, job, false);
-                }
-            }
-            Err(e) => shared.emit(ApiEvent::Notice {
-                level: Level::Error,
-                text: format!("cannot resume jobs: {e}"),
-            }),
-        }
-    }
+    adopt(&shared, &mut tasks, &mut cancels, &shutdown).await;
+    let mut watch = tokio::time::interval(WATCH_EVERY);
+    watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut leases = tokio::time::interval(LEASE_EVERY);
+    leases.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    leases.reset();
 
     loop {
         tokio::select! {
@@ -165,21 +179,91 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
                 Some(Command::Submit(job)) => spawn_job(&shared, &mut tasks, &mut cancels, &shutdown, *job, true),
                 Some(Command::Cancel(id)) => match cancels.get(&id) {
                     Some(token) => token.cancel(),
-                    None => tracing::debug!(%id, "cancel for a job that is not running here"),
+                    // Another process drives it: record the cancel; its runner stops when it sees
+                    // that the job has ended.
+                    None => cancel_elsewhere(&shared, id).await,
                 },
                 Some(Command::Shutdown) | None => break,
             },
             Some(done) = tasks.join_next(), if !tasks.is_empty() => match done {
-                Ok(id) => { cancels.remove(&id); }
+                Ok(id) => {
+                    cancels.remove(&id);
+                    let (store, owner) = (shared.store.clone(), shared.owner.clone());
+                    let _ = store.run(move |s| s.release_lease(id, &owner)).await;
+                }
                 Err(e) => {
                     tracing::error!("a job task ended abnormally: {e}");
                     shared.emit(ApiEvent::Notice { level: Level::Error, text: "a job task stopped unexpectedly; it resumes on the next start".into() });
                 }
             },
+            _ = watch.tick(), if shared.cfg.watch_store => {
+                let dv = store.run(|s| s.data_version()).await.unwrap_or(data_version);
+                if dv != data_version {
+                    data_version = dv;
+                    let since = seen_version;
+                    if let Ok((jobs, max)) = store.run(move |s| s.changed_since(since)).await {
+                        seen_version = max;
+                        for job in jobs {
+                            shared.emit(ApiEvent::JobChanged(Box::new(job)));
+                        }
+                    }
+                }
+            }
+            _ = leases.tick() => {
+                let owner = shared.owner.clone();
+                let _ = store.run(move |s| s.renew_leases(&owner)).await;
+                if shared.cfg.adopt == Adopt::All {
+                    adopt(&shared, &mut tasks, &mut cancels, &shutdown).await;
+                }
+            }
         }
     }
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
+    // Give the jobs back at once, so another qimg can continue them without waiting.
+    let owner = shared.owner.clone();
+    let _ = store.run(move |s| s.release_all(&owner)).await;
+}
+
+/// Takes over unfinished jobs nobody drives (this process's own after a crash, or a dead
+/// process's), as the configuration allows.
+async fn adopt(shared: &Arc<Shared>, tasks: &mut JoinSet<JobId>, cancels: &mut HashMap<JobId, CancellationToken>, shutdown: &CancellationToken) {
+    let wanted: Option<Vec<JobId>> = match &shared.cfg.adopt {
+        Adopt::Nothing => return,
+        Adopt::All => None,
+        Adopt::Jobs(ids) => Some(ids.clone()),
+    };
+    let store = shared.store.clone();
+    let orphans = match store.run(|s| s.orphans()).await {
+        Ok(o) => o,
+        Err(e) => {
+            shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("cannot resume jobs: {e}") });
+            return;
+        }
+    };
+    for id in orphans {
+        if cancels.contains_key(&id) || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
+            continue;
+        }
+        let owner = shared.owner.clone();
+        let job = store
+            .run(move |s| if s.try_lease(id, &owner)? { s.get(id) } else { Ok(None) })
+            .await;
+        if let Ok(Some(job)) = job {
+            tracing::info!(id = %job.id.short(), state = job.state.name(), "resuming a job");
+            spawn_job(shared, tasks, cancels, shutdown, job, false);
+        }
+    }
+}
+
+async fn cancel_elsewhere(shared: &Arc<Shared>, id: JobId) {
+    let store = shared.store.clone();
+    let patch = crate::store::JobPatch::default();
+    match store.run(move |s| s.transition(id, &crate::domain::JobState::Cancelled, &patch)).await {
+        Ok(Some(job)) => shared.emit(ApiEvent::JobChanged(Box::new(job))),
+        Ok(None) => {}
+        Err(e) => shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("cannot cancel: {e}") }),
+    }
 }
 
 fn spawn_job(

@@ -21,7 +21,7 @@ pub mod schedule;
 
 use crate::domain::{Job, JobId};
 
-pub use engine::{Engine, EngineConfig, SimEndpoint};
+pub use engine::{Adopt, Engine, EngineConfig, SimEndpoint};
 pub use error::ApiError;
 
 /// What the network task must do, sent by the TUI or the CLI.

@@ -13,6 +13,7 @@ use crate::config::{Config, Paths, ProviderKind};
 use crate::sim::{SimConfig, SimServer};
 use crate::state::{ComposeForm, ProfileView, State};
 use crate::store::Store;
+use crate::store::open::open_robust;
 
 /// Loads the paths and the config, reporting errors the documented way (exit 2).
 pub fn load_config() -> Result<(Paths, Config), ExitCode> {
@@ -59,8 +60,8 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
         Ok(t) => (t, None),
         Err(e) => (Theme::fallback(), Some(e.to_string())),
     };
-    let store = match Store::open(&paths.store_file()) {
-        Ok(s) => s,
+    let (store, store_notices) = match open_store(&paths) {
+        Ok(v) => v,
         Err(e) => {
             eprintln!("qimg: {e}");
             return ExitCode::JobFailed;
@@ -100,6 +101,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
             .values()
             .map(|p| ProfileView::of(p, &config.file))
             .collect();
+        for n in store_notices {
+            state.notice(crate::api::Level::Warning, n, std::time::Instant::now());
+        }
         if let Some(e) = theme_error {
             state.notice(
                 crate::api::Level::Warning,
@@ -113,7 +117,8 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
             config_file: config.file.clone(),
             profiles: config.profiles.clone(),
             sim: sim.as_ref().map(SimServer::endpoint),
-            resume: true,
+            adopt: crate::api::Adopt::All,
+            watch_store: true,
         };
         let image_protocol = cli.image_protocol.unwrap_or(config.image_protocol);
         let opts = TuiOptions {
@@ -136,4 +141,25 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
             }
         }
     })
+}
+
+/// Opens the job store as well as it can (a newer schema gives an in-memory store and leaves
+/// the file alone), and sweeps temp files a crash left in the images folder.
+pub fn open_store(paths: &Paths) -> Result<(Store, Vec<String>), String> {
+    let swept = crate::store::images::sweep_temp_files(&paths.images_dir());
+    if swept > 0 {
+        tracing::info!(swept, "removed temp files left by an interrupted save");
+    }
+    match open_robust(&paths.store_file()) {
+        Ok(o) => {
+            for n in &o.notices {
+                tracing::warn!("{n}");
+            }
+            Ok((o.store, o.notices))
+        }
+        Err(e) => {
+            let note = format!("{e}; jobs are kept in memory only this session");
+            Store::open_in_memory().map(|s| (s, vec![note])).map_err(|e2| format!("{e}; {e2}"))
+        }
+    }
 }

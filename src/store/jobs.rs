@@ -84,6 +84,12 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 impl Store {
     /// Writes a new job row and commits it (before any network byte of its submit).
     pub fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
+        self.insert_job_leased(job, None)
+    }
+
+    /// Writes a new job row already leased to `owner`, so no other process takes it over
+    /// between the insert and the first request.
+    pub fn insert_job_leased(&self, job: &Job, owner: Option<&str>) -> Result<(), StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version: i64 =
@@ -92,8 +98,9 @@ impl Store {
             })?;
         tx.execute(
             "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
-                created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version,
+                lease_owner, lease_expires)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
             params![
                 job.id.to_string(),
                 job.profile,
@@ -114,6 +121,8 @@ impl Store {
                 job.credit_cost,
                 job.resubmit_of.map(|r| r.to_string()),
                 version,
+                owner,
+                owner.map(|_| Timestamp::now().0 + i64::try_from(super::LEASE_TTL.as_millis()).unwrap_or(30_000)),
             ],
         )?;
         tx.commit()?;

@@ -4,6 +4,8 @@
 
 pub mod images;
 mod jobs;
+mod lease;
+pub mod open;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use jobs::{JobFilter, JobPatch};
+pub use lease::LEASE_TTL;
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -88,11 +91,16 @@ impl Store {
                 source,
             })?;
         }
-        let conn = schema::open_connection(path)?;
-        Ok(Self {
+        let network = path.parent().and_then(open::network_fs).is_some();
+        let conn = schema::open_connection(path, network)?;
+        Ok(Self::from_connection(conn, path))
+    }
+
+    fn from_connection(conn: Connection, path: &Path) -> Self {
+        Self {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
-        })
+        }
     }
 
     /// An in-memory store (tests and benchmarks).

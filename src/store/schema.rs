@@ -53,11 +53,17 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
-/// Opens the file, sets the pragmas and migrates.
-pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+/// Opens the file, sets the pragmas and migrates. `network_fs` selects `journal_mode=DELETE`
+/// (WAL needs shared memory, which network filesystems do not offer safely).
+pub fn open_connection(path: &Path, network_fs: bool) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A store from a newer qimg is refused before anything (even the journal mode) is written.
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+    }
+    conn.pragma_update(None, "journal_mode", if network_fs { "DELETE" } else { "WAL" })?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&conn, path)?;

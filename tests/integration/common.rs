@@ -79,7 +79,7 @@ impl Rig {
     }
 
     fn build(sim: Option<SimServer>, profile: Profile, dir: Option<tempfile::TempDir>) -> Self {
-        let resume = dir.is_some();
+        let adopt = if dir.is_some() { qimg::api::Adopt::All } else { qimg::api::Adopt::Nothing };
         let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
         let paths = Paths::under(dir.path());
         let store = Store::open(&paths.store_file()).unwrap();
@@ -92,7 +92,8 @@ impl Rig {
             config_file: paths.config_file(),
             profiles,
             sim: sim.as_ref().map(SimServer::endpoint),
-            resume,
+            adopt,
+            watch_store: false,
         });
         Self {
             sim,
