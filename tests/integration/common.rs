@@ -78,6 +78,11 @@ impl Rig {
         Self::build(None, profile, Some(dir))
     }
 
+    /// The simulator profile over an existing data directory, taking over unfinished jobs.
+    pub fn sim_reopen(sim: SimServer, profile: Profile, dir: tempfile::TempDir) -> Self {
+        Self::build(Some(sim), profile, Some(dir))
+    }
+
     fn build(sim: Option<SimServer>, profile: Profile, dir: Option<tempfile::TempDir>) -> Self {
         let adopt = if dir.is_some() { qimg::api::Adopt::All } else { qimg::api::Adopt::Nothing };
         let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
@@ -93,7 +98,7 @@ impl Rig {
             profiles,
             sim: sim.as_ref().map(SimServer::endpoint),
             adopt,
-            watch_store: false,
+            watch_store: true,
         });
         Self {
             sim,

@@ -9,4 +9,5 @@ mod engine_flow;
 mod fault;
 mod gateway;
 mod pty;
+mod resume;
 mod tui_e2e;
