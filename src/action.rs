@@ -54,6 +54,30 @@ pub enum Action {
     Profiles,
     /// Put the selected job's image into the form's image field.
     UseAsReference,
+    /// Send the selected job again with the same parameters and seed.
+    Rerun,
+    /// Send the selected job again with a new seed.
+    Reroll,
+    /// Load the selected job's parameters into the form to change and send them.
+    EditJob,
+    /// Copy the selected job's prompt to the clipboard (OSC 52, works over SSH).
+    CopyPrompt,
+    /// Copy the selected job's image path to the clipboard.
+    CopyPath,
+    /// Open the image with the system viewer (local sessions).
+    OpenImage,
+    /// Open the image's folder with the system file manager (local sessions).
+    OpenFolder,
+    /// Delete the selected job from the history (asks first).
+    DeleteJob,
+    /// Search the prompts of the job list.
+    Search,
+    /// Show the next state filter.
+    CycleFilter,
+    /// Newest first ↔ oldest first.
+    ToggleSort,
+    /// Load the parameters embedded in the PNG named in the image field into the form.
+    LoadParams,
 }
 
 impl Action {
@@ -84,6 +108,18 @@ impl Action {
             Self::Redraw => "redraw",
             Self::Profiles => "profiles",
             Self::UseAsReference => "use as reference",
+            Self::Rerun => "rerun",
+            Self::Reroll => "reroll (new seed)",
+            Self::EditJob => "edit and resend",
+            Self::CopyPrompt => "copy prompt",
+            Self::CopyPath => "copy path",
+            Self::OpenImage => "open image",
+            Self::OpenFolder => "open folder",
+            Self::DeleteJob => "delete",
+            Self::Search => "search",
+            Self::CycleFilter => "filter",
+            Self::ToggleSort => "sort",
+            Self::LoadParams => "load parameters from PNG",
         }
     }
 

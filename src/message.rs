@@ -18,6 +18,15 @@ pub enum Msg {
     },
     /// A preview finished resizing and encoding (on the worker thread).
     PreviewResized(ResizeResponse),
+    /// The job list loaded again (new filter, search or order).
+    Reloaded {
+        /// The first page.
+        jobs: Vec<Job>,
+        /// More remain in the store.
+        more: bool,
+    },
+    /// Parameters read from a PNG, or why not.
+    Params(Result<crate::domain::JobRequest, String>),
     /// Older jobs loaded from the store (lazy loading).
     OlderJobs {
         /// The jobs.
@@ -36,6 +45,12 @@ impl std::fmt::Debug for Msg {
                 .field("ok", &result.is_ok())
                 .finish(),
             Self::PreviewResized(_) => f.write_str("PreviewResized"),
+            Self::Reloaded { jobs, more } => f
+                .debug_struct("Reloaded")
+                .field("count", &jobs.len())
+                .field("more", more)
+                .finish(),
+            Self::Params(r) => f.debug_struct("Params").field("ok", &r.is_ok()).finish(),
             Self::OlderJobs { jobs, more } => f
                 .debug_struct("OlderJobs")
                 .field("count", &jobs.len())

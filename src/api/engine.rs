@@ -227,7 +227,12 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
 
 /// Takes over unfinished jobs nobody drives (this process's own after a crash, or a dead
 /// process's), as the configuration allows.
-async fn adopt(shared: &Arc<Shared>, tasks: &mut JoinSet<JobId>, cancels: &mut HashMap<JobId, CancellationToken>, shutdown: &CancellationToken) {
+async fn adopt(
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<JobId>,
+    cancels: &mut HashMap<JobId, CancellationToken>,
+    shutdown: &CancellationToken,
+) {
     let wanted: Option<Vec<JobId>> = match &shared.cfg.adopt {
         Adopt::Nothing => return,
         Adopt::All => None,
@@ -237,7 +242,10 @@ async fn adopt(shared: &Arc<Shared>, tasks: &mut JoinSet<JobId>, cancels: &mut H
     let orphans = match store.run(|s| s.orphans()).await {
         Ok(o) => o,
         Err(e) => {
-            shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("cannot resume jobs: {e}") });
+            shared.emit(ApiEvent::Notice {
+                level: Level::Error,
+                text: format!("cannot resume jobs: {e}"),
+            });
             return;
         }
     };
@@ -247,7 +255,13 @@ async fn adopt(shared: &Arc<Shared>, tasks: &mut JoinSet<JobId>, cancels: &mut H
         }
         let owner = shared.owner.clone();
         let job = store
-            .run(move |s| if s.try_lease(id, &owner)? { s.get(id) } else { Ok(None) })
+            .run(move |s| {
+                if s.try_lease(id, &owner)? {
+                    s.get(id)
+                } else {
+                    Ok(None)
+                }
+            })
             .await;
         if let Ok(Some(job)) = job {
             tracing::info!(id = %job.id.short(), state = job.state.name(), "resuming a job");
@@ -259,10 +273,16 @@ async fn adopt(shared: &Arc<Shared>, tasks: &mut JoinSet<JobId>, cancels: &mut H
 async fn cancel_elsewhere(shared: &Arc<Shared>, id: JobId) {
     let store = shared.store.clone();
     let patch = crate::store::JobPatch::default();
-    match store.run(move |s| s.transition(id, &crate::domain::JobState::Cancelled, &patch)).await {
+    match store
+        .run(move |s| s.transition(id, &crate::domain::JobState::Cancelled, &patch))
+        .await
+    {
         Ok(Some(job)) => shared.emit(ApiEvent::JobChanged(Box::new(job))),
         Ok(None) => {}
-        Err(e) => shared.emit(ApiEvent::Notice { level: Level::Error, text: format!("cannot cancel: {e}") }),
+        Err(e) => shared.emit(ApiEvent::Notice {
+            level: Level::Error,
+            text: format!("cannot cancel: {e}"),
+        }),
     }
 }
 

@@ -120,7 +120,12 @@ pub(crate) async fn run(
     if is_new {
         let row = job.clone();
         let owner = ctx.shared.owner.clone();
-        if let Err(e) = ctx.shared.store.run(move |s| s.insert_job_leased(&row, Some(&owner))).await {
+        if let Err(e) = ctx
+            .shared
+            .store
+            .run(move |s| s.insert_job_leased(&row, Some(&owner)))
+            .await
+        {
             // Without a row nothing may be sent: a crash would lose a paid job.
             tracing::error!("job not sent, the store refused it: {e}");
             let mut failed = job.clone();

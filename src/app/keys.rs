@@ -46,6 +46,9 @@ impl App {
             return Vec::new();
         }
         if mode == Mode::Text {
+            if self.state.focus == Focus::Search {
+                return self.edit_search(key);
+            }
             self.edit_text(key);
         }
         Vec::new()
@@ -64,7 +67,18 @@ impl App {
                 self.dirty = true;
                 let mut fx = match on_yes {
                     Confirmed::Resubmit(id) => self.resubmit(id, true, now),
+                    Confirmed::Delete(id) => self.delete(id, false, now),
                 };
+                fx.push(Effect::Repaint);
+                fx
+            }
+            KeyCode::Char('f' | 'F') if matches!(on_yes, Confirmed::Delete(_)) => {
+                self.state.overlay = None;
+                self.dirty = true;
+                let Confirmed::Delete(id) = on_yes else {
+                    return Vec::new();
+                };
+                let mut fx = self.delete(id, true, now);
                 fx.push(Effect::Repaint);
                 fx
             }
@@ -145,6 +159,18 @@ impl App {
                 s.overlay = Some(Overlay::Profiles { selected });
             }
             Action::UseAsReference => return self.use_as_reference(now),
+            Action::Rerun
+            | Action::Reroll
+            | Action::EditJob
+            | Action::CopyPrompt
+            | Action::CopyPath
+            | Action::OpenImage
+            | Action::OpenFolder
+            | Action::DeleteJob
+            | Action::Search
+            | Action::CycleFilter
+            | Action::ToggleSort
+            | Action::LoadParams => return self.on_history_action(action, now),
         }
         Vec::new()
     }
@@ -164,6 +190,7 @@ impl App {
             Focus::Jobs => Focus::Form(*s.form.visible_fields().last().unwrap_or(&Field::Prompt)),
             Focus::Preview if forward => Focus::Form(Field::Prompt),
             Focus::Preview => Focus::Jobs,
+            Focus::Search => Focus::Jobs,
         };
         if let Focus::Form(f) = s.focus {
             s.form.focus = f;

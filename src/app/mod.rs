@@ -2,6 +2,7 @@
 //! keys, network events and helper results into state changes and effects. `run` owns the
 //! terminal, the channels and the loop.
 
+mod history;
 mod keys;
 mod reference;
 mod run;
@@ -34,6 +35,21 @@ pub enum Effect {
     Repaint,
     /// Load the next page of older jobs from the store.
     LoadOlder,
+    /// Load the job list again for the current filter, search and order.
+    ReloadJobs,
+    /// Put text on the clipboard with OSC 52.
+    Clipboard(String),
+    /// Open a file or folder with the system's opener.
+    OpenExternal(PathBuf),
+    /// Delete a job's row, and its files when asked.
+    DeleteJob {
+        /// The job.
+        id: JobId,
+        /// Also delete these files.
+        files: Vec<PathBuf>,
+    },
+    /// Read the parameters embedded in a PNG and load them into the form.
+    LoadParams(PathBuf),
 }
 
 /// The TUI's model plus what rendering needs.
@@ -110,6 +126,13 @@ impl App {
             };
             self.state.notice(level, text, now);
         }
+        // A new job that the current filter or search hides stays out of the list.
+        if let ApiEvent::JobChanged(job) = &ev
+            && self.state.jobs.get(job.id).is_none()
+            && !self.state.history.matches(job)
+        {
+            return Vec::new();
+        }
         if self.state.jobs.apply(&ev) {
             self.dirty = true;
         }
@@ -127,6 +150,32 @@ impl App {
                 if self.previews.on_resized(resp) {
                     self.dirty = true;
                 }
+            }
+            Msg::Reloaded { jobs, more } => {
+                self.state.jobs.replace(jobs, more);
+                self.dirty = true;
+                return self.preview_effects();
+            }
+            Msg::Params(Ok(req)) => {
+                if let Some(i) = self.state.profiles.iter().position(|p| p.wire == req.wire)
+                    && self.state.profile.wire != req.wire
+                {
+                    self.state.switch_profile(i);
+                }
+                self.state.form.load(&req);
+                self.state.focus = crate::state::Focus::Form(crate::state::Field::Prompt);
+                self.state.form.focus = crate::state::Field::Prompt;
+                self.state.notice(
+                    Level::Info,
+                    "parameters loaded from the PNG",
+                    std::time::Instant::now(),
+                );
+                self.dirty = true;
+            }
+            Msg::Params(Err(why)) => {
+                self.state
+                    .notice(Level::Error, why, std::time::Instant::now());
+                self.dirty = true;
             }
             Msg::OlderJobs { jobs, more } => {
                 self.state.jobs.extend_older(jobs);

@@ -233,10 +233,9 @@ fn run_effects(
                 let offset = app.state.jobs.len();
                 let tx = msg_tx.clone();
                 let store = store.clone();
+                let filter = app.state.history.to_filter();
                 tokio::spawn(async move {
-                    let page = store
-                        .run(move |s| s.list(&JobFilter::default(), PAGE, offset))
-                        .await;
+                    let page = store.run(move |s| s.list(&filter, PAGE, offset)).await;
                     if let Ok(jobs) = page {
                         let more = jobs.len() == PAGE;
                         let _ = tx.send(Msg::OlderJobs { jobs, more });
@@ -245,6 +244,84 @@ fn run_effects(
                 // Only one page at a time.
                 app.state.jobs.more_in_store = false;
             }
+            Effect::ReloadJobs => {
+                let tx = msg_tx.clone();
+                let store = store.clone();
+                let filter = app.state.history.to_filter();
+                tokio::spawn(async move {
+                    if let Ok(jobs) = store.run(move |s| s.list(&filter, PAGE, 0)).await {
+                        let more = jobs.len() == PAGE;
+                        let _ = tx.send(Msg::Reloaded { jobs, more });
+                    }
+                });
+            }
+            Effect::Clipboard(text) => {
+                if let Err(e) = tui.copy_to_clipboard(&text) {
+                    tracing::warn!("clipboard write failed: {e}");
+                }
+            }
+            Effect::OpenExternal(path) => {
+                if let Err(e) = open_external(&path) {
+                    app.state.notice(
+                        crate::api::Level::Error,
+                        format!("cannot open it: {e}"),
+                        std::time::Instant::now(),
+                    );
+                    app.dirty = true;
+                }
+            }
+            Effect::DeleteJob { id, files } => {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = store.run(move |s| s.delete_job(id)).await {
+                        tracing::error!("cannot delete job {id}: {e}");
+                    }
+                    for f in files {
+                        if let Err(e) = tokio::fs::remove_file(&f).await {
+                            tracing::warn!("cannot delete {}: {e}", f.display());
+                        }
+                    }
+                });
+            }
+            Effect::LoadParams(path) => {
+                let tx = msg_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    use std::io::Read;
+                    let mut bytes = Vec::new();
+                    let read = std::fs::File::open(&path)
+                        .and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes));
+                    let shown =
+                        crate::sanitize::sanitize_line(&path.display().to_string()).into_owned();
+                    let result = match read {
+                        Err(e) => Err(format!("{shown}: {e}")),
+                        Ok(_) => crate::store::params::from_png(&bytes)
+                            .map_err(|e| format!("{shown}: {e}")),
+                    };
+                    let _ = tx.send(Msg::Params(result));
+                });
+            }
         }
     }
+}
+
+/// Opens a file or folder with the system opener, detached, without any key in its
+/// environment (reliability.md case 72).
+fn open_external(path: &std::path::Path) -> std::io::Result<()> {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let mut cmd = std::process::Command::new(opener);
+    cmd.arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, _) in std::env::vars_os() {
+        let name = k.to_string_lossy().to_ascii_uppercase();
+        if name.contains("KEY") || name.contains("TOKEN") || name.contains("SECRET") {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.spawn().map(|_| ())
 }

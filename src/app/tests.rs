@@ -312,3 +312,116 @@ fn use_as_reference_picks_an_edit_model_and_fills_the_image_field() {
         crate::api::models::Task::Edit
     );
 }
+
+fn done_job(prompt: &str) -> Job {
+    let mut j = Job::new("sim", JobRequest::apiframe(prompt, AspectRatio::L16x9, 77));
+    j.state = JobState::Done;
+    j.saved_paths = vec![format!("/img/{prompt}.png").into()];
+    j
+}
+
+fn press(a: &mut App, c: char) -> Vec<Effect> {
+    a.on_event(&key(KeyCode::Char(c), KeyModifiers::NONE), Instant::now())
+}
+
+#[test]
+fn rerun_keeps_the_seed_and_reroll_draws_a_new_one() {
+    let mut a = app();
+    let j = done_job("lake");
+    a.state.jobs.upsert(j.clone());
+    a.state.focus = Focus::Jobs;
+    let fx = press(&mut a, 'r');
+    let Some(Effect::Engine(Command::Submit(rerun))) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        (rerun.request.seed, rerun.request.prompt.as_str()),
+        (Some(77), "lake")
+    );
+    assert_ne!(rerun.idempotency_key, j.idempotency_key);
+    a.state.jobs.select(j.id);
+    let fx = press(&mut a, 'n');
+    let Some(Effect::Engine(Command::Submit(reroll))) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_ne!(reroll.request.seed, Some(77));
+    assert!(reroll.request.seed.is_some());
+}
+
+#[test]
+fn edit_loads_the_job_into_the_form() {
+    let mut a = app();
+    a.state.jobs.upsert(done_job("harbour"));
+    a.state.focus = Focus::Jobs;
+    press(&mut a, 'e');
+    assert_eq!(a.state.form.prompt.text(), "harbour");
+    assert!(a.state.form.seed_locked);
+    assert_eq!(a.state.form.shape_label().as_deref(), Some("16:9"));
+    assert_eq!(a.state.focus, Focus::Form(Field::Prompt));
+}
+
+#[test]
+fn copy_uses_the_clipboard_effect() {
+    let mut a = app();
+    a.state.jobs.upsert(done_job("kite"));
+    a.state.focus = Focus::Jobs;
+    assert!(matches!(press(&mut a, 'y').as_slice(), [Effect::Clipboard(t)] if t == "kite"));
+    assert!(
+        matches!(press(&mut a, 'Y').as_slice(), [Effect::Clipboard(t)] if t == "/img/kite.png")
+    );
+}
+
+#[test]
+fn delete_asks_and_f_also_removes_the_file() {
+    let mut a = app();
+    let j = done_job("fox");
+    a.state.jobs.upsert(j.clone());
+    a.state.focus = Focus::Jobs;
+    assert!(press(&mut a, 'd').is_empty());
+    assert!(matches!(a.state.overlay, Some(Overlay::Confirm { .. })));
+    let fx = press(&mut a, 'f');
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::DeleteJob { id, files } if *id == j.id && files.len() == 1)
+        )
+    );
+    assert!(a.state.jobs.is_empty());
+}
+
+#[test]
+fn filter_and_search_reload_from_the_store() {
+    let mut a = app();
+    a.state.focus = Focus::Jobs;
+    assert!(matches!(
+        press(&mut a, 'f').as_slice(),
+        [Effect::ReloadJobs]
+    ));
+    assert_eq!(
+        a.state.history.filter,
+        crate::state::history::StateFilter::Active
+    );
+    press(&mut a, '/');
+    assert_eq!(a.state.focus, Focus::Search);
+    assert!(matches!(
+        press(&mut a, 'k').as_slice(),
+        [Effect::ReloadJobs]
+    ));
+    assert!(
+        matches!(press(&mut a, 'q').as_slice(), [Effect::ReloadJobs]),
+        "q is text in the search"
+    );
+    assert_eq!(a.state.history.search.text(), "kq");
+    let fx = a.on_event(&key(KeyCode::Esc, KeyModifiers::NONE), Instant::now());
+    assert!(matches!(fx.as_slice(), [Effect::ReloadJobs]));
+    assert_eq!(a.state.history.search.text(), "");
+    assert_eq!(a.state.focus, Focus::Jobs);
+}
+
+#[test]
+fn jobs_hidden_by_the_filter_stay_out_of_the_list() {
+    let mut a = app();
+    a.state.history.filter = crate::state::history::StateFilter::Done;
+    let j = Job::new("sim", JobRequest::apiframe("x", AspectRatio::Square, 1));
+    a.on_api(ApiEvent::JobChanged(Box::new(j)), Instant::now());
+    assert!(a.state.jobs.is_empty());
+}

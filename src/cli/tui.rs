@@ -159,7 +159,9 @@ pub fn open_store(paths: &Paths) -> Result<(Store, Vec<String>), String> {
         }
         Err(e) => {
             let note = format!("{e}; jobs are kept in memory only this session");
-            Store::open_in_memory().map(|s| (s, vec![note])).map_err(|e2| format!("{e}; {e2}"))
+            Store::open_in_memory()
+                .map(|s| (s, vec![note]))
+                .map_err(|e2| format!("{e}; {e2}"))
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct JobList {
     pub selected: usize,
     /// Jobs in the store that are not loaded yet (older ones, loaded on scroll).
     pub more_in_store: bool,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
     /// First visible row; widget state kept by the renderer so scrolling is stable.
     view_offset: std::cell::Cell<usize>,
 }
@@ -103,11 +105,15 @@ impl JobList {
             return true;
         }
         let selected_id = self.selected().map(|v| v.job.id);
-        // Newest first; a new job usually goes to the top.
+        // Newest first (a new job usually goes to the top), or oldest first.
+        let key = (job.created_at, job.id);
         let pos = self
             .items
             .iter()
-            .position(|v| (v.job.created_at, v.job.id) < (job.created_at, job.id))
+            .position(|v| {
+                let k = (v.job.created_at, v.job.id);
+                if self.oldest_first { k > key } else { k < key }
+            })
             .unwrap_or(self.items.len());
         self.items.insert(
             pos,
@@ -126,6 +132,7 @@ impl JobList {
 
     /// Appends older jobs loaded from the store (lazy loading); known ids are skipped.
     pub fn extend_older(&mut self, jobs: Vec<Job>) {
+        let selected_id = self.selected().map(|v| v.job.id);
         for job in jobs {
             if !self.index.contains_key(&job.id) {
                 self.items.push(JobView {
@@ -135,12 +142,48 @@ impl JobList {
                 });
             }
         }
-        self.items
-            .sort_by_key(|v| std::cmp::Reverse((v.job.created_at, v.job.id)));
-        let selected_id = self.selected().map(|v| v.job.id);
+        if self.oldest_first {
+            self.items.sort_by_key(|v| (v.job.created_at, v.job.id));
+        } else {
+            self.items
+                .sort_by_key(|v| std::cmp::Reverse((v.job.created_at, v.job.id)));
+        }
         self.reindex();
         if let Some(id) = selected_id {
             self.selected = self.index.get(&id).copied().unwrap_or(0);
+        }
+    }
+
+    /// Replaces every row (a new filter, search or order), keeping the selected job when it
+    /// is still listed.
+    pub fn replace(&mut self, jobs: Vec<Job>, more: bool) {
+        let selected_id = self.selected().map(|v| v.job.id);
+        let notes: HashMap<JobId, (Option<String>, bool)> = self
+            .items
+            .drain(..)
+            .map(|v| (v.job.id, (v.note, v.cancelling)))
+            .collect();
+        self.index.clear();
+        self.selected = 0;
+        self.extend_older(jobs);
+        for v in &mut self.items {
+            if let Some((note, cancelling)) = notes.get(&v.job.id) {
+                v.note = note.clone();
+                v.cancelling = *cancelling;
+            }
+        }
+        if let Some(id) = selected_id {
+            self.select(id);
+        }
+        self.more_in_store = more;
+    }
+
+    /// Removes a job from the list.
+    pub fn remove(&mut self, id: JobId) {
+        if let Some(i) = self.index.get(&id).copied() {
+            self.items.remove(i);
+            self.reindex();
+            self.selected = self.selected.min(self.items.len().saturating_sub(1));
         }
     }
 

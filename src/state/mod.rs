@@ -1,6 +1,7 @@
 //! The model of the TUI: plain data and the rules that change it. No I/O, no terminal, no tokio.
 
 pub mod form;
+pub mod history;
 pub mod jobs;
 pub mod text;
 
@@ -34,6 +35,8 @@ pub enum Focus {
     Jobs,
     /// The preview pane.
     Preview,
+    /// The search field of the job list.
+    Search,
 }
 
 /// Something drawn over the panes.
@@ -63,6 +66,8 @@ pub enum Overlay {
 pub enum Confirmed {
     /// Send an ambiguous gateway job again (may charge twice).
     Resubmit(JobId),
+    /// Delete a job from the history (`f` also deletes its files).
+    Delete(JobId),
 }
 
 /// A message for the user, shown in the status line for a while.
@@ -145,6 +150,8 @@ pub struct State {
     pub form: ComposeForm,
     /// The job list.
     pub jobs: JobList,
+    /// The list's filter, search and order.
+    pub history: history::History,
     /// Keyboard focus.
     pub focus: Focus,
     /// An overlay, when open.
@@ -167,6 +174,7 @@ impl State {
             profile,
             form,
             jobs: JobList::default(),
+            history: history::History::default(),
             focus: Focus::Form(Field::Prompt),
             overlay: None,
             viewer: None,
@@ -180,7 +188,7 @@ impl State {
     pub fn pane(&self) -> Pane {
         match self.focus {
             Focus::Form(_) => Pane::Compose,
-            Focus::Jobs => Pane::Jobs,
+            Focus::Jobs | Focus::Search => Pane::Jobs,
             Focus::Preview => Pane::Preview,
         }
     }
@@ -195,6 +203,7 @@ impl State {
         }
         match self.focus {
             Focus::Form(f) if f.is_text() => Mode::Text,
+            Focus::Search => Mode::Text,
             Focus::Form(_) => Mode::Form,
             Focus::Jobs => Mode::Jobs,
             Focus::Preview => Mode::Preview,

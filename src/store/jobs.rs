@@ -35,6 +35,8 @@ pub struct JobFilter {
     pub search: Option<String>,
     /// Only this profile.
     pub profile: Option<String>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
 }
 
 fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
@@ -223,8 +225,9 @@ impl Store {
     ) -> Result<Vec<Job>, StoreError> {
         let conn = self.lock()?;
         let (clause, args) = where_clause(filter);
+        let order = if filter.oldest_first { "ASC" } else { "DESC" };
         let sql = format!(
-            "SELECT {COLUMNS} FROM jobs {clause} ORDER BY created_at DESC, id DESC LIMIT {} OFFSET {}",
+            "SELECT {COLUMNS} FROM jobs {clause} ORDER BY created_at {order}, id {order} LIMIT {} OFFSET {}",
             limit.min(100_000),
             offset
         );
@@ -269,6 +272,17 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Deletes a job's row (and its upload record). Returns the deleted job.
+    pub fn delete_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        let job = self.get(id)?;
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM jobs WHERE id = ?1", [id.to_string()])?;
+        tx.execute("DELETE FROM uploads WHERE job_id = ?1", [id.to_string()])?;
+        tx.commit()?;
+        Ok(job)
     }
 
     /// Server-side durations of the last `limit` finished jobs of a profile and model.

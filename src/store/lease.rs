@@ -32,7 +32,10 @@ impl Store {
     /// Extends every lease `owner` holds on unfinished jobs.
     pub fn renew_leases(&self, owner: &str) -> Result<usize, StoreError> {
         let now = Timestamp::now().0;
-        Ok(self.lock()?.execute("UPDATE jobs SET lease_expires = ?2 WHERE lease_owner = ?1", params![owner, now + ms(LEASE_TTL)])?)
+        Ok(self.lock()?.execute(
+            "UPDATE jobs SET lease_expires = ?2 WHERE lease_owner = ?1",
+            params![owner, now + ms(LEASE_TTL)],
+        )?)
     }
 
     /// Gives back one lease (the job ended, or this process stops working on it).
@@ -46,7 +49,10 @@ impl Store {
 
     /// Gives back every lease of `owner` (on shutdown, so others can take over at once).
     pub fn release_all(&self, owner: &str) -> Result<usize, StoreError> {
-        Ok(self.lock()?.execute("UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE lease_owner = ?1", params![owner])?)
+        Ok(self.lock()?.execute(
+            "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL WHERE lease_owner = ?1",
+            params![owner],
+        )?)
     }
 
     /// Unfinished jobs nobody holds (free or expired leases), oldest first.
@@ -69,7 +75,9 @@ impl Store {
 
     /// SQLite's `data_version`: changes when another connection commits.
     pub fn data_version(&self) -> Result<i64, StoreError> {
-        Ok(self.lock()?.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self
+            .lock()?
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 }
 
@@ -101,7 +109,10 @@ mod tests {
         let j = Job::new("sim", JobRequest::apiframe("p", AspectRatio::Square, 1));
         s.insert_job(&j).unwrap();
         assert!(s.try_lease(j.id, "dead").unwrap());
-        s.lock().unwrap().execute("UPDATE jobs SET lease_expires = 1", []).unwrap();
+        s.lock()
+            .unwrap()
+            .execute("UPDATE jobs SET lease_expires = 1", [])
+            .unwrap();
         assert_eq!(s.orphans().unwrap(), vec![j.id]);
         assert!(s.try_lease(j.id, "alive").unwrap());
     }

@@ -6,6 +6,7 @@ pub mod images;
 mod jobs;
 mod lease;
 pub mod open;
+pub mod params;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -40,7 +40,10 @@ pub fn network_fs(dir: &Path) -> Option<&'static str> {
 
 /// The name of a network filesystem type, if `f_type` is one.
 pub fn network_fs_name(f_type: i64) -> Option<&'static str> {
-    NETWORK_FS.iter().find(|(t, _)| *t == f_type).map(|(_, n)| *n)
+    NETWORK_FS
+        .iter()
+        .find(|(t, _)| *t == f_type)
+        .map(|(_, n)| *n)
 }
 
 fn header_is_sqlite(path: &Path) -> std::io::Result<Option<bool>> {
@@ -66,14 +69,21 @@ fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", path.display()));
         if side.exists() {
-            let _ = std::fs::rename(&side, PathBuf::from(format!("{}{suffix}", target.display())));
+            let _ = std::fs::rename(
+                &side,
+                PathBuf::from(format!("{}{suffix}", target.display())),
+            );
         }
     }
     Ok(target)
 }
 
 fn memory(notices: Vec<String>) -> Result<Opened, StoreError> {
-    Ok(Opened { store: Store::open_in_memory()?, notices, durable: false })
+    Ok(Opened {
+        store: Store::open_in_memory()?,
+        notices,
+        durable: false,
+    })
 }
 
 /// Opens the store at `path` as well as it can. Only a newer schema is an error (the file is
@@ -87,14 +97,23 @@ pub fn open_robust(path: &Path) -> Result<Opened, StoreError> {
     }
     if path.exists() {
         match header_is_sqlite(path) {
-            Ok(None) => notices.push(format!("the job store {} was an empty file; a new store was started in it", path.display())),
+            Ok(None) => notices.push(format!(
+                "the job store {} was an empty file; a new store was started in it",
+                path.display()
+            )),
             Ok(Some(true)) => {}
             Ok(Some(false)) => {
-                let moved = move_aside(path).map_err(|source| StoreError::Dir { path: path.to_path_buf(), source })?;
+                let moved = move_aside(path).map_err(|source| StoreError::Dir {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
                 notices.push(format!("{} is not a qimg job store (not SQLite); it was moved to {} and a new store was started", path.display(), moved.display()));
             }
             Err(e) => {
-                notices.push(format!("cannot read the job store {} ({e}); jobs are kept in memory only", path.display()));
+                notices.push(format!(
+                    "cannot read the job store {} ({e}); jobs are kept in memory only",
+                    path.display()
+                ));
                 return memory(notices);
             }
         }
@@ -104,7 +123,10 @@ pub fn open_robust(path: &Path) -> Result<Opened, StoreError> {
         let conn = schema::open_connection(p, network.is_some())?;
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if check != "ok" {
-            return Err(StoreError::BadRow { id: "-".into(), reason: format!("integrity check: {check}") });
+            return Err(StoreError::BadRow {
+                id: "-".into(),
+                reason: format!("integrity check: {check}"),
+            });
         }
         Ok(Store::from_connection(conn, p))
     };
@@ -112,7 +134,10 @@ pub fn open_robust(path: &Path) -> Result<Opened, StoreError> {
         Ok(s) => s,
         Err(e @ StoreError::TooNew { .. }) => return Err(e),
         Err(e) if is_corruption(&e) => {
-            let moved = move_aside(path).map_err(|source| StoreError::Dir { path: path.to_path_buf(), source })?;
+            let moved = move_aside(path).map_err(|source| StoreError::Dir {
+                path: path.to_path_buf(),
+                source,
+            })?;
             notices.push(format!("the job store {} was damaged ({e}); it was moved to {} and a new store was started", path.display(), moved.display()));
             attempt(path)?
         }
@@ -124,13 +149,20 @@ pub fn open_robust(path: &Path) -> Result<Opened, StoreError> {
     if let Some(fs) = network {
         notices.push(format!("the data directory is on a network filesystem ({fs}); the store uses journal_mode=DELETE because WAL is unsafe there (set QIMG_DATA_DIR to a local disk to avoid this)"));
     }
-    Ok(Opened { store, notices, durable: true })
+    Ok(Opened {
+        store,
+        notices,
+        durable: true,
+    })
 }
 
 fn is_corruption(e: &StoreError) -> bool {
     match e {
         StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
-            matches!(f.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+            matches!(
+                f.code,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            )
         }
         StoreError::BadRow { .. } => true,
         _ => false,
@@ -150,9 +182,20 @@ mod tests {
         std::fs::write(&p, b"this is my shopping list, not a database").unwrap();
         let o = open_robust(&p).unwrap();
         assert!(o.durable);
-        assert!(o.notices[0].contains("not SQLite") && o.notices[0].contains("corrupt-"), "{:?}", o.notices);
-        let moved: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains("corrupt")).collect();
-        assert_eq!(std::fs::read(moved[0].path()).unwrap(), b"this is my shopping list, not a database");
+        assert!(
+            o.notices[0].contains("not SQLite") && o.notices[0].contains("corrupt-"),
+            "{:?}",
+            o.notices
+        );
+        let moved: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains("corrupt"))
+            .collect();
+        assert_eq!(
+            std::fs::read(moved[0].path()).unwrap(),
+            b"this is my shopping list, not a database"
+        );
     }
 
     #[test]
@@ -171,7 +214,15 @@ mod tests {
         {
             let s = Store::open(&p).unwrap();
             for i in 0..200 {
-                s.insert_job(&Job::new("sim", JobRequest::apiframe(&format!("prompt {i} {}", "x".repeat(200)), AspectRatio::Square, 1))).unwrap();
+                s.insert_job(&Job::new(
+                    "sim",
+                    JobRequest::apiframe(
+                        &format!("prompt {i} {}", "x".repeat(200)),
+                        AspectRatio::Square,
+                        1,
+                    ),
+                ))
+                .unwrap();
             }
         }
         // Damage pages in the middle, keeping the header.
@@ -183,9 +234,22 @@ mod tests {
         std::fs::write(&p, &bytes).unwrap();
         let _ = std::fs::remove_file(dir.path().join("qimg.db-wal"));
         let o = open_robust(&p).unwrap();
-        assert!(o.notices.iter().any(|n| n.contains("damaged") && n.contains("moved to")), "{:?}", o.notices);
-        let kept = std::fs::read_dir(dir.path()).unwrap().flatten().find(|e| e.file_name().to_string_lossy().contains("corrupt")).unwrap();
-        assert!(std::fs::read(kept.path()).unwrap() == bytes, "the damaged file is kept byte for byte");
+        assert!(
+            o.notices
+                .iter()
+                .any(|n| n.contains("damaged") && n.contains("moved to")),
+            "{:?}",
+            o.notices
+        );
+        let kept = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().contains("corrupt"))
+            .unwrap();
+        assert!(
+            std::fs::read(kept.path()).unwrap() == bytes,
+            "the damaged file is kept byte for byte"
+        );
     }
 
     #[test]
@@ -199,7 +263,10 @@ mod tests {
         let before = std::fs::read(&p).unwrap();
         let e = open_robust(&p).err().unwrap();
         assert!(e.to_string().contains("schema version 99"), "{e}");
-        assert!(std::fs::read(&p).unwrap() == before, "the newer store was modified");
+        assert!(
+            std::fs::read(&p).unwrap() == before,
+            "the newer store was modified"
+        );
     }
 
     #[test]
@@ -213,7 +280,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let o = open_robust(&dir.path().join("qimg.db")).unwrap();
         assert_eq!(o.store.journal_mode().unwrap(), "wal");
-        let sync: i64 = o.store.lock().unwrap().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let sync: i64 = o
+            .store
+            .lock()
+            .unwrap()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(sync, 2, "FULL");
     }
 
@@ -221,7 +293,9 @@ mod tests {
     fn delete_journal_when_asked_for_a_network_filesystem() {
         let dir = tempfile::tempdir().unwrap();
         let c = schema::open_connection(&dir.path().join("n.db"), true).unwrap();
-        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = c
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "delete");
     }
 }

@@ -61,9 +61,17 @@ pub fn open_connection(path: &Path, network_fs: bool) -> Result<Connection, Stor
     // A store from a newer qimg is refused before anything (even the journal mode) is written.
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::TooNew { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
     }
-    conn.pragma_update(None, "journal_mode", if network_fs { "DELETE" } else { "WAL" })?;
+    conn.pragma_update(
+        None,
+        "journal_mode",
+        if network_fs { "DELETE" } else { "WAL" },
+    )?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&conn, path)?;

@@ -15,17 +15,57 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, sho
     let t = ctx.theme;
     let jobs = &state.jobs;
     let more = if jobs.more_in_store { "+" } else { "" };
+    let view = state.history.describe();
+    let view = if view.is_empty() {
+        String::new()
+    } else {
+        format!("· {view} ")
+    };
     let title = format!(
-        " Jobs · {} active · {}{more} listed ",
+        " Jobs · {} active · {}{more} listed {view}",
         jobs.active_count(),
         jobs.len()
     );
+    let focused = matches!(state.focus, Focus::Jobs | Focus::Search);
     let block = Block::bordered()
-        .title(Span::styled(title, t.title))
-        .border_style(t.border_for(state.focus == Focus::Jobs));
-    let inner = block.inner(area);
+        .title(Span::styled(
+            one_line(&title, area.width.saturating_sub(2) as usize),
+            t.title,
+        ))
+        .border_style(t.border_for(focused));
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width < 10 {
+        return;
+    }
+    let searching = state.focus == Focus::Search;
+    if searching || !state.history.search.text().is_empty() {
+        let search_row = Rect { height: 1, ..inner };
+        let text = format!("/ {}", state.history.search.text());
+        let style = if searching { t.input_focused } else { t.muted };
+        frame.render_widget(
+            Paragraph::new(Line::styled(one_line(&text, inner.width as usize), style)),
+            search_row,
+        );
+        if searching && state.overlay.is_none() {
+            let typed = &state.history.search.text()[..state.history.search.cursor()];
+            let col = unicode_width::UnicodeWidthStr::width(typed) + 2;
+            frame.set_cursor_position((inner.x + (col as u16).min(inner.width - 1), inner.y));
+        }
+        inner.y += 1;
+        inner.height -= 1;
+        if inner.height == 0 {
+            return;
+        }
+    }
+    if jobs.is_empty() && !state.history.describe().is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "No job matches (f: filter, /: search, Esc in the search clears it).",
+                t.muted,
+            )),
+            inner,
+        );
         return;
     }
     if jobs.is_empty() {

@@ -84,7 +84,11 @@ impl Rig {
     }
 
     fn build(sim: Option<SimServer>, profile: Profile, dir: Option<tempfile::TempDir>) -> Self {
-        let adopt = if dir.is_some() { qimg::api::Adopt::All } else { qimg::api::Adopt::Nothing };
+        let adopt = if dir.is_some() {
+            qimg::api::Adopt::All
+        } else {
+            qimg::api::Adopt::Nothing
+        };
         let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
         let paths = Paths::under(dir.path());
         let store = Store::open(&paths.store_file()).unwrap();

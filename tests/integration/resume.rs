@@ -20,11 +20,14 @@ fn req(p: &str) -> JobRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
-    let sim = SimServer::start(sim_config(Duration::from_millis(300)), 0).await.unwrap();
+    let sim = SimServer::start(sim_config(Duration::from_millis(300)), 0)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
     let store = Store::open(&paths.store_file()).unwrap();
-    let client = ApiframeClient::new(sim.base_url().clone(), sim.key(), ParamsKey::default()).unwrap();
+    let client =
+        ApiframeClient::new(sim.base_url().clone(), sim.key(), ParamsKey::default()).unwrap();
 
     // Never sent.
     let queued = Job::new("sim", req("queued"));
@@ -32,29 +35,66 @@ async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
     // Sent, but the answer was lost before the remote id was stored.
     let submitting = Job::new("sim", req("submitting"));
     store.insert_job(&submitting).unwrap();
-    store.transition(submitting.id, &JobState::Submitting, &JobPatch::default()).unwrap();
-    client.submit(&submitting.request, &submitting.idempotency_key, None).await.unwrap();
+    store
+        .transition(submitting.id, &JobState::Submitting, &JobPatch::default())
+        .unwrap();
+    client
+        .submit(&submitting.request, &submitting.idempotency_key, None)
+        .await
+        .unwrap();
     // Accepted and running.
     let running = Job::new("sim", req("running"));
     store.insert_job(&running).unwrap();
-    let acc = client.submit(&running.request, &running.idempotency_key, None).await.unwrap();
-    store.transition(running.id, &JobState::Running { progress: Some(10) }, &JobPatch { remote_id: Some(acc.remote_id), ..JobPatch::default() }).unwrap();
+    let acc = client
+        .submit(&running.request, &running.idempotency_key, None)
+        .await
+        .unwrap();
+    store
+        .transition(
+            running.id,
+            &JobState::Running { progress: Some(10) },
+            &JobPatch {
+                remote_id: Some(acc.remote_id),
+                ..JobPatch::default()
+            },
+        )
+        .unwrap();
     // Finished remotely; the download was interrupted.
     let downloading = Job::new("sim", req("downloading"));
     store.insert_job(&downloading).unwrap();
-    let acc = client.submit(&downloading.request, &downloading.idempotency_key, None).await.unwrap();
+    let acc = client
+        .submit(&downloading.request, &downloading.idempotency_key, None)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     let url = format!("{}cdn/{}.png", sim.base_url(), acc.remote_id);
-    store.transition(downloading.id, &JobState::Downloading, &JobPatch { remote_id: Some(acc.remote_id), result_urls: Some(vec![url]), ..JobPatch::default() }).unwrap();
+    store
+        .transition(
+            downloading.id,
+            &JobState::Downloading,
+            &JobPatch {
+                remote_id: Some(acc.remote_id),
+                result_urls: Some(vec![url]),
+                ..JobPatch::default()
+            },
+        )
+        .unwrap();
     // A gateway request that may have been sent.
-    let mut gw = Job::new("sim-gateway", gateway_request("qwen-image-plus", "gateway", None));
+    let mut gw = Job::new(
+        "sim-gateway",
+        gateway_request("qwen-image-plus", "gateway", None),
+    );
     gw.profile = "sim".into();
     store.insert_job(&gw).unwrap();
-    store.transition(gw.id, &JobState::Submitting, &JobPatch::default()).unwrap();
+    store
+        .transition(gw.id, &JobState::Submitting, &JobPatch::default())
+        .unwrap();
     // Already done: untouched.
     let done = Job::new("sim", req("done"));
     store.insert_job(&done).unwrap();
-    store.transition(done.id, &JobState::Done, &JobPatch::default()).unwrap();
+    store
+        .transition(done.id, &JobState::Done, &JobPatch::default())
+        .unwrap();
     drop(store);
     let before = sim.stats();
     assert_eq!(before.jobs_created, 3);
@@ -62,32 +102,74 @@ async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
     let mut rig = Rig::sim_reopen(sim, Profile::builtin_sim(), dir);
     for id in [queued.id, submitting.id, running.id, downloading.id] {
         let j = rig.wait_end(id).await;
-        assert_eq!(j.state, JobState::Done, "{}: {:?}", j.request.prompt, j.state);
+        assert_eq!(
+            j.state,
+            JobState::Done,
+            "{}: {:?}",
+            j.request.prompt,
+            j.state
+        );
         assert_eq!(j.saved_paths.len(), 1);
         image::open(&j.saved_paths[0]).unwrap();
     }
     let g = rig.wait_end(gw.id).await;
-    assert!(matches!(g.state, JobState::Ambiguous { .. }), "{:?}", g.state);
-    assert_eq!(rig.store.get(done.id).unwrap().unwrap().state, JobState::Done);
+    assert!(
+        matches!(g.state, JobState::Ambiguous { .. }),
+        "{:?}",
+        g.state
+    );
+    assert_eq!(
+        rig.store.get(done.id).unwrap().unwrap().state,
+        JobState::Done
+    );
     let after = rig.simulator().stats();
-    assert_eq!(after.jobs_created, 4, "only the never-sent job was created anew");
-    assert_eq!(after.idempotent_replays, 1, "the maybe-sent job was answered from its key");
-    assert_eq!(after.gateway_generations, 0, "an ambiguous gateway job is never resent");
+    assert_eq!(
+        after.jobs_created, 4,
+        "only the never-sent job was created anew"
+    );
+    assert_eq!(
+        after.idempotent_replays, 1,
+        "the maybe-sent job was answered from its key"
+    );
+    assert_eq!(
+        after.gateway_generations, 0,
+        "an ambiguous gateway job is never resent"
+    );
 }
 
-fn engine(store: Store, paths: &Paths, sim: &SimServer, adopt: Adopt) -> (Engine, tokio::sync::mpsc::UnboundedReceiver<ApiEvent>) {
+fn engine(
+    store: Store,
+    paths: &Paths,
+    sim: &SimServer,
+    adopt: Adopt,
+) -> (Engine, tokio::sync::mpsc::UnboundedReceiver<ApiEvent>) {
     let mut profiles = IndexMap::new();
     profiles.insert("sim".to_owned(), Profile::builtin_sim());
-    Engine::start(EngineConfig { store, paths: paths.clone(), config_file: paths.config_file(), profiles, sim: Some(sim.endpoint()), adopt, watch_store: true })
+    Engine::start(EngineConfig {
+        store,
+        paths: paths.clone(),
+        config_file: paths.config_file(),
+        profiles,
+        sim: Some(sim.endpoint()),
+        adopt,
+        watch_store: true,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_a_store_and_leases_hand_jobs_over() {
-    let sim = SimServer::start(sim_config(Duration::from_secs(3)), 0).await.unwrap();
+    let sim = SimServer::start(sim_config(Duration::from_secs(3)), 0)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
     // Two store handles on one file stand for two processes.
-    let (a, mut a_events) = engine(Store::open(&paths.store_file()).unwrap(), &paths, &sim, Adopt::All);
+    let (a, mut a_events) = engine(
+        Store::open(&paths.store_file()).unwrap(),
+        &paths,
+        &sim,
+        Adopt::All,
+    );
     let b_store = Store::open(&paths.store_file()).unwrap();
     let (b, mut b_events) = engine(b_store.clone(), &paths, &sim, Adopt::All);
 
@@ -116,7 +198,11 @@ async fn two_processes_share_a_store_and_leases_hand_jobs_over() {
         if j.state.is_end() {
             break j;
         }
-        assert!(tokio::time::Instant::now() < deadline, "B never took the job over: {:?}", j.state);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "B never took the job over: {:?}",
+            j.state
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(finished.state, JobState::Done);
