@@ -69,9 +69,12 @@ impl ProfileRuntime {
     ) -> Result<Self, String> {
         let (base, key): (Url, SecretString) = match profile.kind {
             ProviderKind::Sim => match (&profile.base_url, sim) {
-                (Some(url), Some(s)) => (url.clone(), s.key.clone()),
+                (Some(url), _) => (
+                    url.clone(),
+                    profile.resolve_key().map_err(|e| e.to_string())?,
+                ),
                 (None, Some(s)) => (s.base_url.clone(), s.key.clone()),
-                (_, None) => return Err("the built-in simulator is not running".into()),
+                (None, None) => return Err("the built-in simulator is not running".into()),
             },
             _ => {
                 let base = profile

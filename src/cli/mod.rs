@@ -2,7 +2,15 @@
 //! no subcommand is given, and the subcommands. Messages for people go to stderr, output for
 //! programs to stdout; exit codes are documented in `--help`.
 
+mod config_check;
 mod exit;
+pub mod generate;
+pub mod jobs;
+pub mod json;
+pub mod outcome;
+mod progress;
+pub mod session;
+pub mod show;
 mod sim;
 mod tui;
 
@@ -35,12 +43,42 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Commands {
+    /// Generate images; prints the job ids at once (--wait: the saved paths).
+    Generate(generate::GenerateArgs),
+    /// Edit an image with a prompt (Apiframe qwen-image-2, or a gateway edit model).
+    Edit(generate::EditArgs),
+    /// List jobs from the store.
+    Jobs(jobs::JobsArgs),
+    /// Wait for jobs to end (taking them over when no other qimg drives them).
+    Wait(jobs::WaitArgs),
+    /// Print an image (a job's or a file) in the terminal.
+    Show(show::ShowArgs),
+    /// Stream job changes from the store as JSON lines, or a status line for tmux.
+    Follow(jobs::FollowArgs),
     /// Run the built-in simulator (Apiframe v2 and the gateway) on 127.0.0.1.
     Sim(sim::SimArgs),
+    /// Configuration commands.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh or fish.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `qimg config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate config.toml and tell which keys are available (never shows them).
+    Check,
 }
 
 /// Runs qimg with parsed arguments and returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(mut cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -52,8 +90,22 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::Network;
         }
     };
-    let code = match cli.command {
+    let code = match cli.command.take() {
         Some(Commands::Sim(args)) => runtime.block_on(sim::run(args)),
+        Some(Commands::Generate(args)) => runtime.block_on(generate::generate(&cli, args)),
+        Some(Commands::Edit(args)) => runtime.block_on(generate::edit(&cli, args)),
+        Some(Commands::Jobs(args)) => jobs::jobs(&cli, args),
+        Some(Commands::Wait(args)) => runtime.block_on(jobs::wait(&cli, args)),
+        Some(Commands::Follow(args)) => runtime.block_on(jobs::follow(&cli, args)),
+        Some(Commands::Show(args)) => show::show(&cli, args),
+        Some(Commands::Config {
+            command: ConfigCommand::Check,
+        }) => config_check::check(&cli),
+        Some(Commands::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "qimg", &mut std::io::stdout());
+            ExitCode::Success
+        }
         None => tui::run(&runtime, &cli),
     };
     // Blocking helpers (SQLite writes) finish; nothing hangs on exit.

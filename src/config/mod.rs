@@ -260,7 +260,9 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
             "use only one of api_key_env, api_key_cmd and api_key".into(),
         ));
     }
-    let key_source = if kind == ProviderKind::Sim {
+    // A simulator profile with a base_url talks to a `qimg sim` elsewhere: its key is
+    // configured like any other (default: the simulator's published key).
+    let key_source = if kind == ProviderKind::Sim && pf.base_url.is_none() {
         KeySource::Simulator
     } else if let Some(env) = &pf.api_key_env {
         KeySource::Env(env.get_ref().clone())
@@ -274,6 +276,8 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
                 KeySource::Refused(why)
             }
         }
+    } else if kind == ProviderKind::Sim {
+        KeySource::Literal(SecretString::from(crate::sim::DEFAULT_KEY))
     } else {
         KeySource::None
     };

@@ -274,6 +274,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Jobs whose id starts with `prefix` (hex, without dashes in the first 8 characters).
+    pub fn find_by_prefix(&self, prefix: &str) -> Result<Vec<JobId>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare_cached("SELECT id FROM jobs WHERE id LIKE ?1 || '%' LIMIT 5")?;
+        let rows = st.query_map([prefix], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(id) = JobId::parse(&r?) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Deletes a job's row (and its upload record). Returns the deleted job.
     pub fn delete_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         let job = self.get(id)?;

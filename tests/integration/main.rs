@@ -4,6 +4,7 @@
 
 mod apiframe_wire;
 mod cli;
+mod cli_cmds;
 mod common;
 mod engine_flow;
 mod fault;

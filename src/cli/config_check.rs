@@ -1,0 +1,91 @@
+//! `qimg config check`: validates the config file, the theme and every profile, and tells
+//! which keys are available — without ever printing a key.
+
+use super::{Cli, ExitCode};
+use crate::config::theme::Theme;
+use crate::config::{KeySource, ProviderKind};
+
+/// Runs `config check`.
+pub fn check(cli: &Cli) -> ExitCode {
+    let (paths, config) = match super::tui::load_config() {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
+    let exists = config.file.is_file();
+    println!(
+        "config: {}{}",
+        config.file.display(),
+        if exists {
+            ""
+        } else {
+            " (not there: defaults are used)"
+        }
+    );
+    println!("data:   {}", paths.data_dir.display());
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = cli.theme.clone().unwrap_or_else(|| config.theme.clone());
+    let mut ok = true;
+    match Theme::load(&theme, &paths.themes_dir(), no_color) {
+        Ok(t) => println!("theme:  {} ok", t.name),
+        Err(e) => {
+            ok = false;
+            println!("theme:  {e}");
+        }
+    }
+    let active = config
+        .pick_profile(cli.profile.as_deref(), None)
+        .ok()
+        .map(|p| p.name.clone());
+    for p in config.profiles.values() {
+        let mark = if active.as_deref() == Some(p.name.as_str()) {
+            "*"
+        } else {
+            " "
+        };
+        let base = p
+            .base_url
+            .as_ref()
+            .map_or_else(|| "built-in simulator".to_owned(), |u| u.to_string());
+        let key = match (&p.key_source, p.kind) {
+            (KeySource::Simulator, _) => "no key needed".to_owned(),
+            (source, _) => match p.resolve_key() {
+                Ok(k)
+                    if p.kind == ProviderKind::Sim
+                        && secrecy::ExposeSecret::expose_secret(&k) == crate::sim::DEFAULT_KEY =>
+                {
+                    "key available (the simulator's default key)".to_owned()
+                }
+                Ok(_) => format!("key available ({})", describe(source)),
+                Err(e) => {
+                    if p.kind != ProviderKind::Sim {
+                        ok = false;
+                    }
+                    format!("{e} — {}", p.key_hint(&config.file))
+                }
+            },
+        };
+        println!(
+            "{mark} {:<14} {:<8} {:<20} {base}\n    {key}",
+            p.name,
+            p.kind.as_str(),
+            p.model
+        );
+    }
+    if ok {
+        println!("ok");
+        ExitCode::Success
+    } else {
+        println!("some profiles cannot be used yet (see above)");
+        ExitCode::Usage
+    }
+}
+
+fn describe(source: &KeySource) -> String {
+    match source {
+        KeySource::Env(v) => format!("from ${v}"),
+        KeySource::Cmd(_) => "from api_key_cmd".into(),
+        KeySource::Literal(_) => "literal in config.toml".into(),
+        KeySource::Refused(_) => "refused".into(),
+        KeySource::Simulator | KeySource::None => "none".into(),
+    }
+}

@@ -1,0 +1,145 @@
+//! The JSON shape of a job on stdout (`--json`, `jobs --json`, `wait --json`, `follow
+//! --jsonl`). It is a stable, documented schema: fields are only ever added, and `schema`
+//! changes if one is ever removed or changes meaning.
+
+use serde::Serialize;
+
+use crate::config::Profile;
+use crate::domain::{ImageInput, Job};
+
+/// Version of this schema.
+pub const SCHEMA: u32 = 1;
+
+/// The parameters a job was sent with.
+#[derive(Debug, Serialize)]
+pub struct ParametersJson<'a> {
+    /// Prompt.
+    pub prompt: &'a str,
+    /// Negative prompt, or null.
+    pub negative_prompt: Option<&'a str>,
+    /// Seed, or null when none was sent.
+    pub seed: Option<u32>,
+    /// Apiframe aspect ratio such as `16:9`, or null.
+    pub aspect_ratio: Option<&'static str>,
+    /// Gateway size such as `1328*1328`, or null.
+    pub size: Option<&'a str>,
+    /// Reference or input images (paths or URLs).
+    pub images: Vec<String>,
+}
+
+/// One job.
+#[derive(Debug, Serialize)]
+pub struct JobJson<'a> {
+    /// Schema version (1).
+    pub schema: u32,
+    /// Local job id (UUID).
+    pub id: String,
+    /// `queued`, `submitting`, `submitted`, `running`, `downloading`, `done`, `failed`,
+    /// `cancelled`, `ambiguous`, `timed_out` or `expired`.
+    pub state: &'static str,
+    /// Percent done while running, else null.
+    pub progress: Option<u8>,
+    /// Profile name.
+    pub profile: &'a str,
+    /// `apiframe`, `openai` or `sim` (null when the profile no longer exists).
+    pub provider: Option<&'static str>,
+    /// Model id.
+    pub model: &'a str,
+    /// Parameters.
+    pub parameters: ParametersJson<'a>,
+    /// The provider's job id, or null.
+    pub remote_id: Option<&'a str>,
+    /// Saved image paths.
+    pub files: Vec<String>,
+    /// Why the job failed (or needs attention), or null.
+    pub error: Option<&'a str>,
+    /// Credits charged, when known.
+    pub credit_cost: Option<i64>,
+    /// When the job was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// When it ended, or null.
+    pub finished_at: Option<String>,
+}
+
+impl<'a> JobJson<'a> {
+    /// The JSON view of `job`; `profile` is its profile when still configured.
+    pub fn of(job: &'a Job, profile: Option<&Profile>) -> Self {
+        let r = &job.request;
+        Self {
+            schema: SCHEMA,
+            id: job.id.to_string(),
+            state: job.state.name(),
+            progress: match job.state {
+                crate::domain::JobState::Running { progress } => progress,
+                _ => None,
+            },
+            profile: &job.profile,
+            provider: profile.map(|p| p.kind.as_str()),
+            model: &r.model,
+            parameters: ParametersJson {
+                prompt: &r.prompt,
+                negative_prompt: r.negative_prompt.as_deref(),
+                seed: r.seed,
+                aspect_ratio: r.aspect_ratio.map(|a| a.as_str()),
+                size: r.size.as_deref(),
+                images: r
+                    .images
+                    .iter()
+                    .map(|i| match i {
+                        ImageInput::File(p) => p.display().to_string(),
+                        ImageInput::Url(u) => u.clone(),
+                    })
+                    .collect(),
+            },
+            remote_id: job.remote_id.as_deref(),
+            files: job
+                .saved_paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            error: job.state.message(),
+            credit_cost: job.credit_cost,
+            created_at: job.created_at.to_rfc3339(),
+            finished_at: job.finished_at.map(|t| t.to_rfc3339()),
+        }
+    }
+
+    /// One line of JSON.
+    pub fn line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::AspectRatio;
+    use crate::domain::{JobId, JobRequest, JobState, Timestamp};
+
+    #[test]
+    fn the_schema_is_stable() {
+        let mut req = JobRequest::apiframe("a red kite", AspectRatio::L16x9, 42);
+        req.negative_prompt = Some("blurry".into());
+        let mut job = Job::new("studio", req);
+        job.id = JobId(uuid::Uuid::from_u128(1));
+        job.created_at = Timestamp(1_790_000_000_000);
+        job.finished_at = Some(Timestamp(1_790_000_015_000));
+        job.remote_id = Some("b2c3d4e5-f6a7-8901-bcde-f23456789012".into());
+        job.state = JobState::Done;
+        job.saved_paths = vec!["/home/u/.local/share/qimg/images/x.png".into()];
+        job.credit_cost = Some(3);
+        let profile = Profile {
+            name: "studio".into(),
+            ..Profile::builtin_sim()
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&JobJson::of(&job, Some(&profile)).line()).unwrap();
+        insta::assert_snapshot!(serde_json::to_string_pretty(&v).unwrap());
+        job.state = JobState::Failed {
+            message: "rejected, not charged: x".into(),
+        };
+        let v: serde_json::Value = serde_json::from_str(&JobJson::of(&job, None).line()).unwrap();
+        assert_eq!(v["error"], "rejected, not charged: x");
+        assert_eq!(v["provider"], serde_json::Value::Null);
+    }
+}
