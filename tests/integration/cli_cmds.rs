@@ -326,6 +326,7 @@ fn follow_streams_jobs_other_processes_create() {
         }
     }
     let _ = follow.kill();
+    let _ = follow.wait();
     assert!(states.contains(&"done".to_owned()), "{states:?}");
     let (code, line, _) = sim.run(&["follow", "--line", "--once"]);
     assert_eq!(code, 0);
