@@ -45,6 +45,7 @@ pub async fn fetch_and_save(
             continue;
         }
         let bytes = download::fetch(&rt.download, url, rt.allow_loopback).await?;
+        crate::failpoint::hit("download.before_save");
         saved.push(save(rt, job, index, total, bytes).await?);
     }
     Ok(saved)

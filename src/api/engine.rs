@@ -128,7 +128,7 @@ impl Engine {
         let shared = Arc::new(Shared {
             store: cfg.store.clone(),
             events: ev_tx,
-            owner: uuid::Uuid::new_v4().to_string(),
+            owner: crate::store::lease::owner_id(),
             runtimes: Mutex::new(HashMap::new()),
             cfg,
         });
@@ -212,7 +212,7 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
             _ = leases.tick() => {
                 let owner = shared.owner.clone();
                 let _ = store.run(move |s| s.renew_leases(&owner)).await;
-                if shared.cfg.adopt == Adopt::All {
+                if shared.cfg.adopt != Adopt::Nothing {
                     adopt(&shared, &mut tasks, &mut cancels, &shutdown).await;
                 }
             }

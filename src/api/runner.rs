@@ -263,6 +263,7 @@ async fn submit(
         }
         let err = match res {
             Ok(acc) => {
+                crate::failpoint::hit("submit.after_response");
                 ctx.note("");
                 let patch = JobPatch {
                     remote_id: Some(acc.remote_id),
@@ -549,6 +550,7 @@ pub(crate) async fn finish(
             .await?
         {
             Ok(fetched) => {
+                crate::failpoint::hit("download.after_save");
                 let mut paths = job.saved_paths.clone();
                 paths.extend(fetched);
                 ctx.note("");

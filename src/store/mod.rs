@@ -4,7 +4,7 @@
 
 pub mod images;
 mod jobs;
-mod lease;
+pub mod lease;
 pub mod open;
 pub mod params;
 mod schema;

@@ -6,6 +6,7 @@ mod apiframe_wire;
 mod cli;
 mod cli_cmds;
 mod common;
+mod crash;
 mod engine_flow;
 mod fault;
 mod gateway;
