@@ -403,6 +403,9 @@ async fn poll_until_done(
                 inp.queued = false;
                 if let Some(p) = rj.progress {
                     inp.progress = Some((p, inp.since_submit));
+                    if inp.first_progress.is_none() && (1..=95).contains(&p) {
+                        inp.first_progress = inp.progress;
+                    }
                 }
                 let next = JobState::Running {
                     progress: rj.progress,

@@ -58,6 +58,8 @@ pub struct PollInputs {
     pub expected: Option<Expected>,
     /// The last reported progress (percent) and when it was seen (since submit).
     pub progress: Option<(u8, Duration)>,
+    /// The first progress report between 1 and 95 %, so the rate can be measured.
+    pub first_progress: Option<(u8, Duration)>,
     /// The job still waits in the provider's queue.
     pub queued: bool,
     /// Polls have been failing (server errors, timeouts); back off further.
@@ -103,21 +105,25 @@ pub fn next_delay(inp: &PollInputs, jitter: f64) -> Duration {
 
 /// History combined with what the job's progress says about its own end.
 fn estimate(inp: &PollInputs) -> Option<Expected> {
-    let projected = inp.progress.and_then(|(p, at)| {
-        (10..=95)
-            .contains(&p)
-            .then(|| at.mul_f64(100.0 / f64::from(p)))
-    });
+    let projected = match (inp.first_progress, inp.progress) {
+        // Two reports: the rate of progress says when it reaches 100 %.
+        (Some((p1, t1)), Some((p2, t2))) if p2 > p1 && t2 > t1 && p2 < 100 => {
+            let rate = f64::from(p2 - p1) / (t2 - t1).as_secs_f64();
+            let end = t2 + Duration::try_from_secs_f64(f64::from(100 - p2) / rate).unwrap_or(CAP);
+            Some(Expected { low: end.mul_f64(0.95), high: end.mul_f64(1.05) })
+        }
+        // One report: `t·100/p` overestimates when the job waited in a queue first, so aim
+        // early and let the next report correct it.
+        (_, Some((p, at))) if (5..100).contains(&p) => {
+            let end = at.mul_f64(100.0 / f64::from(p));
+            Some(Expected { low: end.mul_f64(0.6), high: end.mul_f64(1.1) })
+        }
+        _ => None,
+    };
     match (inp.expected, projected) {
-        (Some(e), Some(t)) => Some(Expected {
-            low: e.low.min(t.mul_f64(0.92)),
-            high: e.high.max(t.mul_f64(1.08)),
-        }),
+        (Some(e), Some(t)) => Some(Expected { low: e.low.min(t.low), high: e.high.max(t.high) }),
         (Some(e), None) => Some(e),
-        (None, Some(t)) => Some(Expected {
-            low: t.mul_f64(0.92),
-            high: t.mul_f64(1.08),
-        }),
+        (None, Some(t)) => Some(t),
         (None, None) => None,
     }
 }
@@ -159,9 +165,13 @@ mod tests {
             if t >= done_at {
                 return (inp.polls, t - done_at, min_gap);
             }
-            if let Some(rate) = progress_rate {
-                let p = ((t / done_at) * 100.0 * rate).min(99.0) as u8;
+            if let Some(queue) = progress_rate {
+                // Like the simulator: queued for `queue` seconds, then linear progress.
+                let p = (((t - queue) / (done_at - queue)) * 100.0).clamp(0.0, 99.0) as u8;
                 inp.progress = Some((p, inp.since_submit));
+                if inp.first_progress.is_none() && (1..=95).contains(&p) {
+                    inp.first_progress = inp.progress;
+                }
             }
         }
     }
@@ -189,7 +199,7 @@ mod tests {
 
     #[test]
     fn without_history_progress_guides_the_schedule() {
-        let (polls, late, gap) = run(15.0, &[], Some(1.0));
+        let (polls, late, gap) = run(15.0, &[], Some(0.5));
         assert!(polls <= 10, "{polls} polls");
         assert!(late <= 1.5, "seen {late:.2} s late");
         assert!(gap >= 1.0);
@@ -232,6 +242,7 @@ mod tests {
                 polls,
                 expected: Some(Expected { low: Duration::from_millis(lo), high: Duration::from_millis(lo + extra) }),
                 progress: Some((p, Duration::from_millis(since))),
+                first_progress: Some((p / 2, Duration::from_millis(since / 2))),
                 queued: false,
                 failing: 0,
             };

@@ -164,6 +164,8 @@ pub struct Stats {
     pub rate_limited: AtomicU64,
     /// 400 and 422 answers.
     pub rejected: AtomicU64,
+    /// Time spent answering requests, in microseconds (the server's own time).
+    pub server_time_us: AtomicU64,
 }
 
 /// A copy of the counters, as JSON.
@@ -193,6 +195,9 @@ pub struct StatsSnapshot {
     pub rate_limited: u64,
     /// See [`Stats`].
     pub rejected: u64,
+    /// See [`Stats`].
+    #[serde(default)]
+    pub server_time_us: u64,
 }
 
 impl Stats {
@@ -217,6 +222,7 @@ impl Stats {
             unauthorized: g(&self.unauthorized),
             rate_limited: g(&self.rate_limited),
             rejected: g(&self.rejected),
+            server_time_us: g(&self.server_time_us),
         }
     }
 }
@@ -262,6 +268,8 @@ pub struct JobReport {
     pub seen_after_end_ms: Option<i64>,
     /// Duration in ms.
     pub duration_ms: u64,
+    /// When the job ended on the server (wall clock, ms since the epoch).
+    pub ended_at_ms: i64,
 }
 
 impl SimState {
@@ -285,12 +293,15 @@ impl SimState {
                     .iter()
                     .find(|p| **p >= end)
                     .map(|p| (*p - end).as_millis() as i64);
+                let ended = j.created_wall + (end - j.created);
+                let ended_at_ms = ended.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
                 JobReport {
                     id: j.id.clone(),
                     polls: j.polls.len(),
                     min_poll_gap_ms: gaps,
                     seen_after_end_ms: seen,
                     duration_ms: j.duration.as_millis() as u64,
+                    ended_at_ms,
                 }
             })
             .collect();

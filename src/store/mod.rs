@@ -135,6 +135,14 @@ impl Store {
             .map_err(|_| StoreError::Poisoned)?
     }
 
+    /// Runs many writes with `synchronous=OFF` (imports and benchmarks only: not crash-safe).
+    pub fn bulk<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.lock()?.pragma_update(None, "synchronous", "OFF")?;
+        let r = f(self);
+        self.lock()?.pragma_update(None, "synchronous", "FULL")?;
+        r
+    }
+
     /// The journal mode in use (`wal`, or `delete` on network filesystems).
     pub fn journal_mode(&self) -> Result<String, StoreError> {
         Ok(self
