@@ -27,12 +27,28 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 
 fn state_with(n: usize, active: usize) -> State {
     let profile = ProfileView::of(&Profile::builtin_sim(), std::path::Path::new("config.toml"));
-    let mut s = State::new(profile, ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe]), "qwen-image-2"));
+    let mut s = State::new(
+        profile,
+        ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe]), "qwen-image-2"),
+    );
     let mut jobs = Vec::with_capacity(n);
     for i in 0..n {
-        let mut j = Job::new("sim", JobRequest::apiframe(&format!("job {i}: a lighthouse on a cliff in a storm"), AspectRatio::Square, i as u32));
+        let mut j = Job::new(
+            "sim",
+            JobRequest::apiframe(
+                &format!("job {i}: a lighthouse on a cliff in a storm"),
+                AspectRatio::Square,
+                i as u32,
+            ),
+        );
         j.created_at = Timestamp(1_700_000_000_000 + i as i64);
-        j.state = if i < active { JobState::Running { progress: Some((i % 100) as u8) } } else { JobState::Done };
+        j.state = if i < active {
+            JobState::Running {
+                progress: Some((i % 100) as u8),
+            }
+        } else {
+            JobState::Done
+        };
         jobs.push(j);
     }
     s.jobs.extend_older(jobs);
@@ -54,13 +70,23 @@ fn frame_render() {
     let mut times = Vec::new();
     for i in 0..300 {
         app.state.jobs.selected = i * 7 % 10_000;
-        let ctx = RenderCtx { theme: &theme, keymap: &keymap, now: Instant::now(), wall: Timestamp::now() };
+        let ctx = RenderCtx {
+            theme: &theme,
+            keymap: &keymap,
+            now: Instant::now(),
+            wall: Timestamp::now(),
+        };
         let t = Instant::now();
-        term.draw(|f| ui::render(f, &app.state, &mut app.previews, &ctx)).unwrap();
+        term.draw(|f| ui::render(f, &app.state, &mut app.previews, &ctx))
+            .unwrap();
         times.push(t.elapsed());
     }
     let p50 = percentile(&mut times, 0.5);
-    println!("frame render 200x60, 10,000 jobs: median {:.3} ms, p99 {:.3} ms (budget 1 ms)", p50.as_secs_f64() * 1e3, percentile(&mut times, 0.99).as_secs_f64() * 1e3);
+    println!(
+        "frame render 200x60, 10,000 jobs: median {:.3} ms, p99 {:.3} ms (budget 1 ms)",
+        p50.as_secs_f64() * 1e3,
+        percentile(&mut times, 0.99).as_secs_f64() * 1e3
+    );
 }
 
 fn keypress() {
@@ -71,14 +97,30 @@ fn keypress() {
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
     let mut times = Vec::new();
     for i in 0..500 {
-        let code = if (i / 100) % 2 == 0 { KeyCode::Down } else { KeyCode::Up };
+        let code = if (i / 100) % 2 == 0 {
+            KeyCode::Down
+        } else {
+            KeyCode::Up
+        };
         let t = Instant::now();
-        app.on_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), Instant::now());
-        let ctx = RenderCtx { theme: &theme, keymap: &keymap, now: Instant::now(), wall: Timestamp::now() };
-        term.draw(|f| ui::render(f, &app.state, &mut app.previews, &ctx)).unwrap();
+        app.on_event(
+            &Event::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        let ctx = RenderCtx {
+            theme: &theme,
+            keymap: &keymap,
+            now: Instant::now(),
+            wall: Timestamp::now(),
+        };
+        term.draw(|f| ui::render(f, &app.state, &mut app.previews, &ctx))
+            .unwrap();
         times.push(t.elapsed());
     }
-    println!("keypress to changed frame, 1,000 jobs listed, 100 active: p99 {:.3} ms (budget 16 ms)", percentile(&mut times, 0.99).as_secs_f64() * 1e3);
+    println!(
+        "keypress to changed frame, 1,000 jobs listed, 100 active: p99 {:.3} ms (budget 16 ms)",
+        percentile(&mut times, 0.99).as_secs_f64() * 1e3
+    );
 }
 
 fn store_start() {
@@ -89,7 +131,10 @@ fn store_start() {
         store
             .bulk(|s| {
                 for i in 0..10_000 {
-                    let j = Job::new("sim", JobRequest::apiframe(&format!("job {i}"), AspectRatio::Square, 1));
+                    let j = Job::new(
+                        "sim",
+                        JobRequest::apiframe(&format!("job {i}"), AspectRatio::Square, 1),
+                    );
                     s.insert_job(&j)?;
                     s.transition(j.id, &JobState::Done, &JobPatch::default())?;
                 }
@@ -101,29 +146,61 @@ fn store_start() {
     for _ in 0..20 {
         let t = Instant::now();
         let o = qimg::store::open::open_robust(&path).unwrap();
-        let page = o.store.list(&JobFilter::default(), qimg::app::PAGE, 0).unwrap();
+        let page = o
+            .store
+            .list(&JobFilter::default(), qimg::app::PAGE, 0)
+            .unwrap();
         let s = state_with(0, 0);
         let mut s = s;
         s.jobs.extend_older(page);
         times.push(t.elapsed());
     }
-    println!("open a 10,000-job store (integrity check) and load the first page: median {:.1} ms (part of the 50 ms first-frame budget)", percentile(&mut times, 0.5).as_secs_f64() * 1e3);
+    println!(
+        "open a 10,000-job store (integrity check) and load the first page: median {:.1} ms (part of the 50 ms first-frame budget)",
+        percentile(&mut times, 0.5).as_secs_f64() * 1e3
+    );
 }
 
 fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())).unwrap_or(0)
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
-fn engine(sim: Option<&SimServer>, dir: &std::path::Path, profile: Profile) -> (Engine, tokio::sync::mpsc::UnboundedReceiver<ApiEvent>, Store) {
+fn engine(
+    sim: Option<&SimServer>,
+    dir: &std::path::Path,
+    profile: Profile,
+) -> (
+    Engine,
+    tokio::sync::mpsc::UnboundedReceiver<ApiEvent>,
+    Store,
+) {
     let paths = Paths::under(dir);
     let store = Store::open(&paths.store_file()).unwrap();
     let mut profiles = indexmap::IndexMap::new();
     profiles.insert(profile.name.clone(), profile);
-    let (e, rx) = Engine::start(EngineConfig { store: store.clone(), paths: paths.clone(), config_file: paths.config_file(), profiles, sim: sim.map(SimServer::endpoint), adopt: Adopt::Nothing, watch_store: false });
+    let (e, rx) = Engine::start(EngineConfig {
+        store: store.clone(),
+        paths: paths.clone(),
+        config_file: paths.config_file(),
+        profiles,
+        sim: sim.map(SimServer::endpoint),
+        adopt: Adopt::Nothing,
+        watch_store: false,
+    });
     (e, rx, store)
 }
 
-async fn wait_all(rx: &mut tokio::sync::mpsc::UnboundedReceiver<ApiEvent>, ids: &[qimg::domain::JobId]) -> Vec<Job> {
+async fn wait_all(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<ApiEvent>,
+    ids: &[qimg::domain::JobId],
+) -> Vec<Job> {
     let mut done = std::collections::HashMap::new();
     while done.len() < ids.len() {
         if let Some(ApiEvent::JobChanged(j)) = rx.recv().await
@@ -146,18 +223,31 @@ async fn concurrent_500() {
         .spawn()
         .unwrap();
     let mut url = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut url).unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut url,
+    )
+    .unwrap();
     let url = url.trim().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let profile = Profile {
         name: "ext".into(),
         base_url: Some(reqwest::Url::parse(&url).unwrap()),
-        key_source: qimg::config::KeySource::Literal(secrecy::SecretString::from(qimg::sim::DEFAULT_KEY)),
+        key_source: qimg::config::KeySource::Literal(secrecy::SecretString::from(
+            qimg::sim::DEFAULT_KEY,
+        )),
         max_concurrent: 64,
         ..Profile::builtin_sim()
     };
     let (engine, mut rx, _) = engine(None, dir.path(), profile);
-    let jobs: Vec<Job> = (0..500).map(|i| Job::new("ext", JobRequest::apiframe(&format!("load {i}"), AspectRatio::Square, i))).collect();
+    let jobs: Vec<Job> = (0..500)
+        .map(|i| {
+            Job::new(
+                "ext",
+                JobRequest::apiframe(&format!("load {i}"), AspectRatio::Square, i),
+            )
+        })
+        .collect();
     let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
     let rss_before = vm_hwm_kb();
     let t = Instant::now();
@@ -165,8 +255,21 @@ async fn concurrent_500() {
         engine.send(Command::Submit(Box::new(j)));
     }
     let done = wait_all(&mut rx, &ids).await;
-    let saved = done.iter().filter(|j| j.state == JobState::Done && j.saved_paths.len() == 1).count();
-    let reports: Vec<qimg::sim::JobReport> = reqwest::Client::builder().no_proxy().build().unwrap().get(format!("{url}/__sim/jobs")).send().await.unwrap().json().await.unwrap();
+    let saved = done
+        .iter()
+        .filter(|j| j.state == JobState::Done && j.saved_paths.len() == 1)
+        .count();
+    let reports: Vec<qimg::sim::JobReport> = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{url}/__sim/jobs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let max_polls = reports.iter().map(|r| r.polls).max().unwrap_or(0);
     println!(
         "500 concurrent jobs ({secs} s each, max_concurrent 64): {saved}/500 saved in {:.1} s; max polls per job {max_polls} (budget {:.0}); peak RSS {} MB (budget 150; {} MB before the jobs)",
@@ -182,7 +285,15 @@ async fn concurrent_500() {
 
 async fn gateway_overhead() {
     let secs = 1.0;
-    let sim = SimServer::start(SimConfig { job_duration: Duration::from_secs_f64(secs), ..SimConfig::default() }, 0).await.unwrap();
+    let sim = SimServer::start(
+        SimConfig {
+            job_duration: Duration::from_secs_f64(secs),
+            ..SimConfig::default()
+        },
+        0,
+    )
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (engine, mut rx, _) = engine(Some(&sim), dir.path(), Profile::builtin_sim_gateway());
     let mut extra = Vec::new();
@@ -203,18 +314,36 @@ async fn gateway_overhead() {
         let server = Duration::from_micros(sim.stats().server_time_us - server_before);
         extra.push(total.saturating_sub(server));
     }
-    println!("gateway job, time added beyond the server's own time (POST + image GET handlers; {secs} s job, 1328×1328 PNG): median {:.1} ms (budget 50 ms)", percentile(&mut extra, 0.5).as_secs_f64() * 1e3);
+    println!(
+        "gateway job, time added beyond the server's own time (POST + image GET handlers; {secs} s job, 1328×1328 PNG): median {:.1} ms (budget 50 ms)",
+        percentile(&mut extra, 0.5).as_secs_f64() * 1e3
+    );
     engine.shutdown().await;
     sim.stop().await;
 }
 
 async fn apiframe_latency() {
     let secs = 15.0;
-    let sim = SimServer::start(SimConfig { job_duration: Duration::from_secs_f64(secs), ..SimConfig::default() }, 0).await.unwrap();
+    let sim = SimServer::start(
+        SimConfig {
+            job_duration: Duration::from_secs_f64(secs),
+            ..SimConfig::default()
+        },
+        0,
+    )
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (engine, mut rx, _) = engine(Some(&sim), dir.path(), Profile::builtin_sim());
     let run = |n: usize, tag: &str| {
-        let jobs: Vec<Job> = (0..n).map(|i| Job::new("sim", JobRequest::apiframe(&format!("{tag} {i}"), AspectRatio::Square, i as u32))).collect();
+        let jobs: Vec<Job> = (0..n)
+            .map(|i| {
+                Job::new(
+                    "sim",
+                    JobRequest::apiframe(&format!("{tag} {i}"), AspectRatio::Square, i as u32),
+                )
+            })
+            .collect();
         let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
         for j in jobs {
             engine.send(Command::Submit(Box::new(j)));
@@ -227,8 +356,17 @@ async fn apiframe_latency() {
     let measured = run(4, "measured");
     let jobs = wait_all(&mut rx, &measured).await;
     let reports = sim.job_reports();
-    let report = |j: &Job| reports.iter().find(|r| Some(&r.id) == j.remote_id.as_ref()).cloned().unwrap();
-    for (label, set) in [("first jobs (no history: plain backoff)", &warm_jobs), ("with history (learned schedule)", &jobs)] {
+    let report = |j: &Job| {
+        reports
+            .iter()
+            .find(|r| Some(&r.id) == j.remote_id.as_ref())
+            .cloned()
+            .unwrap()
+    };
+    for (label, set) in [
+        ("first jobs (no history: plain backoff)", &warm_jobs),
+        ("with history (learned schedule)", &jobs),
+    ] {
         let mut lat: Vec<Duration> = set
             .iter()
             .map(|j| {
@@ -240,8 +378,20 @@ async fn apiframe_latency() {
             })
             .collect();
         let polls: Vec<usize> = set.iter().map(|j| report(j).polls).collect();
-        let gap = set.iter().filter_map(|j| report(j).min_poll_gap_ms).min().unwrap_or(0);
-        let saved_after: Vec<Duration> = set.iter().map(|j| j.finished_at.unwrap().until(Timestamp::now()).min(Duration::ZERO)).collect();
+        let gap = set
+            .iter()
+            .filter_map(|j| report(j).min_poll_gap_ms)
+            .min()
+            .unwrap_or(0);
+        let saved_after: Vec<Duration> = set
+            .iter()
+            .map(|j| {
+                j.finished_at
+                    .unwrap()
+                    .until(Timestamp::now())
+                    .min(Duration::ZERO)
+            })
+            .collect();
         let _ = saved_after;
         println!(
             "apiframe {secs} s jobs, {label}: done→saved median {:.0} ms, polls {:?}, smallest gap between two polls of one job {gap} ms",
@@ -261,7 +411,11 @@ fn main() {
     frame_render();
     keypress();
     store_start();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     if !quick {
         // First, while the process is small: its peak RSS is the budget's subject.
         rt.block_on(concurrent_500());

@@ -11,16 +11,37 @@ fn main() {
     let dir = std::path::PathBuf::from(args.next().expect("DATA_DIR"));
     let n: i64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let store = Store::open(&dir.join("qimg.db")).unwrap();
-    store.bulk(|s| {
-        for i in 0..n {
-            let mut j = Job::new("sim", JobRequest::apiframe(&format!("job {i}: a lighthouse on a cliff in a storm, oil painting"), AspectRatio::ALL[(i % 10) as usize], i as u32));
-            j.created_at = Timestamp(Timestamp::now().0 - (n - i) * 60_000);
-            s.insert_job(&j)?;
-            let state = match i % 20 { 0 => JobState::Failed { message: "rejected, not charged: x".into() }, 1 => JobState::Cancelled, _ => JobState::Done };
-            s.transition(j.id, &state, &JobPatch { saved_paths: Some(vec![dir.join(format!("images/{i}.png"))]), ..JobPatch::default() })?;
-        }
-        Ok(())
-    })
-    .unwrap();
+    store
+        .bulk(|s| {
+            for i in 0..n {
+                let mut j = Job::new(
+                    "sim",
+                    JobRequest::apiframe(
+                        &format!("job {i}: a lighthouse on a cliff in a storm, oil painting"),
+                        AspectRatio::ALL[(i % 10) as usize],
+                        i as u32,
+                    ),
+                );
+                j.created_at = Timestamp(Timestamp::now().0 - (n - i) * 60_000);
+                s.insert_job(&j)?;
+                let state = match i % 20 {
+                    0 => JobState::Failed {
+                        message: "rejected, not charged: x".into(),
+                    },
+                    1 => JobState::Cancelled,
+                    _ => JobState::Done,
+                };
+                s.transition(
+                    j.id,
+                    &state,
+                    &JobPatch {
+                        saved_paths: Some(vec![dir.join(format!("images/{i}.png"))]),
+                        ..JobPatch::default()
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
     println!("{n} jobs in {}", dir.join("qimg.db").display());
 }

@@ -78,6 +78,26 @@ pub enum Action {
     ToggleSort,
     /// Load the parameters embedded in the PNG named in the image field into the form.
     LoadParams,
+    /// Open (or close) the gallery of thumbnails.
+    Gallery,
+    /// Move left in a grid.
+    Left,
+    /// Move right in a grid.
+    Right,
+    /// Zoom the viewer in.
+    ZoomIn,
+    /// Zoom the viewer out.
+    ZoomOut,
+    /// Fit the image to the screen again.
+    ZoomReset,
+    /// Pan the zoomed image left.
+    PanLeft,
+    /// Pan the zoomed image right.
+    PanRight,
+    /// Pan the zoomed image up.
+    PanUp,
+    /// Pan the zoomed image down.
+    PanDown,
 }
 
 impl Action {
@@ -120,6 +140,16 @@ impl Action {
             Self::CycleFilter => "filter",
             Self::ToggleSort => "sort",
             Self::LoadParams => "load parameters from PNG",
+            Self::Gallery => "gallery",
+            Self::Left => "left",
+            Self::Right => "right",
+            Self::ZoomIn => "zoom in",
+            Self::ZoomOut => "zoom out",
+            Self::ZoomReset => "fit to screen",
+            Self::PanLeft => "pan left",
+            Self::PanRight => "pan right",
+            Self::PanUp => "pan up",
+            Self::PanDown => "pan down",
         }
     }
 

@@ -59,6 +59,13 @@ pub fn decode_for_preview(
     })
 }
 
+/// The width and height in a file's header (nothing is decoded).
+pub fn file_dimensions(path: &std::path::Path) -> Option<(u32, u32)> {
+    let mut r = ImageReader::open(path).ok()?.with_guessed_format().ok()?;
+    r.limits(limits());
+    r.into_dimensions().ok()
+}
+
 /// Reads a file (at most 64 MiB) and decodes it for preview.
 pub fn decode_file_for_preview(
     path: &std::path::Path,

@@ -15,6 +15,8 @@ pub enum Msg {
         path: PathBuf,
         /// The shrunk image, or why it cannot be shown.
         result: Result<DynamicImage, String>,
+        /// The file's own width and height.
+        dims: Option<(u32, u32)>,
     },
     /// A preview finished resizing and encoding (on the worker thread).
     PreviewResized(ResizeResponse),
@@ -24,6 +26,22 @@ pub enum Msg {
         jobs: Vec<Job>,
         /// More remain in the store.
         more: bool,
+    },
+    /// A full-resolution decode for zooming.
+    FullDecoded {
+        /// The file.
+        path: PathBuf,
+        /// The image, or why it cannot be shown.
+        result: Result<DynamicImage, String>,
+    },
+    /// A gallery thumbnail, encoded for its cell.
+    ThumbReady {
+        /// The file.
+        path: PathBuf,
+        /// The protocol, or why there is none.
+        result: Result<ratatui_image::protocol::Protocol, String>,
+        /// Its kitty image id, when kitty.
+        kitty_id: Option<u32>,
     },
     /// Parameters read from a PNG, or why not.
     Params(Result<crate::domain::JobRequest, String>),
@@ -39,7 +57,7 @@ pub enum Msg {
 impl std::fmt::Debug for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::PreviewDecoded { path, result } => f
+            Self::PreviewDecoded { path, result, .. } => f
                 .debug_struct("PreviewDecoded")
                 .field("path", path)
                 .field("ok", &result.is_ok())
@@ -49,6 +67,16 @@ impl std::fmt::Debug for Msg {
                 .debug_struct("Reloaded")
                 .field("count", &jobs.len())
                 .field("more", more)
+                .finish(),
+            Self::FullDecoded { path, result } => f
+                .debug_struct("FullDecoded")
+                .field("path", path)
+                .field("ok", &result.is_ok())
+                .finish(),
+            Self::ThumbReady { path, result, .. } => f
+                .debug_struct("ThumbReady")
+                .field("path", path)
+                .field("ok", &result.is_ok())
                 .finish(),
             Self::Params(r) => f.debug_struct("Params").field("ok", &r.is_ok()).finish(),
             Self::OlderJobs { jobs, more } => f

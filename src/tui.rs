@@ -18,11 +18,17 @@ pub struct Tui {
     terminal: Terminal<CrosstermBackend<Stdout>>,
 }
 
+/// Whether mouse reports were switched on (and must be switched off again).
+static MOUSE_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Puts the terminal back the way the user had it. Safe to call more than once; errors (such
 /// as a terminal that hung up) are ignored.
 pub fn restore() {
     let _ = crossterm::terminal::disable_raw_mode();
     let mut out = stdout();
+    if MOUSE_ON.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        let _ = execute!(out, crossterm::event::DisableMouseCapture);
+    }
     let _ = execute!(
         out,
         EndSynchronizedUpdate,
@@ -44,8 +50,15 @@ fn install_panic_hook() {
 }
 
 impl Tui {
-    /// Enters TUI mode.
-    pub fn enter() -> std::io::Result<Self> {
+    /// Writes bytes the terminal must get outside ratatui's buffer (kitty deletions).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let out = self.terminal.backend_mut();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    /// Enters TUI mode; `mouse` turns on mouse reports.
+    pub fn enter(mouse: bool) -> std::io::Result<Self> {
         install_panic_hook();
         crossterm::terminal::enable_raw_mode()?;
         let mut out = stdout();
@@ -57,6 +70,13 @@ impl Tui {
         ) {
             restore();
             return Err(e);
+        }
+        if mouse {
+            MOUSE_ON.store(true, std::sync::atomic::Ordering::SeqCst);
+            if let Err(e) = execute!(out, crossterm::event::EnableMouseCapture) {
+                restore();
+                return Err(e);
+            }
         }
         let terminal = match Terminal::new(CrosstermBackend::new(stdout())) {
             Ok(t) => t,

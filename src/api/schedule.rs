@@ -110,18 +110,27 @@ fn estimate(inp: &PollInputs) -> Option<Expected> {
         (Some((p1, t1)), Some((p2, t2))) if p2 > p1 && t2 > t1 && p2 < 100 => {
             let rate = f64::from(p2 - p1) / (t2 - t1).as_secs_f64();
             let end = t2 + Duration::try_from_secs_f64(f64::from(100 - p2) / rate).unwrap_or(CAP);
-            Some(Expected { low: end.mul_f64(0.95), high: end.mul_f64(1.05) })
+            Some(Expected {
+                low: end.mul_f64(0.95),
+                high: end.mul_f64(1.05),
+            })
         }
         // One report: `t·100/p` overestimates when the job waited in a queue first, so aim
         // early and let the next report correct it.
         (_, Some((p, at))) if (5..100).contains(&p) => {
             let end = at.mul_f64(100.0 / f64::from(p));
-            Some(Expected { low: end.mul_f64(0.6), high: end.mul_f64(1.1) })
+            Some(Expected {
+                low: end.mul_f64(0.6),
+                high: end.mul_f64(1.1),
+            })
         }
         _ => None,
     };
     match (inp.expected, projected) {
-        (Some(e), Some(t)) => Some(Expected { low: e.low.min(t.low), high: e.high.max(t.high) }),
+        (Some(e), Some(t)) => Some(Expected {
+            low: e.low.min(t.low),
+            high: e.high.max(t.high),
+        }),
         (Some(e), None) => Some(e),
         (None, Some(t)) => Some(t),
         (None, None) => None,

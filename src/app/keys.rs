@@ -100,7 +100,19 @@ impl App {
             Action::FocusNext | Action::FocusPrev => self.move_focus(action == Action::FocusNext),
             Action::Help => s.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Close => {
-                let had = s.overlay.take().is_some() || s.viewer.take().is_some();
+                let closing_gallery = s.overlay.is_none() && s.viewer.is_none() && s.gallery;
+                let had = s.overlay.take().is_some()
+                    || s.viewer.take().is_some()
+                    || std::mem::take(&mut s.gallery);
+                s.zoom = crate::preview::ZoomView {
+                    level: 1,
+                    cx: 0.5,
+                    cy: 0.5,
+                };
+                if closing_gallery {
+                    let ids = self.previews.thumbs.clear();
+                    self.previews.retire_kitty(ids);
+                }
                 // What was under the overlay may be an image that must be sent again.
                 return if had {
                     vec![Effect::Repaint]
@@ -120,6 +132,12 @@ impl App {
                 }
             }
             Action::Open if s.overlay.is_some() => {}
+            Action::Open if s.gallery && s.viewer.is_none() => {
+                if let Some(v) = s.jobs.selected() {
+                    s.viewer = Some(v.job.id);
+                    return self.preview_effects();
+                }
+            }
             Action::Open => {
                 if let Some(v) = s.jobs.selected() {
                     s.viewer = Some(v.job.id);
@@ -159,6 +177,18 @@ impl App {
                 s.overlay = Some(Overlay::Profiles { selected });
             }
             Action::UseAsReference => return self.use_as_reference(now),
+            Action::Gallery
+            | Action::Left
+            | Action::Right
+            | Action::ZoomIn
+            | Action::ZoomOut
+            | Action::ZoomReset
+            | Action::PanLeft
+            | Action::PanRight
+            | Action::PanUp
+            | Action::PanDown => {
+                return self.on_view_action(action);
+            }
             Action::Rerun
             | Action::Reroll
             | Action::EditJob
@@ -215,6 +245,16 @@ impl App {
                 _ => *selected,
             };
             return Vec::new();
+        }
+        if s.gallery && s.viewer.is_none() {
+            match action {
+                Action::Up => self.gallery_rows(-1),
+                Action::Down => self.gallery_rows(1),
+                Action::Top => self.state.jobs.move_selection(isize::MIN / 2),
+                Action::Bottom => self.state.jobs.move_selection(isize::MAX / 2),
+                _ => {}
+            }
+            return self.preview_effects();
         }
         let page = 10;
         let delta: isize = match action {

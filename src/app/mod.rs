@@ -2,6 +2,7 @@
 //! keys, network events and helper results into state changes and effects. `run` owns the
 //! terminal, the channels and the loop.
 
+mod gallery;
 mod history;
 mod keys;
 mod reference;
@@ -50,6 +51,10 @@ pub enum Effect {
     },
     /// Read the parameters embedded in a PNG and load them into the form.
     LoadParams(PathBuf),
+    /// Decode this file at full resolution (for zooming).
+    DecodeFull(PathBuf),
+    /// Make gallery thumbnails for these files.
+    Thumbs(Vec<PathBuf>),
 }
 
 /// The TUI's model plus what rendering needs.
@@ -100,6 +105,7 @@ impl App {
             }
             // Terminals (and tmux) can drop images while unfocused: repaint (graphics.md P7).
             Event::FocusGained => vec![Effect::Repaint],
+            Event::Mouse(m) => self.on_mouse(m),
             _ => Vec::new(),
         }
     }
@@ -142,7 +148,10 @@ impl App {
     /// Handles a result of a background helper.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::PreviewDecoded { path, result } => {
+            Msg::PreviewDecoded { path, result, dims } => {
+                if let Some(d) = dims {
+                    self.previews.set_dims(&path, d);
+                }
                 self.previews.on_decoded(path, result);
                 self.dirty = true;
             }
@@ -155,6 +164,19 @@ impl App {
                 self.state.jobs.replace(jobs, more);
                 self.dirty = true;
                 return self.preview_effects();
+            }
+            Msg::FullDecoded { path, result } => {
+                self.previews.on_full_decoded(path, result);
+                self.dirty = true;
+            }
+            Msg::ThumbReady {
+                path,
+                result,
+                kitty_id,
+            } => {
+                let evicted = self.previews.thumbs.on_ready(path, result, kitty_id);
+                self.previews.retire_kitty(evicted);
+                self.dirty = true;
             }
             Msg::Params(Ok(req)) => {
                 if let Some(i) = self.state.profiles.iter().position(|p| p.wire == req.wire)
@@ -186,8 +208,15 @@ impl App {
         Vec::new()
     }
 
-    /// Decode requests for the image on screen (the selected job, or the viewer's).
+    /// Decode requests for the image on screen (the selected job, or the viewer's), and the
+    /// gallery's thumbnails.
     pub fn preview_effects(&mut self) -> Vec<Effect> {
+        let mut fx = self.main_preview_effects();
+        fx.extend(self.thumb_effects());
+        fx
+    }
+
+    fn main_preview_effects(&mut self) -> Vec<Effect> {
         let id = self
             .state
             .viewer
@@ -196,10 +225,16 @@ impl App {
             .and_then(|id| self.state.jobs.get(id))
             .filter(|v| v.job.state == JobState::Done)
             .and_then(|v| v.job.saved_paths.first().cloned());
-        match path {
-            Some(p) if self.previews.needs_decode(&p) => vec![Effect::Decode(p)],
-            _ => Vec::new(),
+        let Some(p) = path else { return Vec::new() };
+        let mut fx = Vec::new();
+        if self.previews.needs_decode(&p) {
+            fx.push(Effect::Decode(p.clone()));
         }
+        if self.state.viewer.is_some() && self.state.zoom.level > 1 && self.previews.needs_full(&p)
+        {
+            fx.push(Effect::DecodeFull(p));
+        }
+        fx
     }
 
     fn paste(&mut self, text: &str, now: Instant) {

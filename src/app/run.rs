@@ -40,6 +40,8 @@ pub struct TuiOptions {
     pub image_protocol: ImageProtocolSetting,
     /// The network task's configuration.
     pub engine: EngineConfig,
+    /// Report mouse clicks (config `mouse = true`).
+    pub mouse: bool,
 }
 
 /// How the TUI ended.
@@ -54,7 +56,9 @@ pub enum Exit {
 /// Runs the TUI until the user quits or a signal arrives. The terminal is restored on every
 /// way out.
 pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
-    let mut tui = Tui::enter()?;
+    let mut tui = Tui::enter(opts.mouse)?;
+    // ratatui-image turns tmux's allow-passthrough on for this pane; record it to put it back.
+    let tmux = preview::TmuxPassthrough::record();
     // Ask the terminal about graphics before anything reads input (graphics.md P10).
     let (picker, info) = preview::detect(opts.image_protocol);
     let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
@@ -64,6 +68,9 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
     });
     let mut state = opts.state;
     state.graphics = info;
+    if tmux.as_ref().is_some_and(|t| t.changed()) && state.graphics.protocol.is_some() {
+        state.notice(crate::api::Level::Info, "tmux: allow-passthrough is on for this pane while qimg runs (for images); it is set back on exit", std::time::Instant::now());
+    }
     let store = opts.engine.store.clone();
     load_first_page(&store, &mut state).await;
     let mut app = App::new(state, opts.theme, opts.keymap, previews);
@@ -95,6 +102,16 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
             };
             let (state, previews) = (&app.state, &mut app.previews);
             tui.draw(|f| ui::render(f, state, previews, &ctx))?;
+            // kitty images that are no longer shown are freed in the terminal.
+            let stale = app.previews.take_stale_kitty();
+            if !stale.is_empty() {
+                let tmux = app.previews.in_tmux();
+                let seq: String = stale
+                    .iter()
+                    .map(|id| crate::preview::kitty::delete(*id, tmux))
+                    .collect();
+                tui.write_raw(seq.as_bytes())?;
+            }
             app.dirty = false;
             background_dirty = false;
             last_draw = now;
@@ -159,6 +176,9 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
         }
     }
     drop(tui);
+    if let Some(t) = tmux {
+        t.restore();
+    }
     // Job tasks stop at a safe point; their state is in the store and resumes next time.
     let _ = tokio::time::timeout(Duration::from_secs(3), engine.shutdown()).await;
     Ok(exit)
@@ -220,7 +240,8 @@ fn run_effects(
                 tokio::task::spawn_blocking(move || {
                     let result = crate::imaging::decode_file_for_preview(&path, max_w, max_h)
                         .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::PreviewDecoded { path, result });
+                    let dims = crate::imaging::file_dimensions(&path);
+                    let _ = tx.send(Msg::PreviewDecoded { path, result, dims });
                 });
             }
             Effect::Repaint => {
@@ -282,6 +303,49 @@ fn run_effects(
                         }
                     }
                 });
+            }
+            Effect::DecodeFull(path) => {
+                let tx = msg_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::imaging::decode_file_for_preview(&path, 8192, 8192)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::FullDecoded { path, result });
+                });
+            }
+            Effect::Thumbs(paths) => {
+                let Some(picker) = app.previews.picker().cloned() else {
+                    continue;
+                };
+                let (fw, fh) = app.previews.font_size();
+                let size = crate::preview::thumbs::THUMB;
+                for path in paths {
+                    let kitty_id = app
+                        .previews
+                        .is_kitty()
+                        .then(|| app.previews.next_kitty_id());
+                    let (tx, picker) = (msg_tx.clone(), picker.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let max = (
+                            u32::from(size.width) * u32::from(fw),
+                            u32::from(size.height) * u32::from(fh),
+                        );
+                        let result = crate::imaging::decode_file_for_preview(&path, max.0, max.1)
+                            .map_err(|e| e.to_string())
+                            .and_then(|img| {
+                                crate::preview::thumbs::encode(
+                                    &picker,
+                                    &img,
+                                    size,
+                                    kitty_id.unwrap_or(0),
+                                )
+                            });
+                        let _ = tx.send(Msg::ThumbReady {
+                            path,
+                            result,
+                            kitty_id,
+                        });
+                    });
+                }
             }
             Effect::LoadParams(path) => {
                 let tx = msg_tx.clone();

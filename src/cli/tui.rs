@@ -122,6 +122,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
         };
         let image_protocol = cli.image_protocol.unwrap_or(config.image_protocol);
         let opts = TuiOptions {
+            mouse: config.mouse,
             state,
             theme,
             keymap: Keymap::with_overrides(&config.key_overrides),

@@ -15,6 +15,9 @@ pub struct ConfigFile {
     pub theme: Option<Spanned<String>>,
     /// `auto`, `kitty`, `sixel`, `iterm2`, `halfblocks` or `off`.
     pub image_protocol: Option<Spanned<String>>,
+    /// Mouse clicks in the job list and the gallery (off by default: it takes over the
+    /// terminal's own text selection).
+    pub mouse: Option<bool>,
     /// Key binding overrides: mode name → key → action name.
     #[serde(default)]
     pub keybindings: IndexMap<String, IndexMap<String, Spanned<String>>>,

@@ -20,19 +20,22 @@ pub enum Mode {
     Preview,
     /// The full-screen viewer is open.
     Viewer,
+    /// The gallery of thumbnails is open.
+    Gallery,
     /// The help overlay is open.
     Help,
 }
 
 impl Mode {
     /// Every mode, in help-overlay order.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Self::Global,
         Self::Text,
         Self::Form,
         Self::Jobs,
         Self::Preview,
         Self::Viewer,
+        Self::Gallery,
         Self::Help,
     ];
 
@@ -45,6 +48,7 @@ impl Mode {
             Self::Jobs => "jobs",
             Self::Preview => "preview",
             Self::Viewer => "viewer",
+            Self::Gallery => "gallery",
             Self::Help => "help",
         }
     }
@@ -270,6 +274,7 @@ const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Jobs, "c", Action::CancelJob),
     (Mode::Jobs, "R", Action::Resubmit),
     (Mode::Jobs, "u", Action::UseAsReference),
+    (Mode::Jobs, "v", Action::Gallery),
     (Mode::Jobs, "r", Action::Rerun),
     (Mode::Jobs, "n", Action::Reroll),
     (Mode::Jobs, "e", Action::EditJob),
@@ -289,6 +294,7 @@ const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Preview, "j", Action::Down),
     (Mode::Preview, "k", Action::Up),
     (Mode::Preview, "u", Action::UseAsReference),
+    (Mode::Preview, "v", Action::Gallery),
     (Mode::Preview, "y", Action::CopyPrompt),
     (Mode::Preview, "Y", Action::CopyPath),
     (Mode::Preview, "o", Action::OpenImage),
@@ -303,6 +309,34 @@ const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Viewer, "left", Action::Up),
     (Mode::Viewer, "u", Action::UseAsReference),
     (Mode::Viewer, "o", Action::OpenImage),
+    (Mode::Viewer, "+", Action::ZoomIn),
+    (Mode::Viewer, "=", Action::ZoomIn),
+    (Mode::Viewer, "-", Action::ZoomOut),
+    (Mode::Viewer, "0", Action::ZoomReset),
+    (Mode::Viewer, "H", Action::PanLeft),
+    (Mode::Viewer, "shift-left", Action::PanLeft),
+    (Mode::Viewer, "L", Action::PanRight),
+    (Mode::Viewer, "shift-right", Action::PanRight),
+    (Mode::Viewer, "K", Action::PanUp),
+    (Mode::Viewer, "shift-up", Action::PanUp),
+    (Mode::Viewer, "J", Action::PanDown),
+    (Mode::Viewer, "shift-down", Action::PanDown),
+    (Mode::Gallery, "esc", Action::Close),
+    (Mode::Gallery, "q", Action::Close),
+    (Mode::Gallery, "v", Action::Close),
+    (Mode::Gallery, "?", Action::Help),
+    (Mode::Gallery, "enter", Action::Open),
+    (Mode::Gallery, "h", Action::Left),
+    (Mode::Gallery, "left", Action::Left),
+    (Mode::Gallery, "l", Action::Right),
+    (Mode::Gallery, "right", Action::Right),
+    (Mode::Gallery, "k", Action::Up),
+    (Mode::Gallery, "up", Action::Up),
+    (Mode::Gallery, "j", Action::Down),
+    (Mode::Gallery, "down", Action::Down),
+    (Mode::Gallery, "g", Action::Top),
+    (Mode::Gallery, "G", Action::Bottom),
+    (Mode::Gallery, "u", Action::UseAsReference),
     (Mode::Help, "esc", Action::Close),
     (Mode::Help, "q", Action::Close),
     (Mode::Help, "?", Action::Close),

@@ -66,6 +66,8 @@ pub struct Config {
     pub image_protocol: ImageProtocolSetting,
     /// Key binding overrides, already validated.
     pub key_overrides: Vec<Override>,
+    /// Mouse clicks on.
+    pub mouse: bool,
 }
 
 impl Config {
@@ -190,6 +192,7 @@ impl Config {
                 .map_or_else(|| "default".into(), |t| t.into_inner()),
             image_protocol,
             key_overrides,
+            mouse: file.mouse.unwrap_or(false),
         })
     }
 

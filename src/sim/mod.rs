@@ -152,17 +152,26 @@ fn router(state: Arc<SimState>) -> Router {
         .route("/uploads/{name}", get(apiframe::uploaded))
         .route("/__sim/stats", get(stats))
         .route("/__sim/jobs", get(jobs))
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), timed))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            timed,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)
 }
 
 /// Adds each request's handling time to `server_time_us` (benchmarks subtract it).
-async fn timed(axum::extract::State(s): axum::extract::State<Arc<SimState>>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn timed(
+    axum::extract::State(s): axum::extract::State<Arc<SimState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let t = std::time::Instant::now();
     let resp = next.run(req).await;
     let us = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX);
-    s.stats.server_time_us.fetch_add(us, std::sync::atomic::Ordering::Relaxed);
+    s.stats
+        .server_time_us
+        .fetch_add(us, std::sync::atomic::Ordering::Relaxed);
     resp
 }
 

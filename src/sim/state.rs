@@ -294,7 +294,9 @@ impl SimState {
                     .find(|p| **p >= end)
                     .map(|p| (*p - end).as_millis() as i64);
                 let ended = j.created_wall + (end - j.created);
-                let ended_at_ms = ended.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+                let ended_at_ms = ended
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64);
                 JobReport {
                     id: j.id.clone(),
                     polls: j.polls.len(),

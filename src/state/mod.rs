@@ -92,6 +92,15 @@ impl Notice {
     }
 }
 
+/// Screen geometry the renderer records for mouse input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Geometry {
+    /// The job list's rows area and its first visible row.
+    pub list: (ratatui::layout::Rect, usize),
+    /// The gallery's grid area, its columns, cell size and first visible item.
+    pub grid: (ratatui::layout::Rect, u16, (u16, u16), usize),
+}
+
 /// The active profile, as the header shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileView {
@@ -158,6 +167,12 @@ pub struct State {
     pub overlay: Option<Overlay>,
     /// The job shown full screen, when the viewer is open.
     pub viewer: Option<JobId>,
+    /// The viewer's zoom.
+    pub zoom: crate::preview::ZoomView,
+    /// The gallery of thumbnails is open (its selection is the job list's).
+    pub gallery: bool,
+    /// Where the gallery and the job list were drawn (widget state, for mouse clicks).
+    pub geometry: std::cell::Cell<Geometry>,
     /// Recent notices, newest last.
     pub notices: Vec<Notice>,
     /// Terminal graphics facts.
@@ -178,6 +193,13 @@ impl State {
             focus: Focus::Form(Field::Prompt),
             overlay: None,
             viewer: None,
+            zoom: crate::preview::ZoomView {
+                level: 1,
+                cx: 0.5,
+                cy: 0.5,
+            },
+            gallery: false,
+            geometry: std::cell::Cell::new(Geometry::default()),
             notices: Vec::new(),
             graphics: GraphicsInfo::default(),
             quit: false,
@@ -200,6 +222,9 @@ impl State {
         }
         if self.viewer.is_some() {
             return Mode::Viewer;
+        }
+        if self.gallery {
+            return Mode::Gallery;
         }
         match self.focus {
             Focus::Form(f) if f.is_text() => Mode::Text,

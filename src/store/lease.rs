@@ -15,17 +15,26 @@ pub const LEASE_TTL: Duration = Duration::from_secs(30);
 /// A lease owner id for this process: `host/pid/uuid`, so a process on the same machine can
 /// tell that the owner died (after a crash or SIGKILL) without waiting for the lease to expire.
 pub fn owner_id() -> String {
-    format!("{}/{}/{}", host(), std::process::id(), uuid::Uuid::new_v4().simple())
+    format!(
+        "{}/{}/{}",
+        host(),
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".into())
 }
 
 /// True when `owner` names a process on this machine that no longer runs.
 pub fn owner_is_dead(owner: &str) -> bool {
     let mut parts = owner.splitn(3, '/');
-    let (Some(h), Some(pid)) = (parts.next(), parts.next()) else { return false };
+    let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
     if h != host() || pid.parse::<u32>().is_err() {
         return false;
     }
@@ -50,7 +59,15 @@ impl Store {
             return Ok(true);
         }
         // Held by a process on this machine that died: take it.
-        let holder: Option<String> = self.lock()?.query_row("SELECT lease_owner FROM jobs WHERE id = ?1", [id.to_string()], |r| r.get(0)).ok().flatten();
+        let holder: Option<String> = self
+            .lock()?
+            .query_row(
+                "SELECT lease_owner FROM jobs WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .ok()
+            .flatten();
         if holder.as_deref().is_some_and(owner_is_dead) {
             let n = self.lock()?.execute(
                 "UPDATE jobs SET lease_owner = ?2, lease_expires = ?3 WHERE id = ?1 AND lease_owner = ?4",
@@ -97,7 +114,13 @@ impl Store {
              WHERE state IN ('queued','submitting','submitted','running','downloading')
              ORDER BY created_at ASC LIMIT 5000",
         )?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<i64>>(2)?)))?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for r in rows {
             let (id, owner, expires) = r?;
@@ -150,9 +173,15 @@ mod tests {
         s.insert_job(&j).unwrap();
         let me = owner_id();
         assert!(s.try_lease(j.id, &me).unwrap());
-        assert!(s.orphans().unwrap().is_empty(), "a live owner keeps its job");
+        assert!(
+            s.orphans().unwrap().is_empty(),
+            "a live owner keeps its job"
+        );
         let dead = format!("{}/4194303/x", host());
-        s.lock().unwrap().execute("UPDATE jobs SET lease_owner = ?1", [&dead]).unwrap();
+        s.lock()
+            .unwrap()
+            .execute("UPDATE jobs SET lease_owner = ?1", [&dead])
+            .unwrap();
         assert!(owner_is_dead(&dead));
         assert_eq!(s.orphans().unwrap(), vec![j.id]);
         assert!(!owner_is_dead("otherhost/1/x"));

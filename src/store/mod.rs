@@ -136,7 +136,10 @@ impl Store {
     }
 
     /// Runs many writes with `synchronous=OFF` (imports and benchmarks only: not crash-safe).
-    pub fn bulk<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn bulk<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         self.lock()?.pragma_update(None, "synchronous", "OFF")?;
         let r = f(self);
         self.lock()?.pragma_update(None, "synchronous", "FULL")?;

@@ -81,6 +81,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, sho
     }
     let height = inner.height as usize;
     let offset = jobs.visible_offset(height);
+    let mut geo = state.geometry.get();
+    geo.list = (inner, offset);
+    state.geometry.set(geo);
     let width = inner.width as usize;
     let lines: Vec<Line> = jobs
         .items()

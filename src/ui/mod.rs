@@ -4,6 +4,7 @@
 
 mod compose;
 pub mod fmt;
+mod gallery;
 mod header;
 mod jobs;
 mod popup;
@@ -66,6 +67,8 @@ pub fn render(frame: &mut Frame, state: &State, previews: &mut Previews, ctx: &R
     header::render(frame, header_area, state, ctx);
     if let Some(id) = state.viewer {
         viewer::render(frame, main, state, id, previews, ctx);
+    } else if state.gallery {
+        gallery::render(frame, main, state, previews, ctx);
     } else if is_wide(area) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])

@@ -56,6 +56,7 @@ fn mode_title(m: Mode) -> &'static str {
         Mode::Jobs => "In the job list",
         Mode::Preview => "In the preview",
         Mode::Viewer => "In the full-screen viewer",
+        Mode::Gallery => "In the gallery",
         Mode::Help => "In this help",
     }
 }

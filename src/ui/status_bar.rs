@@ -47,7 +47,23 @@ fn hinted(state: &State) -> Vec<Action> {
             Action::Help,
             Action::Quit,
         ],
-        Mode::Viewer => vec![Action::Close, Action::Down, Action::Up, Action::Help],
+        Mode::Viewer => vec![
+            Action::Close,
+            Action::Down,
+            Action::Up,
+            Action::ZoomIn,
+            Action::ZoomOut,
+            Action::PanLeft,
+            Action::Help,
+        ],
+        Mode::Gallery => vec![
+            Action::Open,
+            Action::Close,
+            Action::Right,
+            Action::Down,
+            Action::UseAsReference,
+            Action::Help,
+        ],
         Mode::Help | Mode::Global if matches!(state.overlay, Some(Overlay::Profiles { .. })) => {
             vec![Action::Open, Action::Close, Action::Down, Action::Up]
         }

@@ -1,16 +1,17 @@
-//! The full-screen viewer (Enter on a job): the image fitted to the screen, and one line of
-//! facts about it.
+//! The full-screen viewer (Enter on a job): the image fitted to the screen, or a zoomed crop
+//! that can be panned, and one line of facts: size, protocol, file.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
+use ratatui_image::StatefulImage;
 
 use super::RenderCtx;
 use super::fmt::one_line;
 use super::preview::render_image_or_status;
-use crate::domain::JobId;
-use crate::preview::Previews;
+use crate::domain::{JobId, JobState};
+use crate::preview::{PreviewState, Previews};
 use crate::state::State;
 
 /// Draws the viewer for job `id`.
@@ -22,31 +23,53 @@ pub fn render(
     previews: &mut Previews,
     ctx: &RenderCtx,
 ) {
+    let t = ctx.theme;
     let [image, info] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let Some(view) = state.jobs.get(id) else {
         frame.render_widget(Paragraph::new("this job is no longer listed"), image);
         return;
     };
-    render_image_or_status(frame, image, view, previews, ctx);
-    let path = view
-        .job
-        .saved_paths
-        .first()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+    let zoom = state.zoom;
+    let mut shown = None;
+    match (&view.job.state, view.job.saved_paths.first()) {
+        (JobState::Done, Some(path)) if zoom.level > 1 => {
+            match previews.state_for_view(path, Some(zoom)) {
+                PreviewState::Ready(proto, d) => {
+                    shown = Some(d);
+                    frame.render_stateful_widget(StatefulImage::default(), image, proto);
+                }
+                PreviewState::Loading => frame.render_widget(
+                    Paragraph::new(Line::styled("loading the full image…", t.muted)),
+                    image,
+                ),
+                PreviewState::Unavailable(why) => {
+                    frame.render_widget(
+                        Paragraph::new(Line::styled(
+                            one_line(&format!("no preview: {why}"), area.width as usize),
+                            t.warning,
+                        )),
+                        image,
+                    );
+                }
+            }
+        }
+        _ => render_image_or_status(frame, image, view, previews, ctx),
+    }
+    let path = view.job.saved_paths.first();
+    let own = path.and_then(|p| previews.dims(p));
+    let size = match (own, shown) {
+        (Some((w, h)), Some((cw, ch))) => format!("{w}×{h}, showing {cw}×{ch} at {}×", zoom.level),
+        (Some((w, h)), None) => format!("{w}×{h} ({})", view.job.request.shape_label()),
+        _ => view.job.request.shape_label(),
+    };
     let proto = state.graphics.protocol.as_deref().unwrap_or("off");
+    let file = path.map(|p| p.display().to_string()).unwrap_or_default();
     let text = format!(
-        "{} · {} · {} · {}",
-        view.job.id.short(),
-        view.job.request.shape_label(),
-        proto,
-        path
+        "{} · {size} · {proto} · +/- zoom, H J K L pan · {file}",
+        view.job.id.short()
     );
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            one_line(&text, area.width as usize),
-            ctx.theme.muted,
-        )),
+        Paragraph::new(Line::styled(one_line(&text, area.width as usize), t.muted)),
         info,
     );
 }

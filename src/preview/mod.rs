@@ -1,0 +1,429 @@
+//! Inline previews with ratatui-image (DESIGN.md §4): the terminal is asked once at start which
+//! graphics it speaks (unless the user chose); decoding happens on a blocking thread, resizing
+//! and encoding on a worker thread; one protocol object per shown image, kept across frames so
+//! its bytes are sent once per (image, area); a small LRU of decoded images bounds memory.
+
+mod detect;
+pub mod kitty;
+pub mod thumbs;
+
+pub use detect::{TmuxPassthrough, detect, in_tmux};
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use image::DynamicImage;
+use ratatui_image::picker::{Picker, ProtocolType};
+use ratatui_image::protocol::kitty::StatefulKitty;
+use ratatui_image::protocol::{StatefulProtocol, StatefulProtocolType};
+use ratatui_image::thread::{ResizeRequest, ResizeResponse, ThreadProtocol};
+
+use crate::config::ImageProtocolSetting;
+use crate::state::GraphicsInfo;
+
+/// Decoded images kept in memory.
+pub const LRU_CAPACITY: usize = 6;
+
+/// What the preview pane says about a picker.
+pub fn info_for(picker: &Picker, setting: ImageProtocolSetting) -> GraphicsInfo {
+    let protocol = protocol_name(picker.protocol_type()).to_owned();
+    let note = (picker.protocol_type() == ProtocolType::Halfblocks && setting == ImageProtocolSetting::Auto)
+        .then(|| "no graphics protocol detected; half blocks are used (try --image-protocol kitty, sixel or iterm2)".to_owned());
+    GraphicsInfo {
+        protocol: Some(protocol),
+        note,
+    }
+}
+
+/// The protocol's name as the user writes it.
+pub fn protocol_name(p: ProtocolType) -> &'static str {
+    match p {
+        ProtocolType::Halfblocks => "halfblocks",
+        ProtocolType::Sixel => "sixel",
+        ProtocolType::Kitty => "kitty",
+        ProtocolType::Iterm2 => "iterm2",
+    }
+}
+
+/// What the preview of one file looks like right now.
+pub enum PreviewState<'a> {
+    /// Ready to render.
+    Ready(&'a mut ThreadProtocol, (u32, u32)),
+    /// Being decoded.
+    Loading,
+    /// Cannot be shown; the text says why.
+    Unavailable(String),
+}
+
+/// A zoomed view: `level` × magnification around the centre `(cx, cy)` (fractions 0–1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZoomView {
+    /// 1 (fit), 2, 4 or 8.
+    pub level: u32,
+    /// Horizontal centre, 0–1.
+    pub cx: f32,
+    /// Vertical centre, 0–1.
+    pub cy: f32,
+}
+
+impl ZoomView {
+    /// The crop rectangle in an image of `w`×`h` pixels (the window stays inside the image).
+    pub fn crop(&self, w: u32, h: u32) -> (u32, u32, u32, u32) {
+        let level = self.level.max(1);
+        let (cw, ch) = ((w / level).max(1), (h / level).max(1));
+        let x = ((self.cx.clamp(0.0, 1.0) * w as f32) as u32)
+            .saturating_sub(cw / 2)
+            .min(w - cw);
+        let y = ((self.cy.clamp(0.0, 1.0) * h as f32) as u32)
+            .saturating_sub(ch / 2)
+            .min(h - ch);
+        (x, y, cw, ch)
+    }
+}
+
+/// Which image (and view of it) the one live protocol shows.
+#[derive(Debug, Clone, PartialEq)]
+struct Key {
+    path: PathBuf,
+    zoom: Option<(u32, u32, u32, u32)>,
+}
+
+/// The live protocol: what it shows, the protocol, the shown pixel size, its kitty id.
+type Live = (Key, ThreadProtocol, (u32, u32), Option<u32>);
+
+/// Decoded images, the protocol of the image on screen, and the gallery thumbnails.
+pub struct Previews {
+    picker: Option<Picker>,
+    off_reason: String,
+    decoded: VecDeque<(PathBuf, Arc<DynamicImage>)>,
+    full: Option<(PathBuf, Arc<DynamicImage>)>,
+    failed: HashMap<PathBuf, String>,
+    pending: Vec<PathBuf>,
+    pending_full: Option<PathBuf>,
+    current: Option<Live>,
+    resize_tx: std::sync::mpsc::Sender<ResizeRequest>,
+    kitty_ids: kitty::Ids,
+    /// kitty images no longer shown, to delete from the terminal's memory.
+    stale_kitty: Vec<u32>,
+    /// Gallery thumbnails.
+    pub thumbs: thumbs::Thumbs,
+    /// Each file's own width and height, from its header.
+    dims: HashMap<PathBuf, (u32, u32)>,
+}
+
+impl Previews {
+    /// Starts the resize worker thread; finished resizes go to `on_resized`.
+    pub fn new(
+        picker: Option<Picker>,
+        info: &GraphicsInfo,
+        on_resized: impl Fn(ResizeResponse) + Send + 'static,
+    ) -> Self {
+        let (resize_tx, rx) = std::sync::mpsc::channel::<ResizeRequest>();
+        let spawned = std::thread::Builder::new()
+            .name("qimg-resize".into())
+            .spawn(move || {
+                while let Ok(req) = rx.recv() {
+                    match req.resize_encode() {
+                        Ok(resp) => on_resized(resp),
+                        Err(e) => tracing::warn!("preview encoding failed: {e}"),
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the preview worker: {e}");
+        }
+        Self {
+            picker,
+            off_reason: info
+                .note
+                .clone()
+                .unwrap_or_else(|| "previews are off".into()),
+            decoded: VecDeque::new(),
+            full: None,
+            failed: HashMap::new(),
+            pending: Vec::new(),
+            pending_full: None,
+            current: None,
+            resize_tx,
+            kitty_ids: kitty::Ids::default(),
+            stale_kitty: Vec::new(),
+            thumbs: thumbs::Thumbs::default(),
+            dims: HashMap::new(),
+        }
+    }
+
+    /// True when previews are drawn at all.
+    pub fn enabled(&self) -> bool {
+        self.picker.is_some()
+    }
+
+    /// The picker (for encoding thumbnails off the UI thread).
+    pub fn picker(&self) -> Option<&Picker> {
+        self.picker.as_ref()
+    }
+
+    /// True for the kitty protocol (images live in the terminal's memory until deleted).
+    pub fn is_kitty(&self) -> bool {
+        self.picker
+            .as_ref()
+            .is_some_and(|p| p.protocol_type() == ProtocolType::Kitty)
+    }
+
+    /// True when the picker wraps sequences for tmux.
+    pub fn in_tmux(&self) -> bool {
+        self.picker.as_ref().is_some_and(Picker::tmux_detected)
+    }
+
+    /// A new kitty image id (thumbnails).
+    pub fn next_kitty_id(&mut self) -> u32 {
+        self.kitty_ids.take()
+    }
+
+    /// The picker's font size in pixels (for sizing decodes).
+    pub fn font_size(&self) -> (u16, u16) {
+        self.picker.as_ref().map_or((10, 20), |p| {
+            let f = p.font_size();
+            (f.width, f.height)
+        })
+    }
+
+    /// Says whether `path` must be decoded; marks it pending when so.
+    pub fn needs_decode(&mut self, path: &Path) -> bool {
+        if self.picker.is_none()
+            || self.failed.contains_key(path)
+            || self.pending.iter().any(|p| p == path)
+            || self.decoded.iter().any(|(p, _)| p == path)
+        {
+            return false;
+        }
+        self.pending.push(path.to_path_buf());
+        true
+    }
+
+    /// Says whether `path` must be decoded at full resolution (for zooming).
+    pub fn needs_full(&mut self, path: &Path) -> bool {
+        if self.picker.is_none()
+            || self.failed.contains_key(path)
+            || self.pending_full.as_deref() == Some(path)
+            || self.full.as_ref().is_some_and(|(p, _)| p == path)
+        {
+            return false;
+        }
+        self.pending_full = Some(path.to_path_buf());
+        true
+    }
+
+    /// Stores a finished decode.
+    pub fn on_decoded(&mut self, path: PathBuf, result: Result<DynamicImage, String>) {
+        self.pending.retain(|p| p != &path);
+        match result {
+            Ok(img) => {
+                self.decoded.retain(|(p, _)| p != &path);
+                self.decoded.push_back((path, Arc::new(img)));
+                while self.decoded.len() > LRU_CAPACITY {
+                    self.decoded.pop_front();
+                }
+            }
+            Err(why) => {
+                self.failed.insert(path, why);
+            }
+        }
+    }
+
+    /// Stores a full-resolution decode (only one is kept).
+    pub fn on_full_decoded(&mut self, path: PathBuf, result: Result<DynamicImage, String>) {
+        if self.pending_full.as_ref() == Some(&path) {
+            self.pending_full = None;
+        }
+        match result {
+            Ok(img) => self.full = Some((path, Arc::new(img))),
+            Err(why) => {
+                self.failed.insert(path, why);
+            }
+        }
+    }
+
+    /// Hands a finished resize to the protocol it belongs to. True when it was taken.
+    pub fn on_resized(&mut self, resp: ResizeResponse) -> bool {
+        match &mut self.current {
+            Some((_, proto, _, _)) => proto.update_resized_protocol(resp),
+            None => false,
+        }
+    }
+
+    /// kitty images that are no longer shown (the loop deletes them in the terminal).
+    pub fn take_stale_kitty(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.stale_kitty)
+    }
+
+    /// Marks kitty ids for deletion.
+    pub fn retire_kitty(&mut self, ids: impl IntoIterator<Item = u32>) {
+        self.stale_kitty.extend(ids);
+    }
+
+    fn make(&mut self, key: Key, img: DynamicImage) {
+        let Some(picker) = &self.picker else { return };
+        let dims = (img.width(), img.height());
+        let (stateful, kitty_id) = if picker.protocol_type() == ProtocolType::Kitty {
+            let id = self.kitty_ids.take();
+            let compress = picker
+                .capabilities()
+                .contains(&ratatui_image::picker::Capability::KittyCompression);
+            let kind = StatefulProtocolType::Kitty(StatefulKitty::new(
+                id,
+                picker.tmux_detected(),
+                compress,
+            ));
+            (
+                StatefulProtocol::new(img, picker.font_size(), None, kind),
+                Some(id),
+            )
+        } else {
+            (picker.new_resize_protocol(img), None)
+        };
+        if let Some((_, _, _, Some(old))) = self.current.take() {
+            self.stale_kitty.push(old);
+        }
+        self.current = Some((
+            key,
+            ThreadProtocol::new(self.resize_tx.clone(), Some(stateful)),
+            dims,
+            kitty_id,
+        ));
+    }
+
+    /// The preview of `path` (fitted), creating its protocol when the image is decoded. Only
+    /// one protocol exists at a time: switching images drops the old one (and, with kitty,
+    /// deletes its data in the terminal).
+    pub fn state_for(&mut self, path: &Path) -> PreviewState<'_> {
+        self.state_for_view(path, None)
+    }
+
+    /// Like `state_for`, zoomed. The zoomed crop comes from the full-resolution decode.
+    pub fn state_for_view(&mut self, path: &Path, zoom: Option<ZoomView>) -> PreviewState<'_> {
+        if self.picker.is_none() {
+            return PreviewState::Unavailable(self.off_reason.clone());
+        }
+        if let Some(why) = self.failed.get(path) {
+            return PreviewState::Unavailable(why.clone());
+        }
+        let zoom = zoom.filter(|z| z.level > 1);
+        let source = match zoom {
+            None => self
+                .decoded
+                .iter()
+                .position(|(p, _)| p == path)
+                .and_then(|i| {
+                    // Touch the LRU entry.
+                    let e = self.decoded.remove(i)?;
+                    let img = Arc::clone(&e.1);
+                    self.decoded.push_back(e);
+                    Some(img)
+                }),
+            Some(_) => self
+                .full
+                .as_ref()
+                .filter(|(p, _)| p == path)
+                .map(|(_, img)| Arc::clone(img)),
+        };
+        let Some(img) = source else {
+            return if self
+                .current
+                .as_ref()
+                .is_some_and(|(k, _, _, _)| k.path == path && zoom.is_none())
+            {
+                self.ready()
+            } else {
+                PreviewState::Loading
+            };
+        };
+        let crop = zoom.map(|z| z.crop(img.width(), img.height()));
+        let key = Key {
+            path: path.to_path_buf(),
+            zoom: crop,
+        };
+        if self.current.as_ref().is_none_or(|(k, _, _, _)| *k != key) {
+            let view = match crop {
+                Some((x, y, w, h)) => img.crop_imm(x, y, w, h),
+                None => img.as_ref().clone(),
+            };
+            self.make(key, view);
+        }
+        self.ready()
+    }
+
+    fn ready(&mut self) -> PreviewState<'_> {
+        match &mut self.current {
+            Some((_, proto, dims, _)) => PreviewState::Ready(proto, *dims),
+            None => PreviewState::Loading,
+        }
+    }
+
+    /// Records a file's own size.
+    pub fn set_dims(&mut self, path: &Path, dims: (u32, u32)) {
+        self.dims.insert(path.to_path_buf(), dims);
+    }
+
+    /// A file's own size, when known.
+    pub fn dims(&self, path: &Path) -> Option<(u32, u32)> {
+        self.dims.get(path).copied()
+    }
+
+    /// How many decoded images are held.
+    pub fn decoded_len(&self) -> usize {
+        self.decoded.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn img(w: u32) -> DynamicImage {
+        DynamicImage::ImageRgb8(image::RgbImage::new(w, 4))
+    }
+
+    #[test]
+    fn lru_stays_bounded_and_decodes_once() {
+        let info = GraphicsInfo::default();
+        let mut p = Previews::new(Some(Picker::halfblocks()), &info, |_| {});
+        for i in 0..(LRU_CAPACITY + 3) {
+            let path = PathBuf::from(format!("/x/{i}.png"));
+            assert!(p.needs_decode(&path));
+            assert!(!p.needs_decode(&path), "pending twice");
+            p.on_decoded(path.clone(), Ok(img(4)));
+            assert!(!p.needs_decode(&path), "decoded twice");
+        }
+        assert_eq!(p.decoded_len(), LRU_CAPACITY);
+        assert!(
+            p.needs_decode(Path::new("/x/0.png")),
+            "the oldest was evicted"
+        );
+    }
+
+    #[test]
+    fn failures_are_remembered_and_explained() {
+        let mut p = Previews::new(Some(Picker::halfblocks()), &GraphicsInfo::default(), |_| {});
+        let path = PathBuf::from("/x/bomb.png");
+        assert!(p.needs_decode(&path));
+        p.on_decoded(path.clone(), Err("too large to preview".into()));
+        assert!(!p.needs_decode(&path));
+        assert!(
+            matches!(p.state_for(&path), PreviewState::Unavailable(m) if m.contains("too large"))
+        );
+    }
+
+    #[test]
+    fn off_says_why() {
+        let info = GraphicsInfo {
+            protocol: None,
+            note: Some("previews are off (image_protocol = off)".into()),
+        };
+        let mut p = Previews::new(None, &info, |_| {});
+        assert!(!p.needs_decode(Path::new("/a.png")));
+        assert!(
+            matches!(p.state_for(Path::new("/a.png")), PreviewState::Unavailable(m) if m.contains("off"))
+        );
+    }
+}
