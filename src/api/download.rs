@@ -21,9 +21,9 @@ pub enum DownloadError {
     /// The URL is refused by policy (http, private address, …).
     #[error("{0}")]
     Refused(String),
-    /// The body is not an image (HTML served as image/png, empty, …).
+    /// The body is not an image (HTML served as image/png, empty, …); the body is kept.
     #[error("the download is not an image: {0}")]
-    NotAnImage(String),
+    NotAnImage(String, Vec<u8>),
     /// Every attempt failed.
     #[error("download failed: {0}")]
     Failed(String),
@@ -51,7 +51,7 @@ pub async fn fetch(
                 not_image += 1;
                 last = describe_non_image(&bytes);
                 if not_image >= 3 {
-                    return Err(DownloadError::NotAnImage(last));
+                    return Err(DownloadError::NotAnImage(last, bytes));
                 }
             }
             Err(FetchError::Gone(s)) => return Err(DownloadError::Gone(s)),

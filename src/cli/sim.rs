@@ -26,6 +26,10 @@ pub struct SimArgs {
     /// Shape of `result` in finished Apiframe jobs.
     #[arg(long, value_enum, default_value_t = ResultShape::String)]
     pub result_shape: ResultShape,
+    /// Fault scenarios, comma separated: slow, flaky, ratelimit, html_errors, malformed, bomb,
+    /// not_image, escape_injection, hang, expired, b64.
+    #[arg(long, default_value = "", value_parser = crate::sim::scenarios::Scenarios::parse)]
+    pub scenario: crate::sim::scenarios::Scenarios,
 }
 
 fn parse_params_key(s: &str) -> Result<ParamsKey, String> {
@@ -48,6 +52,7 @@ pub async fn run(args: SimArgs) -> ExitCode {
         job_duration: Duration::from_secs_f64(args.job_seconds),
         params_key: args.params_key,
         result_shape: args.result_shape,
+        scenarios: args.scenario,
     };
     let server = match SimServer::start(config, args.port).await {
         Ok(s) => s,

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::render;
 use super::state::{Ending, SimJob, SimState, Stats};
-use super::{ResultShape, switches};
+use super::{ResultShape, scenarios, switches};
 use crate::api::models::{AspectRatio, ParamsKey, SEED_MAX};
 use crate::store::images::ImageFormat;
 
@@ -197,6 +197,9 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
     if let Err(r) = auth(&s, &headers) {
         return r;
     }
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
+        return r;
+    }
     let Ok(json) = serde_json::from_slice::<Value>(&body) else {
         Stats::bump(&s.stats.rejected);
         return af_error(StatusCode::BAD_REQUEST, "Invalid JSON body", None);
@@ -284,13 +287,13 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
         seed: valid
             .seed
             .unwrap_or_else(|| rand::random::<u64>() % u64::from(SEED_MAX)),
-        ending: ending_for(&valid.prompt),
+        ending: if s.config.scenarios.escape_injection && inner.jobs.len() % 3 == 2 { Ending::Fail } else { ending_for(&valid.prompt) },
         prompt: valid.prompt,
         width,
         height,
         created: now,
         created_wall: SystemTime::now(),
-        duration: s.config.job_duration * slow,
+        duration: s.config.job_duration * slow * if s.config.scenarios.slow { 4 } else { 1 },
         polls: Vec::new(),
         base,
     };
@@ -299,11 +302,8 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
         inner.idempotency.insert(key, (body_hash, id.clone()));
     }
     Stats::bump(&s.stats.jobs_created);
-    (
-        StatusCode::ACCEPTED,
-        Json(json!({"jobId": id, "status": "QUEUED"})),
-    )
-        .into_response()
+    drop(inner);
+    scenarios::json_body(&s.config.scenarios, &s.counters, StatusCode::ACCEPTED, json!({"jobId": id, "status": "QUEUED"}))
 }
 
 fn iso(t: SystemTime) -> String {
@@ -320,6 +320,9 @@ pub async fn job(
 ) -> Response {
     Stats::bump(&s.stats.polls);
     if let Err(r) = auth(&s, &headers) {
+        return r;
+    }
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
         return r;
     }
     if uuid::Uuid::parse_str(&id).is_err() {
@@ -340,7 +343,15 @@ pub async fn job(
         job.polls.push(now);
     }
     let snap = job.snapshot(now);
-    let url = format!("{}/cdn/{}.png", s.base_url, job.id);
+    let hostile = s.config.scenarios.escape_injection;
+    let url = if hostile {
+        // Escapes and bidi in the URL, where they cannot break routing.
+        format!("{}/cdn/{}.png?x=%1B%5B2J%E2%80%AE", s.base_url, job.id)
+    } else {
+        format!("{}/cdn/{}.png", s.base_url, job.id)
+    };
+    let status = if hostile && job.polls.len() == 1 { "QUEU\u{1b}]0;pwned\u{7}ED" } else { snap.status };
+    let error = if hostile { format!("Provider returned an error: {}", scenarios::HOSTILE) } else { "Provider returned an error: content policy violation".to_owned() };
     let result = match (snap.status, s.config.result_shape) {
         ("COMPLETED", ResultShape::String) => json!(url),
         ("COMPLETED", ResultShape::List) => json!([url]),
@@ -352,18 +363,19 @@ pub async fn job(
         .then(|| iso(job.created_wall + (job.end_instant() - job.created)));
     let body = json!({
         "id": job.id,
-        "status": snap.status,
-        "model": "qwen-image-2",
+        "status": status,
+        "model": if hostile { "qwen-image-2\u{202e}" } else { "qwen-image-2" },
         "progress": snap.progress,
         "result": result,
-        "error": if snap.status == "FAILED" { json!("Provider returned an error: content policy violation") } else { Value::Null },
+        "error": if snap.status == "FAILED" { json!(error) } else { Value::Null },
         "creditCost": match snap.status { "COMPLETED" => json!(3), "FAILED" => json!(0), _ => Value::Null },
         "webhookStatus": Value::Null,
         "createdAt": iso(job.created_wall),
         "completedAt": completed_at,
         "expired": false,
     });
-    Json(body).into_response()
+    drop(inner);
+    scenarios::json_body(&s.config.scenarios, &s.counters, StatusCode::OK, body)
 }
 
 /// `GET /v2/me`.
@@ -447,11 +459,18 @@ pub async fn cdn(
         Stats::bump(&s.stats.credential_leaks);
         tracing::error!("a download request carried a credential");
     }
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
+        return r;
+    }
     let id = name.trim_end_matches(".png").to_owned();
     let spec = {
-        let Ok(inner) = s.inner.lock() else {
+        let Ok(mut inner) = s.inner.lock() else {
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         };
+        // The `expired` scenario: a result answers once, then it is gone.
+        if s.config.scenarios.expired && !inner.fetched.insert(id.clone()) {
+            return af_error(StatusCode::NOT_FOUND, "Not found", None);
+        }
         if let Some(j) = inner.jobs.get(&id) {
             let snap = j.snapshot(Instant::now());
             if snap.status != "COMPLETED" || j.ending == Ending::Gone {
@@ -473,7 +492,7 @@ pub async fn cdn(
     })
     .await
     {
-        Ok(png) if !png.is_empty() => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
+        Ok(png) if !png.is_empty() => scenarios::image_body(&s.config.scenarios, &s.counters, png),
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

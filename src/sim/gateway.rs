@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::apiframe::render_png;
 use super::render::fnv;
 use super::state::{GatewayImage, SimState, Stats};
-use super::switches;
+use super::{scenarios, switches};
 use crate::api::models::{self, ModelSpec, SEED_MAX, Task, Wire};
 use crate::store::images::ImageFormat;
 
@@ -80,7 +80,8 @@ async fn simulate_work(s: &SimState, prompt: &str) -> Option<Response> {
     tokio::time::sleep(s.config.job_duration).await;
     if prompt.contains(switches::FAIL) {
         // new-api reports a failed upstream task with HTTP 200 and an error object.
-        let body = json!({"error": {"message": "Input data may contain inappropriate content.", "type": "ali_error", "param": "", "code": "DataInspectionFailed"}});
+        let message = if s.config.scenarios.escape_injection { format!("Input data may contain inappropriate content. {}", scenarios::HOSTILE) } else { "Input data may contain inappropriate content.".to_owned() };
+        let body = json!({"error": {"message": message, "type": "ali_error", "param": "", "code": "DataInspectionFailed"}});
         return Some((StatusCode::OK, Json(body)).into_response());
     }
     None
@@ -104,6 +105,8 @@ fn limited_once(s: &SimState, prompt: &str, key: u64) -> Option<Response> {
 async fn answer(s: &SimState, image: GatewayImage, b64: bool) -> Response {
     let id = format!("g-{}", uuid::Uuid::new_v4().simple());
     let url = format!("{}/cdn/{id}.png", s.base_url);
+    let sc = s.config.scenarios;
+    let b64 = b64 || sc.b64;
     let b64_json = if b64 {
         let g = image.clone();
         let png = tokio::task::spawn_blocking(move || {
@@ -127,7 +130,10 @@ async fn answer(s: &SimState, image: GatewayImage, b64: bool) -> Response {
     let created = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    Json(json!({"created": created, "data": [{"url": url, "b64_json": b64_json, "revised_prompt": ""}]})).into_response()
+    // The b64 scenario: only `b64_json`, as some gateway builds answer.
+    let url = if sc.b64 { String::new() } else { url };
+    let revised = if sc.escape_injection { scenarios::HOSTILE } else { "" };
+    scenarios::json_body(&sc, &s.counters, StatusCode::OK, json!({"created": created, "data": [{"url": url, "b64_json": b64_json, "revised_prompt": revised}]}))
 }
 
 fn parse_size(spec: &ModelSpec, v: Option<&Value>) -> Result<(u32, u32), String> {
@@ -165,6 +171,9 @@ pub async fn generations(
     body: Bytes,
 ) -> Response {
     if let Err(r) = auth(&s, &headers) {
+        return r;
+    }
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
         return r;
     }
     let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&body) else {
@@ -313,6 +322,9 @@ pub async fn edits(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     if let Err(r) = auth(&s, &headers) {
+        return r;
+    }
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
         return r;
     }
     let Ok(mut form) = form else {

@@ -10,6 +10,7 @@
 mod apiframe;
 mod gateway;
 pub mod render;
+pub mod scenarios;
 pub mod state;
 
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub struct SimConfig {
     pub params_key: ParamsKey,
     /// Shape of `result`.
     pub result_shape: ResultShape,
+    /// Fault scenarios.
+    pub scenarios: scenarios::Scenarios,
 }
 
 impl Default for SimConfig {
@@ -58,6 +61,7 @@ impl Default for SimConfig {
             job_duration: Duration::from_secs(4),
             params_key: ParamsKey::default(),
             result_shape: ResultShape::default(),
+            scenarios: scenarios::Scenarios::default(),
         }
     }
 }
@@ -85,6 +89,7 @@ impl SimServer {
             config,
             base_url: base,
             inner: std::sync::Mutex::new(Inner::default()),
+            counters: scenarios::Counters::default(),
             stats: Stats::default(),
         });
         let app = router(Arc::clone(&state));

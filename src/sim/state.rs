@@ -240,6 +240,8 @@ pub struct Inner {
     pub uploads: HashMap<String, std::sync::Arc<Vec<u8>>>,
     /// Gateway images by id.
     pub gateway: HashMap<String, GatewayImage>,
+    /// Result names fetched once (the `expired` scenario answers 404 after that).
+    pub fetched: std::collections::HashSet<String>,
 }
 
 /// Shared simulator state.
@@ -253,6 +255,8 @@ pub struct SimState {
     pub inner: Mutex<Inner>,
     /// Counters.
     pub stats: Stats,
+    /// Fault-scenario request counters.
+    pub counters: super::scenarios::Counters,
 }
 
 /// Per-job facts for `/__sim/jobs` (the poll-schedule measurements read these).
