@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Client, Url};
 
 use super::error::ApiError;
-use super::http::{self, DOWNLOAD_CAP, DOWNLOAD_TIMEOUT};
+use super::http::{self, DOWNLOAD_CAP};
 use crate::store::images::ImageFormat;
 
 /// How many times one result URL is tried.
@@ -35,6 +35,7 @@ pub async fn fetch(
     client: &Client,
     raw_url: &str,
     allow_loopback: bool,
+    timeout: Duration,
 ) -> Result<Vec<u8>, DownloadError> {
     let url = Url::parse(raw_url.trim())
         .map_err(|_| DownloadError::Refused("the result URL is not a valid URL".into()))?;
@@ -45,7 +46,7 @@ pub async fn fetch(
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(500 * (1 << attempt.min(4)))).await;
         }
-        match fetch_once(client, &url).await {
+        match fetch_once(client, &url, timeout).await {
             Ok(bytes) if ImageFormat::sniff(&bytes).is_some() => return Ok(bytes),
             Ok(bytes) => {
                 not_image += 1;
@@ -66,10 +67,10 @@ enum FetchError {
     Retry(String),
 }
 
-async fn fetch_once(client: &Client, url: &Url) -> Result<Vec<u8>, FetchError> {
+async fn fetch_once(client: &Client, url: &Url, timeout: Duration) -> Result<Vec<u8>, FetchError> {
     let resp = client
         .get(url.clone())
-        .timeout(DOWNLOAD_TIMEOUT)
+        .timeout(timeout)
         .send()
         .await
         .map_err(|e| FetchError::Retry(ApiError::from_reqwest(e, "").to_string()))?;

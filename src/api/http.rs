@@ -44,7 +44,7 @@ pub fn api_client(loopback: bool) -> Result<Client, ApiError> {
 
 /// Builds the download client: no credentials, at most 5 redirects, each hop checked by the
 /// same URL policy as the first request.
-pub fn download_client(allow_loopback: bool) -> Result<Client, ApiError> {
+pub fn download_client(allow_loopback: bool, read_timeout: Duration) -> Result<Client, ApiError> {
     let policy = redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= 5 {
             attempt.error("too many redirects")
@@ -58,7 +58,7 @@ pub fn download_client(allow_loopback: bool) -> Result<Client, ApiError> {
         .user_agent(USER_AGENT)
         .redirect(policy)
         .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(DOWNLOAD_READ_TIMEOUT)
+        .read_timeout(read_timeout.min(DOWNLOAD_READ_TIMEOUT))
         .pool_idle_timeout(Duration::from_secs(60));
     if allow_loopback {
         b = b.no_proxy();

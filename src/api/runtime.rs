@@ -35,6 +35,8 @@ pub struct ProfileRuntime {
     pub openai: Option<OpenAiClient>,
     /// The credential-free download client.
     pub download: reqwest::Client,
+    /// Total deadline of one download.
+    pub download_timeout: std::time::Duration,
     /// Whether result URLs on loopback are allowed (simulator and loopback profiles).
     pub allow_loopback: bool,
     /// Closed after a 429.
@@ -115,7 +117,8 @@ impl ProfileRuntime {
             profile: profile.clone(),
             apiframe,
             openai,
-            download: http::download_client(loopback).map_err(|e| e.to_string())?,
+            download: http::download_client(loopback, profile.request_timeout.unwrap_or(http::DOWNLOAD_READ_TIMEOUT)).map_err(|e| e.to_string())?,
+            download_timeout: profile.request_timeout.map_or(http::DOWNLOAD_TIMEOUT, |t| (t * 4).min(http::DOWNLOAD_TIMEOUT)),
             allow_loopback: loopback,
             gate: RateGate::default(),
             slots: Semaphore::new(usize::try_from(profile.max_concurrent).unwrap_or(4)),

@@ -75,7 +75,8 @@ pub fn next_delay(inp: &PollInputs, jitter: f64) -> Duration {
         0.5
     };
     if inp.failing > 0 {
-        let d = backoff(inp.polls.max(inp.failing), SLOW_CAP);
+        // Consecutive failures set the pace, so one good answer brings it back at once.
+        let d = backoff(inp.failing, SLOW_CAP);
         return spread(d, jitter).max(MIN_GAP);
     }
     let Some(exp) = estimate(inp) else {

@@ -78,6 +78,11 @@ impl Rig {
         Self::build(None, profile, Some(dir))
     }
 
+    /// A profile against a given simulator, in a fresh directory.
+    pub fn sim_reopen_fresh(sim: SimServer, profile: Profile) -> Self {
+        Self::build(Some(sim), profile, None)
+    }
+
     /// The simulator profile over an existing data directory, taking over unfinished jobs.
     pub fn sim_reopen(sim: SimServer, profile: Profile, dir: tempfile::TempDir) -> Self {
         Self::build(Some(sim), profile, Some(dir))

@@ -12,4 +12,5 @@ mod fault;
 mod gateway;
 mod pty;
 mod resume;
+mod scenarios;
 mod tui_e2e;
