@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 mod apiframe_wire;
+mod canary;
 mod cli;
 mod cli_cmds;
 mod common;

@@ -1,0 +1,108 @@
+//! The canary (reliability.md case 66): a distinctive fake key goes through the TUI and CLI
+//! flows, including servers that echo it back and a panic, with trace logging. Then every
+//! transcript, log, the store, saved files and panic output are searched for it.
+
+use std::io::Read;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::cli_cmds::ExtSim;
+use crate::fault::{FaultServer, Reply};
+use crate::pty::PtyApp;
+
+const CANARY: &str = "afk_CANARY_7f3a9e1d5b2c4e60";
+
+fn grep_tree(dir: &std::path::Path, needle: &[u8], hits: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            grep_tree(&p, needle, hits);
+        } else if let Ok(mut f) = std::fs::File::open(&p) {
+            let mut bytes = Vec::new();
+            let _ = f.read_to_end(&mut bytes);
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                hits.push(p.display().to_string());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_key_never_leaks() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // A server that echoes the key everywhere it can.
+    let echo = rt.block_on(FaultServer::start(vec![
+        ("/v2/images/generate", vec![Reply::json(202, json!({"jobId": "0c7c5a5e-1111-4222-8333-944455556666", "status": "QUEUED"}))]),
+        ("/v2/jobs/", vec![Reply::json(200, json!({"id": "x", "status": "FAILED", "error": format!("bad key {CANARY} (Authorization: Bearer {CANARY})")}))]),
+        ("/v1/images/generations", vec![Reply::json(500, json!({"error": {"message": format!("upstream saw X-API-Key: {CANARY}"), "type": "x"}}))]),
+    ]));
+    let sim = ExtSim::start_with_key(0.3, CANARY);
+    let cfg = format!(
+        "default_profile = \"good\"\n\
+         [profiles.good]\nprovider = \"sim\"\nbase_url = \"{}\"\napi_key_env = \"QIMG_CANARY_KEY\"\n\
+         [profiles.echo]\nprovider = \"apiframe\"\nbase_url = \"{}\"\napi_key_env = \"QIMG_CANARY_KEY\"\n\
+         [profiles.echogw]\nprovider = \"openai\"\nbase_url = \"{}\"\napi_key_env = \"QIMG_CANARY_KEY\"\n",
+        sim.url, echo.base, echo.base
+    );
+    std::fs::write(sim.root.path().join("config/config.toml"), cfg).unwrap();
+    let env = |c: &mut std::process::Command| {
+        c.env("QIMG_CANARY_KEY", CANARY).env("QIMG_LOG", "trace");
+    };
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["generate", "a fine job", "--wait", "--json"],
+        vec!["--profile", "echo", "generate", "an echoed failure", "--wait", "--json"],
+        vec!["--profile", "echogw", "generate", "a gateway echo", "--wait", "--json"],
+        vec!["jobs", "--json"],
+        vec!["config", "check"],
+    ] {
+        let mut c = sim.cmd();
+        env(&mut c);
+        let out = c.args(&args).output().unwrap();
+        outputs.push(out.stdout);
+        outputs.push(out.stderr);
+    }
+    // The TUI: a failing job on screen, then a deliberate panic.
+    let root = sim.root.path();
+    let mut pty_env = vec![
+        ("QIMG_CONFIG_DIR", root.join("config").display().to_string()),
+        ("QIMG_DATA_DIR", root.join("data").display().to_string()),
+        ("QIMG_CACHE_DIR", root.join("cache").display().to_string()),
+        ("QIMG_IMAGE_PROTOCOL", "halfblocks".into()),
+        ("QIMG_CANARY_KEY", CANARY.into()),
+        ("QIMG_LOG", "trace".into()),
+        ("QIMG_PROFILE", "echo".into()),
+    ];
+    let mut app = PtyApp::spawn(&[], &pty_env, 120, 40);
+    app.wait_for("Compose", Duration::from_secs(30));
+    app.type_text("echo in the tui");
+    app.send(b"\x13");
+    app.wait_for("failed", Duration::from_secs(30));
+    app.send(b"\x1bOR"); // F3: the job list, with the message in the preview
+    std::thread::sleep(Duration::from_millis(800));
+    outputs.push(app.screen().into_bytes());
+    app.send(b"\x03");
+    app.wait_exit(Duration::from_secs(30));
+    outputs.push(app.raw());
+    pty_env.push(("QIMG_TEST_PANIC", "render".into()));
+    let mut panicking = PtyApp::spawn(&[], &pty_env, 100, 30);
+    panicking.wait_exit(Duration::from_secs(30));
+    outputs.push(panicking.raw());
+
+    let needle = CANARY.as_bytes();
+    for (i, o) in outputs.iter().enumerate() {
+        assert!(!o.windows(needle.len()).any(|w| w == needle), "output {i} contains the key:\n{}", String::from_utf8_lossy(o));
+    }
+    let mut hits = Vec::new();
+    grep_tree(&root.join("data"), needle, &mut hits);
+    grep_tree(&root.join("cache"), needle, &mut hits);
+    assert!(hits.is_empty(), "the key was written to {hits:?}");
+    // Sanity: the flows did run, and the logs are there to search.
+    let mut logs = Vec::new();
+    grep_tree(&root.join("data/logs"), b"qimg", &mut logs);
+    let (_, listed, _) = sim.run(&["jobs"]);
+    assert!(listed.lines().count() >= 4, "{listed}");
+    assert!(String::from_utf8_lossy(&outputs[2]).contains("[REDACTED]") || String::from_utf8_lossy(&outputs[3]).contains("[REDACTED]"), "the echo was redacted, not dropped");
+}
