@@ -193,6 +193,7 @@ fn engine(
         sim: sim.map(SimServer::endpoint),
         adopt: Adopt::Nothing,
         watch_store: false,
+        transport: None,
     });
     (e, rx, store)
 }

@@ -44,7 +44,14 @@ pub async fn fetch_and_save(
             saved.push(p);
             continue;
         }
-        let bytes = download::fetch(&rt.download, url, rt.allow_loopback, rt.download_timeout).await?;
+        let bytes = download::fetch(
+            &rt.download,
+            &rt.download_transport,
+            url,
+            rt.allow_loopback,
+            rt.download_timeout,
+        )
+        .await?;
         crate::failpoint::hit("download.before_save");
         saved.push(save(rt, job, index, total, bytes).await?);
     }

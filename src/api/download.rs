@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use reqwest::{Client, Url};
 
-use super::error::ApiError;
 use super::http::{self, DOWNLOAD_CAP};
+use super::transport::{Transport, send};
 use crate::store::images::ImageFormat;
+use std::sync::Arc;
 
 /// How many times one result URL is tried.
 pub const ATTEMPTS: u32 = 5;
@@ -33,6 +34,7 @@ pub enum DownloadError {
 /// them answered with something that is not an image).
 pub async fn fetch(
     client: &Client,
+    transport: &Arc<dyn Transport>,
     raw_url: &str,
     allow_loopback: bool,
     timeout: Duration,
@@ -46,7 +48,7 @@ pub async fn fetch(
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(500 * (1 << attempt.min(4)))).await;
         }
-        match fetch_once(client, &url, timeout).await {
+        match fetch_once(client, transport, &url, timeout).await {
             Ok(bytes) if ImageFormat::sniff(&bytes).is_some() => return Ok(bytes),
             Ok(bytes) => {
                 not_image += 1;
@@ -67,13 +69,15 @@ enum FetchError {
     Retry(String),
 }
 
-async fn fetch_once(client: &Client, url: &Url, timeout: Duration) -> Result<Vec<u8>, FetchError> {
-    let resp = client
-        .get(url.clone())
-        .timeout(timeout)
-        .send()
+async fn fetch_once(
+    client: &Client,
+    transport: &Arc<dyn Transport>,
+    url: &Url,
+    timeout: Duration,
+) -> Result<Vec<u8>, FetchError> {
+    let resp = send(transport, client.get(url.clone()).timeout(timeout))
         .await
-        .map_err(|e| FetchError::Retry(ApiError::from_reqwest(e, "").to_string()))?;
+        .map_err(|e| FetchError::Retry(e.to_string()))?;
     let status = resp.status().as_u16();
     if matches!(status, 403 | 404 | 410) {
         return Err(FetchError::Gone(status));

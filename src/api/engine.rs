@@ -54,6 +54,18 @@ pub struct EngineConfig {
     pub adopt: Adopt,
     /// Report jobs other qimg processes write to the store (the TUI, `follow`).
     pub watch_store: bool,
+    /// Run every request on this transport instead of the network (the virtual-time soak).
+    pub transport: Option<TransportOverride>,
+}
+
+/// A transport that replaces the network for every profile.
+#[derive(Clone)]
+pub struct TransportOverride(pub Arc<dyn super::transport::Transport>);
+
+impl std::fmt::Debug for TransportOverride {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TransportOverride")
+    }
 }
 
 /// Which unfinished jobs an engine takes over from the store.
@@ -102,6 +114,7 @@ impl Shared {
                 &me.cfg.paths.images_dir(),
                 &me.store,
                 &me.cfg.config_file,
+                me.cfg.transport.as_ref().map(|t| &t.0),
             )
         })
         .await

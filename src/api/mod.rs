@@ -18,10 +18,11 @@ pub mod retry_after;
 mod runner;
 pub mod runtime;
 pub mod schedule;
+pub mod transport;
 
 use crate::domain::{Job, JobId};
 
-pub use engine::{Adopt, Engine, EngineConfig, SimEndpoint};
+pub use engine::{Adopt, Engine, EngineConfig, SimEndpoint, TransportOverride};
 pub use error::ApiError;
 
 /// What the network task must do, sent by the TUI or the CLI.

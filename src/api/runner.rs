@@ -605,12 +605,19 @@ pub(crate) async fn finish(
                 // The job was paid for: keep what the provider sent, but never as an image.
                 let name = crate::store::images::file_name(&job, 0, 1, "bin");
                 let dir = rt.output_dir.clone();
-                let kept = tokio::task::spawn_blocking(move || crate::store::images::write_atomic(&dir, &name, &body)).await;
+                let kept = tokio::task::spawn_blocking(move || {
+                    crate::store::images::write_atomic(&dir, &name, &body)
+                })
+                .await;
                 let where_ = match kept {
                     Ok(Ok(p)) => format!("; the provider's answer is kept in {}", p.display()),
                     _ => String::new(),
                 };
-                ctx.fail(clean(&format!("download invalid: not an image ({why}){where_}"), "")).await;
+                ctx.fail(clean(
+                    &format!("download invalid: not an image ({why}){where_}"),
+                    "",
+                ))
+                .await;
                 return Ok(());
             }
             Err(DeliverError::Download(e)) => {

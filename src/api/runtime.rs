@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -18,6 +18,7 @@ use super::http;
 use super::models::ParamsKey;
 use super::openai::OpenAiClient;
 use super::schedule::Expected;
+use super::transport::{Reqwest, Transport};
 use crate::config::profile::is_loopback;
 use crate::config::{Profile, ProviderKind};
 use crate::store::Store;
@@ -35,6 +36,8 @@ pub struct ProfileRuntime {
     pub openai: Option<OpenAiClient>,
     /// The credential-free download client.
     pub download: reqwest::Client,
+    /// Executes downloads (reqwest, or a test double).
+    pub download_transport: Arc<dyn Transport>,
     /// Total deadline of one download.
     pub download_timeout: std::time::Duration,
     /// Whether result URLs on loopback are allowed (simulator and loopback profiles).
@@ -68,6 +71,7 @@ impl ProfileRuntime {
         images_dir: &std::path::Path,
         store: &Store,
         config_file: &std::path::Path,
+        transport: Option<&Arc<dyn Transport>>,
     ) -> Result<Self, String> {
         let (base, key): (Url, SecretString) = match profile.kind {
             ProviderKind::Sim => match (&profile.base_url, sim) {
@@ -100,6 +104,10 @@ impl ProfileRuntime {
             ProviderKind::Apiframe | ProviderKind::Sim => {
                 let client = ApiframeClient::new(base.clone(), key.clone(), params_key)
                     .map_err(|e| e.to_string())?;
+                let client = match transport {
+                    Some(t) => client.with_transport(Arc::clone(t)),
+                    None => client,
+                };
                 Some(match profile.request_timeout {
                     Some(t) => client.with_timeout(t),
                     None => client,
@@ -109,16 +117,34 @@ impl ProfileRuntime {
         };
         let openai = match profile.kind {
             ProviderKind::OpenAi | ProviderKind::Sim => {
-                Some(OpenAiClient::new(base, key.clone()).map_err(|e| e.to_string())?)
+                let client = OpenAiClient::new(base, key.clone()).map_err(|e| e.to_string())?;
+                Some(match transport {
+                    Some(t) => client.with_transport(Arc::clone(t)),
+                    None => client,
+                })
             }
             ProviderKind::Apiframe => None,
+        };
+        let download = http::download_client(
+            loopback,
+            profile
+                .request_timeout
+                .unwrap_or(http::DOWNLOAD_READ_TIMEOUT),
+        )
+        .map_err(|e| e.to_string())?;
+        let download_transport: Arc<dyn Transport> = match transport {
+            Some(t) => Arc::clone(t),
+            None => Arc::new(Reqwest(download.clone())),
         };
         Ok(Self {
             profile: profile.clone(),
             apiframe,
             openai,
-            download: http::download_client(loopback, profile.request_timeout.unwrap_or(http::DOWNLOAD_READ_TIMEOUT)).map_err(|e| e.to_string())?,
-            download_timeout: profile.request_timeout.map_or(http::DOWNLOAD_TIMEOUT, |t| (t * 4).min(http::DOWNLOAD_TIMEOUT)),
+            download,
+            download_transport,
+            download_timeout: profile.request_timeout.map_or(http::DOWNLOAD_TIMEOUT, |t| {
+                (t * 4).min(http::DOWNLOAD_TIMEOUT)
+            }),
             allow_loopback: loopback,
             gate: RateGate::default(),
             slots: Semaphore::new(usize::try_from(profile.max_concurrent).unwrap_or(4)),

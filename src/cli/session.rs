@@ -77,6 +77,7 @@ impl Session {
             sim: sim.as_ref().map(SimServer::endpoint),
             adopt,
             watch_store: false,
+            transport: None,
         });
         Ok(Self {
             paths,

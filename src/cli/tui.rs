@@ -119,6 +119,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> ExitCode {
             sim: sim.as_ref().map(SimServer::endpoint),
             adopt: crate::api::Adopt::All,
             watch_store: true,
+            transport: None,
         };
         let image_protocol = cli.image_protocol.unwrap_or(config.image_protocol);
         let opts = TuiOptions {

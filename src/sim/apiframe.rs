@@ -287,7 +287,11 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
         seed: valid
             .seed
             .unwrap_or_else(|| rand::random::<u64>() % u64::from(SEED_MAX)),
-        ending: if s.config.scenarios.escape_injection && inner.jobs.len() % 3 == 2 { Ending::Fail } else { ending_for(&valid.prompt) },
+        ending: if s.config.scenarios.escape_injection && inner.jobs.len() % 3 == 2 {
+            Ending::Fail
+        } else {
+            ending_for(&valid.prompt)
+        },
         prompt: valid.prompt,
         width,
         height,
@@ -303,7 +307,12 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
     }
     Stats::bump(&s.stats.jobs_created);
     drop(inner);
-    scenarios::json_body(&s.config.scenarios, &s.counters, StatusCode::ACCEPTED, json!({"jobId": id, "status": "QUEUED"}))
+    scenarios::json_body(
+        &s.config.scenarios,
+        &s.counters,
+        StatusCode::ACCEPTED,
+        json!({"jobId": id, "status": "QUEUED"}),
+    )
 }
 
 fn iso(t: SystemTime) -> String {
@@ -350,8 +359,16 @@ pub async fn job(
     } else {
         format!("{}/cdn/{}.png", s.base_url, job.id)
     };
-    let status = if hostile && job.polls.len() == 1 { "QUEU\u{1b}]0;pwned\u{7}ED" } else { snap.status };
-    let error = if hostile { format!("Provider returned an error: {}", scenarios::HOSTILE) } else { "Provider returned an error: content policy violation".to_owned() };
+    let status = if hostile && job.polls.len() == 1 {
+        "QUEU\u{1b}]0;pwned\u{7}ED"
+    } else {
+        snap.status
+    };
+    let error = if hostile {
+        format!("Provider returned an error: {}", scenarios::HOSTILE)
+    } else {
+        "Provider returned an error: content policy violation".to_owned()
+    };
     let result = match (snap.status, s.config.result_shape) {
         ("COMPLETED", ResultShape::String) => json!(url),
         ("COMPLETED", ResultShape::List) => json!([url]),

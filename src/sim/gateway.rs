@@ -80,7 +80,14 @@ async fn simulate_work(s: &SimState, prompt: &str) -> Option<Response> {
     tokio::time::sleep(s.config.job_duration).await;
     if prompt.contains(switches::FAIL) {
         // new-api reports a failed upstream task with HTTP 200 and an error object.
-        let message = if s.config.scenarios.escape_injection { format!("Input data may contain inappropriate content. {}", scenarios::HOSTILE) } else { "Input data may contain inappropriate content.".to_owned() };
+        let message = if s.config.scenarios.escape_injection {
+            format!(
+                "Input data may contain inappropriate content. {}",
+                scenarios::HOSTILE
+            )
+        } else {
+            "Input data may contain inappropriate content.".to_owned()
+        };
         let body = json!({"error": {"message": message, "type": "ali_error", "param": "", "code": "DataInspectionFailed"}});
         return Some((StatusCode::OK, Json(body)).into_response());
     }
@@ -132,8 +139,17 @@ async fn answer(s: &SimState, image: GatewayImage, b64: bool) -> Response {
         .map_or(0, |d| d.as_secs());
     // The b64 scenario: only `b64_json`, as some gateway builds answer.
     let url = if sc.b64 { String::new() } else { url };
-    let revised = if sc.escape_injection { scenarios::HOSTILE } else { "" };
-    scenarios::json_body(&sc, &s.counters, StatusCode::OK, json!({"created": created, "data": [{"url": url, "b64_json": b64_json, "revised_prompt": revised}]}))
+    let revised = if sc.escape_injection {
+        scenarios::HOSTILE
+    } else {
+        ""
+    };
+    scenarios::json_body(
+        &sc,
+        &s.counters,
+        StatusCode::OK,
+        json!({"created": created, "data": [{"url": url, "b64_json": b64_json, "revised_prompt": revised}]}),
+    )
 }
 
 fn parse_size(spec: &ModelSpec, v: Option<&Value>) -> Result<(u32, u32), String> {

@@ -9,7 +9,19 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// The scenario names, as `--scenario` takes them.
-pub const NAMES: &[&str] = &["slow", "flaky", "ratelimit", "html_errors", "malformed", "bomb", "not_image", "escape_injection", "hang", "expired", "b64"];
+pub const NAMES: &[&str] = &[
+    "slow",
+    "flaky",
+    "ratelimit",
+    "html_errors",
+    "malformed",
+    "bomb",
+    "not_image",
+    "escape_injection",
+    "hang",
+    "expired",
+    "b64",
+];
 
 /// Which scenarios are on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,7 +67,12 @@ impl Scenarios {
                 "hang" => s.hang = true,
                 "expired" => s.expired = true,
                 "b64" => s.b64 = true,
-                other => return Err(format!("unknown scenario `{other}`; use {}", NAMES.join(", "))),
+                other => {
+                    return Err(format!(
+                        "unknown scenario `{other}`; use {}",
+                        NAMES.join(", ")
+                    ));
+                }
             }
         }
         Ok(s)
@@ -84,19 +101,43 @@ pub async fn before_api(s: &Scenarios, c: &Counters) -> Option<Response> {
         tokio::time::sleep(Duration::from_millis(1500)).await;
     }
     let n = Counters::tick(&c.api);
-    if s.hang && n % 3 == 0 {
+    if s.hang && n.is_multiple_of(3) {
         std::future::pending::<()>().await;
     }
     if s.ratelimit && n % 3 == 1 {
-        return Some((StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], axum::Json(serde_json::json!({"error": "Rate limit exceeded"}))).into_response());
+        return Some(
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "1")],
+                axum::Json(serde_json::json!({"error": "Rate limit exceeded"})),
+            )
+                .into_response(),
+        );
     }
     if s.html_errors && n % 4 == 2 {
         let html = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><script>alert(1)</script></body></html>";
-        return Some((StatusCode::BAD_GATEWAY, [(header::CONTENT_TYPE, "text/html")], html).into_response());
+        return Some(
+            (
+                StatusCode::BAD_GATEWAY,
+                [(header::CONTENT_TYPE, "text/html")],
+                html,
+            )
+                .into_response(),
+        );
     }
     if s.flaky && n % 4 == 3 {
-        let msg = if s.escape_injection { format!("internal error {HOSTILE}") } else { "internal error".to_owned() };
-        return Some((StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": msg}))).into_response());
+        let msg = if s.escape_injection {
+            format!("internal error {HOSTILE}")
+        } else {
+            "internal error".to_owned()
+        };
+        return Some(
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(serde_json::json!({"error": msg})),
+            )
+                .into_response(),
+        );
     }
     None
 }
@@ -105,22 +146,41 @@ pub async fn before_api(s: &Scenarios, c: &Counters) -> Option<Response> {
 fn cut(bytes: Vec<u8>, content_type: &'static str) -> Response {
     let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
     let len = bytes.len();
-    let stream = futures::stream::iter(vec![Ok(half), Err(std::io::Error::other("connection dropped by the flaky scenario"))]);
+    let stream = futures::stream::iter(vec![
+        Ok(half),
+        Err(std::io::Error::other(
+            "connection dropped by the flaky scenario",
+        )),
+    ]);
     let mut resp = Response::new(Body::from_stream(stream));
-    resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
-    resp.headers_mut().insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
     resp
 }
 
 /// Applies body faults to a JSON answer of status 2xx.
-pub fn json_body(s: &Scenarios, c: &Counters, status: StatusCode, body: serde_json::Value) -> Response {
+pub fn json_body(
+    s: &Scenarios,
+    c: &Counters,
+    status: StatusCode,
+    body: serde_json::Value,
+) -> Response {
     let n = Counters::tick(&c.bodies);
     let text = body.to_string().into_bytes();
-    if s.malformed && n % 4 == 0 {
+    if s.malformed && n.is_multiple_of(4) {
         let truncated = text[..text.len() * 2 / 3].to_vec();
-        return (status, [(header::CONTENT_TYPE, "application/json")], truncated).into_response();
+        return (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            truncated,
+        )
+            .into_response();
     }
-    if s.flaky && n % 5 == 0 {
+    if s.flaky && n.is_multiple_of(5) {
         let mut r = cut(text, "application/json");
         *r.status_mut() = status;
         return r;
@@ -136,7 +196,7 @@ pub fn image_body(s: &Scenarios, c: &Counters, png: Vec<u8>) -> Response {
     }
     let png = if s.bomb { bomb_png() } else { png };
     let n = Counters::tick(&c.bodies);
-    if s.flaky && n % 5 == 0 {
+    if s.flaky && n.is_multiple_of(5) {
         return cut(png, "image/png");
     }
     ([(header::CONTENT_TYPE, "image/png")], png).into_response()
@@ -160,7 +220,13 @@ pub fn bomb_png() -> Vec<u8> {
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
     chunk(&mut b, b"IHDR", &ihdr);
     // A few bytes of zlib data (an empty stored block): far too little for the declared size.
-    chunk(&mut b, b"IDAT", &[0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut b,
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
+        ],
+    );
     chunk(&mut b, b"IEND", &[]);
     b
 }
@@ -173,7 +239,11 @@ mod tests {
     fn parsing() {
         let s = Scenarios::parse("flaky, ratelimit").unwrap();
         assert!(s.flaky && s.ratelimit && !s.hang);
-        assert!(Scenarios::parse("nope").unwrap_err().contains("unknown scenario"));
+        assert!(
+            Scenarios::parse("nope")
+                .unwrap_err()
+                .contains("unknown scenario")
+        );
         for n in NAMES {
             Scenarios::parse(n).unwrap();
         }
@@ -182,7 +252,13 @@ mod tests {
     #[test]
     fn the_bomb_is_refused_by_the_decoder_but_sniffs_as_png() {
         let b = bomb_png();
-        assert_eq!(crate::store::images::ImageFormat::sniff(&b), Some(crate::store::images::ImageFormat::Png));
-        assert!(matches!(crate::imaging::decode_for_preview(&b, 100, 100), Err(crate::imaging::DecodeError::TooLarge(_))));
+        assert_eq!(
+            crate::store::images::ImageFormat::sniff(&b),
+            Some(crate::store::images::ImageFormat::Png)
+        );
+        assert!(matches!(
+            crate::imaging::decode_for_preview(&b, 100, 100),
+            Err(crate::imaging::DecodeError::TooLarge(_))
+        ));
     }
 }

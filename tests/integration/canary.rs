@@ -14,7 +14,9 @@ use crate::pty::PtyApp;
 const CANARY: &str = "afk_CANARY_7f3a9e1d5b2c4e60";
 
 fn grep_tree(dir: &std::path::Path, needle: &[u8], hits: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -53,8 +55,22 @@ fn the_key_never_leaks() {
     let mut outputs = Vec::new();
     for args in [
         vec!["generate", "a fine job", "--wait", "--json"],
-        vec!["--profile", "echo", "generate", "an echoed failure", "--wait", "--json"],
-        vec!["--profile", "echogw", "generate", "a gateway echo", "--wait", "--json"],
+        vec![
+            "--profile",
+            "echo",
+            "generate",
+            "an echoed failure",
+            "--wait",
+            "--json",
+        ],
+        vec![
+            "--profile",
+            "echogw",
+            "generate",
+            "a gateway echo",
+            "--wait",
+            "--json",
+        ],
         vec!["jobs", "--json"],
         vec!["config", "check"],
     ] {
@@ -93,7 +109,11 @@ fn the_key_never_leaks() {
 
     let needle = CANARY.as_bytes();
     for (i, o) in outputs.iter().enumerate() {
-        assert!(!o.windows(needle.len()).any(|w| w == needle), "output {i} contains the key:\n{}", String::from_utf8_lossy(o));
+        assert!(
+            !o.windows(needle.len()).any(|w| w == needle),
+            "output {i} contains the key:\n{}",
+            String::from_utf8_lossy(o)
+        );
     }
     let mut hits = Vec::new();
     grep_tree(&root.join("data"), needle, &mut hits);
@@ -104,5 +124,9 @@ fn the_key_never_leaks() {
     grep_tree(&root.join("data/logs"), b"qimg", &mut logs);
     let (_, listed, _) = sim.run(&["jobs"]);
     assert!(listed.lines().count() >= 4, "{listed}");
-    assert!(String::from_utf8_lossy(&outputs[2]).contains("[REDACTED]") || String::from_utf8_lossy(&outputs[3]).contains("[REDACTED]"), "the echo was redacted, not dropped");
+    assert!(
+        String::from_utf8_lossy(&outputs[2]).contains("[REDACTED]")
+            || String::from_utf8_lossy(&outputs[3]).contains("[REDACTED]"),
+        "the echo was redacted, not dropped"
+    );
 }

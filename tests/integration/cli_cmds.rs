@@ -21,7 +21,15 @@ impl ExtSim {
 
     pub fn start_with_key(job_seconds: f64, key: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_qimg"))
-            .args(["sim", "--port", "0", "--job-seconds", &job_seconds.to_string(), "--key", key])
+            .args([
+                "sim",
+                "--port",
+                "0",
+                "--job-seconds",
+                &job_seconds.to_string(),
+                "--key",
+                key,
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

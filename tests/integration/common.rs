@@ -108,6 +108,7 @@ impl Rig {
             sim: sim.as_ref().map(SimServer::endpoint),
             adopt,
             watch_store: true,
+            transport: None,
         });
         Self {
             sim,

@@ -14,4 +14,5 @@ mod gateway;
 mod pty;
 mod resume;
 mod scenarios;
+mod soak;
 mod tui_e2e;

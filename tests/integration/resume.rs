@@ -153,6 +153,7 @@ fn engine(
         sim: Some(sim.endpoint()),
         adopt,
         watch_store: true,
+        transport: None,
     })
 }
 

@@ -17,17 +17,28 @@ const GATEWAY_JOBS: usize = 2;
 async fn run(names: &str) -> (Vec<Job>, qimg::sim::StatsSnapshot, Rig) {
     let scenarios = Scenarios::parse(names).unwrap();
     let secs = if scenarios.slow { 0.2 } else { 0.4 };
-    let cfg = SimConfig { job_duration: Duration::from_secs_f64(secs), scenarios, ..SimConfig::default() };
+    let cfg = SimConfig {
+        job_duration: Duration::from_secs_f64(secs),
+        scenarios,
+        ..SimConfig::default()
+    };
     let sim = SimServer::start(cfg, 0).await.unwrap();
     let mut af = Profile::builtin_sim();
     af.request_timeout = Some(Duration::from_secs(3));
     let mut rig = Rig::sim_reopen_fresh(sim, af);
     let mut ids = Vec::new();
     for i in 0..APIFRAME_JOBS {
-        ids.push(rig.submit(JobRequest::apiframe(&format!("{names} {i}"), AspectRatio::Square, i as u32)));
+        ids.push(rig.submit(JobRequest::apiframe(
+            &format!("{names} {i}"),
+            AspectRatio::Square,
+            i as u32,
+        )));
     }
     for i in 0..GATEWAY_JOBS {
-        let mut j = Job::new("sim", gateway_request("qwen-image-plus", &format!("{names} gw {i}"), None));
+        let mut j = Job::new(
+            "sim",
+            gateway_request("qwen-image-plus", &format!("{names} gw {i}"), None),
+        );
         j.profile = "sim".into();
         ids.push(j.id);
         rig.engine.send(qimg::api::Command::Submit(Box::new(j)));
@@ -42,14 +53,30 @@ async fn run(names: &str) -> (Vec<Job>, qimg::sim::StatsSnapshot, Rig) {
 
 fn check(names: &str, jobs: &[Job], stats: &qimg::sim::StatsSnapshot) {
     let sc = Scenarios::parse(names).unwrap();
-    let apiframe: Vec<&Job> = jobs.iter().filter(|j| j.request.wire == qimg::api::models::Wire::Apiframe).collect();
-    assert!(stats.jobs_created as usize <= apiframe.len(), "{names}: {} created for {} jobs", stats.jobs_created, apiframe.len());
-    assert!(stats.gateway_generations as usize <= GATEWAY_JOBS, "{names}: a gateway request was sent twice");
+    let apiframe: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| j.request.wire == qimg::api::models::Wire::Apiframe)
+        .collect();
+    assert!(
+        stats.jobs_created as usize <= apiframe.len(),
+        "{names}: {} created for {} jobs",
+        stats.jobs_created,
+        apiframe.len()
+    );
+    assert!(
+        stats.gateway_generations as usize <= GATEWAY_JOBS,
+        "{names}: a gateway request was sent twice"
+    );
     assert_eq!(stats.credential_leaks, 0);
     for j in jobs {
         assert!(j.state.is_end(), "{names}: {:?}", j.state);
         if let Some(m) = j.state.message() {
-            assert!(!m.chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)), "{names}: unsafe message {m:?}");
+            assert!(
+                !m.chars().any(|c| c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c)),
+                "{names}: unsafe message {m:?}"
+            );
             assert!(!m.is_empty(), "{names}: empty message");
         }
         let ok = match &j.state {
@@ -71,9 +98,15 @@ fn check(names: &str, jobs: &[Job], stats: &qimg::sim::StatsSnapshot) {
         }
     }
     if sc.bomb && !sc.not_image {
-        let done = jobs.iter().find(|j| j.state == JobState::Done).expect("a bomb is still saved");
+        let done = jobs
+            .iter()
+            .find(|j| j.state == JobState::Done)
+            .expect("a bomb is still saved");
         let bytes = std::fs::read(&done.saved_paths[0]).unwrap();
-        assert!(matches!(qimg::imaging::decode_for_preview(&bytes, 100, 100), Err(qimg::imaging::DecodeError::TooLarge(_))));
+        assert!(matches!(
+            qimg::imaging::decode_for_preview(&bytes, 100, 100),
+            Err(qimg::imaging::DecodeError::TooLarge(_))
+        ));
     }
 }
 

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::error::{self, ApiError};
 use super::http::{self, JSON_CAP, POLL_TIMEOUT};
 use super::models::ParamsKey;
+use super::transport::{Reqwest, Transport, send};
 use crate::domain::JobRequest;
 pub use wire::{RemoteJob, RemoteStatus};
 
@@ -36,6 +37,7 @@ pub struct ApiframeClient {
     base: Url,
     key: SecretString,
     http: Client,
+    transport: Arc<dyn Transport>,
     params_key: Arc<Mutex<ParamsKey>>,
     submit_timeout: Duration,
     poll_timeout: Duration,
@@ -55,14 +57,22 @@ impl ApiframeClient {
     /// A client for `base` (validated: https, or http on loopback) with `key`.
     pub fn new(base: Url, key: SecretString, params_key: ParamsKey) -> Result<Self, ApiError> {
         let loopback = crate::config::profile::is_loopback(&base);
+        let http = http::api_client(loopback)?;
         Ok(Self {
             base,
             key,
-            http: http::api_client(loopback)?,
+            transport: Arc::new(Reqwest(http.clone())),
+            http,
             params_key: Arc::new(Mutex::new(params_key)),
             submit_timeout: SUBMIT_TIMEOUT,
             poll_timeout: POLL_TIMEOUT,
         })
+    }
+
+    /// Executes requests on `transport` instead of the network (the virtual-time soak test).
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = transport;
+        self
     }
 
     /// Overrides the submit and poll timeouts (a profile's `timeout_secs`; tests).
@@ -118,10 +128,7 @@ impl ApiframeClient {
         rb: RequestBuilder,
         body_kind: BodyKind,
     ) -> Result<(u16, Value), (ApiError, Option<Value>)> {
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| (ApiError::from_reqwest(e, self.secret()), None))?;
+        let resp = send(&self.transport, rb).await.map_err(|e| (e, None))?;
         read_json(resp, self.secret(), body_kind).await
     }
 

@@ -14,7 +14,9 @@ use super::apiframe::{BodyKind, read_json};
 use super::error::ApiError;
 use super::http;
 use super::input_image::InputImage;
+use super::transport::{Reqwest, Transport, send};
 use crate::domain::JobRequest;
+use std::sync::Arc;
 pub use wire::GatewayResult;
 
 /// One gateway origin with its key.
@@ -23,6 +25,7 @@ pub struct OpenAiClient {
     base: Url,
     key: SecretString,
     http: Client,
+    transport: Arc<dyn Transport>,
 }
 
 impl std::fmt::Debug for OpenAiClient {
@@ -38,11 +41,19 @@ impl OpenAiClient {
     /// A client for `base` with `key`.
     pub fn new(base: Url, key: SecretString) -> Result<Self, ApiError> {
         let loopback = crate::config::profile::is_loopback(&base);
+        let http = http::api_client(loopback)?;
         Ok(Self {
             base,
             key,
-            http: http::api_client(loopback)?,
+            transport: Arc::new(Reqwest(http.clone())),
+            http,
         })
+    }
+
+    /// Executes requests on `transport` instead of the network (tests).
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = transport;
+        self
     }
 
     fn url(&self, path: &str) -> Url {
@@ -108,10 +119,7 @@ impl OpenAiClient {
 
     async fn finish(&self, rb: reqwest::RequestBuilder) -> Result<Vec<GatewayResult>, ApiError> {
         let secret = self.key.expose_secret();
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| ApiError::from_reqwest(e, secret))?;
+        let resp = send(&self.transport, rb).await?;
         let json = read_gateway_json(resp, secret).await?;
         wire::parse_data(&json).map_err(ApiError::Invalid)
     }
