@@ -16,6 +16,8 @@ use ratatui::backend::CrosstermBackend;
 /// The terminal in TUI mode; restored when dropped.
 pub struct Tui {
     terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// The screen is cleared at the start of the next frame (inside its synchronized update).
+    clear_pending: bool,
 }
 
 /// Whether mouse reports were switched on (and must be switched off again).
@@ -85,12 +87,21 @@ impl Tui {
                 return Err(e);
             }
         };
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal,
+            clear_pending: false,
+        })
     }
 
     /// Draws one frame inside a synchronized update (no tearing).
     pub fn draw(&mut self, f: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
         queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        if std::mem::take(&mut self.clear_pending) {
+            queue!(
+                self.terminal.backend_mut(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )?;
+        }
         let res = self.terminal.draw(f).map(|_| ());
         queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
         self.terminal.backend_mut().flush()?;
@@ -98,8 +109,15 @@ impl Tui {
     }
 
     /// Repaints everything on the next draw (after an overlay covered images, on focus gain).
-    pub fn clear(&mut self) -> std::io::Result<()> {
-        self.terminal.clear()
+    ///
+    /// Not `Terminal::clear`: since ratatui 0.30 it first asks the terminal for the cursor
+    /// position, and that answer cannot be read while the event stream owns the input, so it
+    /// stalled the UI for 2 s and failed. Emptying both buffers makes the next draw write every
+    /// cell, and the screen is cleared inside that frame's synchronized update (no flicker).
+    pub fn clear(&mut self) {
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        self.clear_pending = true;
     }
 
     /// Puts `text` on the clipboard with OSC 52, which terminals honour over SSH too.

@@ -245,9 +245,7 @@ fn run_effects(
                 });
             }
             Effect::Repaint => {
-                if let Err(e) = tui.clear() {
-                    tracing::warn!("repaint failed: {e}");
-                }
+                tui.clear();
                 app.dirty = true;
             }
             Effect::LoadOlder => {

@@ -129,6 +129,28 @@ fn esc_leaves_a_text_field_and_ctrl_c_quits_anywhere() {
 }
 
 #[test]
+fn focus_gained_repaints_and_other_events_do_not() {
+    let mut a = app();
+    let now = Instant::now();
+    // tmux and some terminals drop images while the window is hidden (graphics.md P7).
+    let fx = a.on_event(&Event::FocusGained, now);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Repaint)));
+    // Losing focus, a resize (ratatui clears and redraws by itself) and moving the cursor in
+    // a text field send nothing again.
+    for ev in [
+        Event::FocusLost,
+        Event::Resize(100, 30),
+        key(KeyCode::Left, KeyModifiers::NONE),
+    ] {
+        let fx = a.on_event(&ev, now);
+        assert!(
+            !fx.iter().any(|e| matches!(e, Effect::Repaint)),
+            "{ev:?} must not repaint"
+        );
+    }
+}
+
+#[test]
 fn help_opens_with_f1_and_question_mark_and_closing_repaints() {
     let mut a = app();
     let now = Instant::now();

@@ -63,11 +63,16 @@ impl TmuxPassthrough {
 /// Asks the terminal (unless the user chose) and applies the choice. Must run after raw mode
 /// is on and before anything reads input (graphics.md P10).
 pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
+    // ratatui-image's query thread reads stdin until the terminal answers: never start it on
+    // a terminal that does not answer at all, or it would eat the user's keys.
     let queried = || {
-        Picker::from_query_stdio().unwrap_or_else(|e| {
-            tracing::info!("terminal graphics query failed ({e}); using half blocks");
-            Picker::halfblocks()
-        })
+        if !super::query::terminal_answers(super::query::WAIT) {
+            tracing::info!("the terminal does not answer queries; graphics not queried");
+            return None;
+        }
+        Picker::from_query_stdio()
+            .inspect_err(|e| tracing::info!("terminal graphics query failed ({e})"))
+            .ok()
     };
     let mut picker = match setting {
         ImageProtocolSetting::Off => {
@@ -80,9 +85,9 @@ pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
             );
         }
         ImageProtocolSetting::Halfblocks => Picker::halfblocks(),
-        ImageProtocolSetting::Auto => queried(),
+        ImageProtocolSetting::Auto => queried().unwrap_or_else(Picker::halfblocks),
         forced => {
-            let mut p = queried();
+            let mut p = queried().unwrap_or_else(picker_from_window_size);
             p.set_protocol_type(match forced {
                 ImageProtocolSetting::Kitty => ProtocolType::Kitty,
                 ImageProtocolSetting::Sixel => ProtocolType::Sixel,
@@ -110,6 +115,36 @@ pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
             )),
         };
     }
+    // kitty < 0.28 says "OK" to the kitty query but has no Unicode placeholders: ratatui-image
+    // would draw empty boxes there (graphics.md P5). Unless the user chose kitty, ask its version.
+    if setting == ImageProtocolSetting::Auto && picker.protocol_type() == ProtocolType::Kitty {
+        let version = super::query::xtversion(picker.tmux_detected());
+        tracing::info!(?version, "terminal version");
+        if let Some(v) = version.filter(|v| super::query::kitty_without_placeholders(v)) {
+            picker.set_protocol_type(ProtocolType::Halfblocks);
+            info = GraphicsInfo {
+                protocol: Some("halfblocks".into()),
+                note: Some(format!(
+                    "{} has no Unicode placeholders (kitty 0.28 or newer has): half blocks are used",
+                    crate::sanitize::sanitize_line(&v)
+                )),
+            };
+        }
+    }
     tracing::info!(protocol = ?picker.protocol_type(), font = ?picker.font_size(), tmux = picker.tmux_detected(), "graphics");
     (Some(picker), info)
+}
+
+/// A picker for a protocol the user chose on a terminal that does not answer queries: the cell
+/// size comes from the window size in pixels when the terminal reports one (10×20 otherwise).
+fn picker_from_window_size() -> Picker {
+    let font = rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .filter(|w| w.ws_col > 0 && w.ws_row > 0 && w.ws_xpixel > 0 && w.ws_ypixel > 0)
+        .map_or((10, 20), |w| {
+            (w.ws_xpixel / w.ws_col, w.ws_ypixel / w.ws_row)
+        });
+    // The constructor is deprecated in favour of the query, which is exactly what cannot run here.
+    #[allow(deprecated)]
+    Picker::from_fontsize(font.into())
 }

@@ -161,6 +161,10 @@ fn detail_lines(
         && let Some(proto) = &state.graphics.protocol
     {
         lines.push(Line::styled(format!("preview: {proto}"), t.muted));
+        // Why the protocol is not the best one (old kitty, tmux, nothing detected).
+        if let Some(note) = &state.graphics.note {
+            lines.push(Line::styled(one_line(note, width), t.muted));
+        }
     }
     lines
 }

@@ -11,6 +11,7 @@ mod crash;
 mod engine_flow;
 mod fault;
 mod gateway;
+mod preview_bytes;
 mod pty;
 mod resume;
 mod scenarios;

@@ -11,7 +11,7 @@ pub struct PtyApp {
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl PtyApp {
@@ -52,7 +52,7 @@ impl PtyApp {
             raw,
             writer,
             child,
-            _master: pair.master,
+            master: pair.master,
         }
     }
 
@@ -108,6 +108,45 @@ impl PtyApp {
                 panic!("the program did not exit; screen:\n{}", self.screen());
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Resizes the pty; the kernel sends SIGWINCH.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    /// Waits until `ok` holds for the raw output written so far.
+    pub fn wait_raw(&self, what: &str, timeout: Duration, ok: impl Fn(&[u8]) -> bool) {
+        let deadline = Instant::now() + timeout;
+        while !ok(&self.raw.lock().unwrap()) {
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until nothing was written for `quiet`.
+    pub fn settle(&self, quiet: Duration, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut last = self.raw.lock().unwrap().len();
+        let mut since = Instant::now();
+        while since.elapsed() < quiet {
+            assert!(Instant::now() < deadline, "the program never went quiet");
+            std::thread::sleep(Duration::from_millis(50));
+            let now = self.raw.lock().unwrap().len();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            }
         }
     }
 
