@@ -14,7 +14,8 @@ use secrecy::SecretString;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Generous upper bound for waits; CI machines are slow.
-pub const WAIT: Duration = Duration::from_secs(60);
+/// Long enough for combined fault scenarios on a loaded 2-core CI machine (backoff reaches 15 s).
+pub const WAIT: Duration = Duration::from_secs(150);
 
 /// The key every test profile uses.
 pub const TEST_KEY: &str = "afk_test_KEY_0123456789";
