@@ -38,6 +38,29 @@ fn auth(s: &SimState, headers: &HeaderMap) -> Result<(), Response> {
     Err((StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "invalid token", "type": "new_api_error", "param": "", "code": ""}}))).into_response())
 }
 
+/// The prompt, or the gateway's 400 when it is missing, blank or too long for the model.
+fn checked_prompt<'a>(
+    s: &SimState,
+    spec: &ModelSpec,
+    prompt: Option<&'a str>,
+) -> Result<&'a str, Response> {
+    match prompt {
+        Some(p) if !p.trim().is_empty() && p.chars().count() <= spec.prompt_max => Ok(p),
+        Some(p) if !p.trim().is_empty() => Err(oa_error(
+            s,
+            StatusCode::BAD_REQUEST,
+            &format!("prompt is longer than {} characters", spec.prompt_max),
+            "InvalidParameter",
+        )),
+        _ => Err(oa_error(
+            s,
+            StatusCode::BAD_REQUEST,
+            "prompt is required",
+            "invalid_request",
+        )),
+    }
+}
+
 fn model_for(s: &SimState, name: Option<&str>, task: Task) -> Result<&'static ModelSpec, Response> {
     let Some(name) = name else {
         return Err(oa_error(
@@ -222,24 +245,9 @@ pub async fn generations(
         Ok(m) => m,
         Err(r) => return r,
     };
-    let prompt = match obj.get("prompt").and_then(Value::as_str) {
-        Some(p) if !p.trim().is_empty() && p.chars().count() <= spec.prompt_max => p.to_owned(),
-        Some(p) if !p.trim().is_empty() => {
-            return oa_error(
-                &s,
-                StatusCode::BAD_REQUEST,
-                &format!("prompt is longer than {} characters", spec.prompt_max),
-                "InvalidParameter",
-            );
-        }
-        _ => {
-            return oa_error(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "prompt is required",
-                "invalid_request",
-            );
-        }
+    let prompt = match checked_prompt(&s, spec, obj.get("prompt").and_then(Value::as_str)) {
+        Ok(p) => p.to_owned(),
+        Err(r) => return r,
     };
     if obj.get("n").is_some_and(|n| n.as_u64() != Some(1)) {
         return oa_error(
@@ -413,24 +421,9 @@ pub async fn edits(
         Ok(m) => m,
         Err(r) => return r,
     };
-    let prompt = match prompt {
-        Some(p) if !p.trim().is_empty() && p.chars().count() <= spec.prompt_max => p,
-        Some(p) if !p.trim().is_empty() => {
-            return oa_error(
-                &s,
-                StatusCode::BAD_REQUEST,
-                &format!("prompt is longer than {} characters", spec.prompt_max),
-                "InvalidParameter",
-            );
-        }
-        _ => {
-            return oa_error(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "prompt is required",
-                "invalid_request",
-            );
-        }
+    let prompt = match checked_prompt(&s, spec, prompt.as_deref()) {
+        Ok(p) => p.to_owned(),
+        Err(r) => return r,
     };
     let (lo, hi) = spec.images;
     if images.len() < lo.max(1) || images.len() > hi {
