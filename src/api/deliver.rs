@@ -58,18 +58,97 @@ pub async fn fetch_and_save(
     Ok(saved)
 }
 
-/// Saves results that arrived as bytes (a gateway's `b64_json`) as results `0..` of `total`.
-pub async fn save_all(
+/// What became of results that arrived as bytes (a gateway's `b64_json`).
+#[derive(Debug, Default)]
+pub struct SentBytes {
+    /// Images saved (in the output folder, or in the rescue folder when that failed).
+    pub saved: Vec<PathBuf>,
+    /// Notes for the user: where bytes went instead of the output folder, and why.
+    pub notes: Vec<String>,
+    /// Results that were not images, kept raw as `.bin` files: `(why, where)`.
+    pub not_images: Vec<(String, Option<PathBuf>)>,
+}
+
+/// Saves results that arrived as bytes as results `0..` of `total`. These bytes exist nowhere
+/// else (reliability.md case 35), so none is given up: when the output folder cannot be written
+/// (disk full, read-only) they go to `rescue` instead, and bytes that are not an image are kept
+/// raw. An error is returned only when neither folder takes them.
+pub async fn save_sent_bytes(
     rt: &ProfileRuntime,
     job: &Job,
     results: Vec<Vec<u8>>,
     total: usize,
-) -> Result<Vec<PathBuf>, DeliverError> {
-    let mut saved = Vec::with_capacity(results.len());
+    rescue: &Path,
+) -> Result<SentBytes, SaveError> {
+    let mut out = SentBytes::default();
     for (index, bytes) in results.into_iter().enumerate() {
-        saved.push(save(rt, job, index, total, bytes).await?);
+        let kept = |ext: &'static str, bytes: Vec<u8>| {
+            keep_somewhere(rt, job, index, total, ext, bytes, rescue)
+        };
+        match save(rt, job, index, total, bytes.clone()).await {
+            Ok(path) => out.saved.push(path),
+            Err(DeliverError::Save(SaveError::NotAnImage(why))) => {
+                let (path, note) = kept("bin", bytes).await?;
+                out.notes.extend(note);
+                out.not_images.push((why, Some(path)));
+            }
+            Err(e) => {
+                let ext = images::ImageFormat::sniff(&bytes).map_or("bin", |f| f.extension());
+                let (path, _) = kept(ext, bytes).await?;
+                out.notes.push(format!(
+                    "{}; saved in {} instead",
+                    crate::sanitize::sanitize_line(&e.to_string()),
+                    crate::sanitize::sanitize_line(&path.display().to_string()),
+                ));
+                out.saved.push(path);
+            }
+        }
     }
-    Ok(saved)
+    Ok(out)
+}
+
+/// Writes `bytes` raw under the job's file name, in the output folder or else in `rescue`.
+/// Returns the path and, when the rescue folder was used, a note saying why.
+async fn keep_somewhere(
+    rt: &ProfileRuntime,
+    job: &Job,
+    index: usize,
+    total: usize,
+    ext: &'static str,
+    bytes: Vec<u8>,
+    rescue: &Path,
+) -> Result<(PathBuf, Option<String>), SaveError> {
+    let name = images::file_name(job, index, total, ext);
+    let (out_dir, rescue) = (rt.output_dir.clone(), rescue.to_path_buf());
+    let joined =
+        tokio::task::spawn_blocking(
+            move || match images::write_atomic(&out_dir, &name, &bytes) {
+                Ok(p) => Ok((p, None)),
+                Err(first) => images::write_atomic(&rescue, &name, &bytes).map(|p| {
+                    let note = format!(
+                        "{}; kept in {} instead",
+                        crate::sanitize::sanitize_line(&first.to_string()),
+                        crate::sanitize::sanitize_line(&p.display().to_string()),
+                    );
+                    (p, Some(note))
+                }),
+            },
+        )
+        .await;
+    joined.unwrap_or_else(|e| {
+        Err(SaveError::Io {
+            dir: rt.output_dir.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    })
+}
+
+/// Where results go when the output folder cannot take them: next to the job store.
+pub fn rescue_dir(store_file: &Path) -> PathBuf {
+    match store_file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join("rescued"),
+        _ => std::env::temp_dir().join("qimg-rescued"),
+    }
 }
 
 async fn save(

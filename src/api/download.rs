@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::{Client, Url};
 
+use super::error::ApiError;
 use super::http::{self, DOWNLOAD_CAP};
 use super::transport::{Transport, send};
 use crate::store::images::ImageFormat;
@@ -25,6 +26,10 @@ pub enum DownloadError {
     /// The body is not an image (HTML served as image/png, empty, …); the body is kept.
     #[error("the download is not an image: {0}")]
     NotAnImage(String, Vec<u8>),
+    /// The result is bigger than the cap: it is not fetched again (a larger answer would not fit
+    /// next time either), and nothing is kept.
+    #[error("result too large: the server sent more than {} MiB, so the download was stopped", .0 / (1024 * 1024))]
+    TooLarge(u64),
     /// Every attempt failed.
     #[error("download failed: {0}")]
     Failed(String),
@@ -58,6 +63,7 @@ pub async fn fetch(
                 }
             }
             Err(FetchError::Gone(s)) => return Err(DownloadError::Gone(s)),
+            Err(FetchError::TooLarge(cap)) => return Err(DownloadError::TooLarge(cap)),
             Err(FetchError::Retry(why)) => last = why,
         }
     }
@@ -66,6 +72,7 @@ pub async fn fetch(
 
 enum FetchError {
     Gone(u16),
+    TooLarge(u64),
     Retry(String),
 }
 
@@ -87,7 +94,10 @@ async fn fetch_once(
     }
     http::read_capped(resp, DOWNLOAD_CAP, "")
         .await
-        .map_err(|e| FetchError::Retry(e.to_string()))
+        .map_err(|e| match e {
+            ApiError::TooLarge(cap) => FetchError::TooLarge(cap),
+            other => FetchError::Retry(other.to_string()),
+        })
 }
 
 fn describe_non_image(bytes: &[u8]) -> String {

@@ -11,6 +11,7 @@ use super::models::{self, Task};
 use super::openai::GatewayResult;
 use super::runner::{Ctx, Stop, finish};
 use super::runtime::ProfileRuntime;
+use super::{ApiEvent, Level};
 use crate::domain::{ImageInput, Job, JobState};
 use crate::store::JobPatch;
 
@@ -196,13 +197,52 @@ async fn deliver_results(
     }
     let mut saved = Vec::new();
     if !bytes.is_empty() {
-        match deliver::save_all(rt, job, bytes, total).await {
-            Ok(paths) => saved = paths,
+        let rescue = deliver::rescue_dir(ctx.shared.store.path());
+        match deliver::save_sent_bytes(rt, job, bytes, total, &rescue).await {
+            Ok(sent) if sent.not_images.is_empty() => {
+                for note in &sent.notes {
+                    ctx.shared.emit(ApiEvent::Notice {
+                        level: Level::Warning,
+                        text: note.clone(),
+                    });
+                }
+                saved = sent.saved;
+            }
+            Ok(sent) => {
+                // Paid bytes that are not an image: kept raw, and the job says where.
+                let kept: Vec<String> = sent
+                    .not_images
+                    .iter()
+                    .map(|(why, path)| match path {
+                        Some(p) => format!("{why}; kept in {}", p.display()),
+                        None => why.clone(),
+                    })
+                    .collect();
+                ctx.move_to(
+                    JobState::Failed {
+                        message: super::error::clean(
+                            &format!(
+                                "the gateway's image could not be decoded: {}",
+                                kept.join("; ")
+                            ),
+                            "",
+                        ),
+                    },
+                    JobPatch {
+                        saved_paths: Some(sent.saved),
+                        ..JobPatch::default()
+                    },
+                )
+                .await;
+                return Ok(());
+            }
             Err(e) => {
                 ctx.move_to(
                     JobState::Failed {
                         message: format!(
-                            "the gateway sent the image but it could not be saved: {e}"
+                            "the gateway sent the image but it could not be saved anywhere: {e}; \
+                             the output folder and {} both refused it",
+                            rescue.display()
                         ),
                     },
                     JobPatch::default(),

@@ -20,6 +20,9 @@ pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 pub const DOWNLOAD_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest JSON body read from an API.
 pub const JSON_CAP: u64 = 1024 * 1024;
+/// Largest job status answer: bigger than `JSON_CAP` because a failed job's message can be long
+/// (reliability.md case 20); the message itself is cut before it is stored.
+pub const POLL_JSON_CAP: u64 = 8 * 1024 * 1024;
 /// Largest downloaded image.
 pub const DOWNLOAD_CAP: u64 = 50 * 1024 * 1024;
 

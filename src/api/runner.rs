@@ -14,6 +14,7 @@ use super::deliver::{self, DeliverError};
 use super::download::DownloadError;
 use super::engine::Shared;
 use super::error::{ApiError, Outcome, clean};
+use super::http;
 use super::models::Wire;
 use super::runtime::{PARAMS_KEY_SETTING, ProfileRuntime};
 use super::schedule::{self, PollInputs};
@@ -375,6 +376,7 @@ async fn poll_until_done(
         inp.progress = Some((p, since_submit));
     }
     let mut unknown_since: Option<Instant> = None;
+    let mut oversized = 0u32;
     loop {
         inp.since_submit = start.elapsed();
         ctx.sleep(schedule::next_delay(&inp, rand::random()))
@@ -383,6 +385,22 @@ async fn poll_until_done(
         let res = ctx.guard(client.poll(&remote_id)).await?;
         inp.polls += 1;
         inp.since_submit = start.elapsed();
+        oversized = if matches!(res, Err(ApiError::TooLarge(_))) {
+            oversized + 1
+        } else {
+            0
+        };
+        if oversized >= OVERSIZED_POLLS {
+            // The same oversized answer would come back forever (reliability.md case 20).
+            ctx.fail(format!(
+                "stopped polling: the provider's status answer was too large {oversized} times in a row \
+                 (over {} MiB); the job may still finish on the provider's side (job id {})",
+                http::POLL_JSON_CAP / (1024 * 1024),
+                clean(&remote_id, ""),
+            ))
+            .await;
+            return Ok(None);
+        }
         let rj = match res {
             Ok(rj) => rj,
             Err(e) => match poll_error(ctx, rt, &e, &mut inp).await {
@@ -486,6 +504,10 @@ async fn poll_until_done(
 }
 
 /// Handles a failed poll. `Some` means poll again; `None` means the job ended.
+/// Oversized status answers in a row after which polling stops: the job's status (a huge
+/// failure message, say) will not shrink by asking again.
+const OVERSIZED_POLLS: u32 = 3;
+
 async fn poll_error(
     ctx: &Ctx,
     rt: &ProfileRuntime,

@@ -67,6 +67,7 @@ pub struct Seen {
 pub struct FaultServer {
     pub base: String,
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    script: Script,
 }
 
 type Script = Arc<Mutex<Vec<(String, Vec<Reply>)>>>;
@@ -90,7 +91,14 @@ impl FaultServer {
                 tokio::spawn(async move { serve(sock, script, seen).await });
             }
         });
-        Self { base, seen }
+        Self { base, seen, script }
+    }
+
+    /// Replaces the replies of a route (for answers that must name the server's own address).
+    pub fn set_route(&self, path_prefix: &str, replies: Vec<Reply>) {
+        let mut script = self.script.lock().unwrap();
+        script.retain(|(p, _)| p != path_prefix);
+        script.push((path_prefix.to_owned(), replies));
     }
 
     pub fn requests(&self, path_prefix: &str) -> Vec<Seen> {

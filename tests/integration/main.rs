@@ -8,6 +8,7 @@ mod cli;
 mod cli_cmds;
 mod common;
 mod crash;
+mod downloads;
 mod engine_flow;
 mod fault;
 mod gateway;

@@ -281,7 +281,10 @@ pub async fn read_json(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let cap = if resp.status().is_success() {
-        JSON_CAP
+        match body_kind {
+            BodyKind::JobObject => http::POLL_JSON_CAP,
+            BodyKind::Plain => JSON_CAP,
+        }
     } else {
         64 * 1024
     };
