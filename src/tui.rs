@@ -42,6 +42,15 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// Points stderr at /dev/null. Used when the terminal has gone (SSH dropped, SIGHUP): every
+/// later `eprintln!` (ratatui's "failed to show the cursor", a panic report) would otherwise
+/// fail with EIO and panic, and a panic while restoring aborts the process.
+pub fn detach_stderr() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let _ = rustix::stdio::dup2_stderr(&null);
+    }
+}
+
 /// Installs a panic hook that restores the terminal before the report is printed.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();

@@ -87,6 +87,8 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
     let mut background_dirty = false;
     let mut last_draw = Instant::now() - BACKGROUND_FRAME;
     let mut exit = Exit::Quit;
+    // Set when the terminal hung up or input failed: nothing may be written to stderr after.
+    let mut terminal_gone = false;
     let initial = app.preview_effects();
     run_effects(initial, &mut app, &mut tui, &engine_tx, &msg_tx, &store);
 
@@ -152,9 +154,13 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
                 }
                 Some(Err(e)) => {
                     tracing::error!("terminal input failed: {e}");
+                    terminal_gone = true;
                     break;
                 }
-                None => break,
+                None => {
+                    terminal_gone = true;
+                    break;
+                }
             },
             Some(msg) = msg_rx.recv() => {
                 effects.extend(app.on_msg(msg));
@@ -167,13 +173,16 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
             _ = sleep_until_opt(frame_deadline), if frame_deadline.is_some() => {}
             _ = sleep_until_opt(notice_deadline), if notice_deadline.is_some() => app.dirty = true,
             _ = sigterm.recv() => { exit = Exit::Signal(15); break; }
-            _ = sighup.recv() => { exit = Exit::Signal(1); break; }
+            _ = sighup.recv() => { exit = Exit::Signal(1); terminal_gone = true; break; }
             _ = sigint.recv() => { exit = Exit::Signal(2); break; }
         }
         run_effects(effects, &mut app, &mut tui, &engine_tx, &msg_tx, &store);
         if app.state.quit {
             break;
         }
+    }
+    if terminal_gone {
+        crate::tui::detach_stderr();
     }
     drop(tui);
     if let Some(t) = tmux {

@@ -16,5 +16,6 @@ mod preview_bytes;
 mod pty;
 mod resume;
 mod scenarios;
+mod signals;
 mod soak;
 mod tui_e2e;
