@@ -31,12 +31,16 @@ impl InputImage {
     }
 }
 
-/// Resolves `~` and relative parts, so the user sees exactly which file leaves the machine.
+/// Resolves `~`, relative parts, `..` and symlinks into one absolute path, so the user sees
+/// exactly which file leaves the machine, and a job resumed from another folder uploads the same
+/// file. A path that does not exist (yet) is still made absolute against the current folder.
 pub fn resolve(path: &Path) -> PathBuf {
     let expanded = path
         .to_str()
         .map_or_else(|| path.to_path_buf(), crate::config::paths::expand_home);
-    std::fs::canonicalize(&expanded).unwrap_or(expanded)
+    std::fs::canonicalize(&expanded)
+        .or_else(|_| std::path::absolute(&expanded))
+        .unwrap_or(expanded)
 }
 
 /// Loads and checks a local image for `spec`. Each failure has its own message.
@@ -120,6 +124,35 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn home_relative_and_dot_dot_paths_become_one_absolute_path() {
+        let home = directories::BaseDirs::new()
+            .unwrap()
+            .home_dir()
+            .to_path_buf();
+        let in_home = resolve(Path::new("~/qimg-surely-missing/ref.png"));
+        assert_eq!(in_home, home.join("qimg-surely-missing/ref.png"));
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("ref.png"), png(4, 4)).unwrap();
+        let dotted = dir.path().join("sub/../ref.png");
+        let resolved = resolve(&dotted);
+        assert_eq!(
+            resolved,
+            std::fs::canonicalize(dir.path()).unwrap().join("ref.png")
+        );
+        assert!(!resolved.to_string_lossy().contains(".."));
+
+        let relative = resolve(Path::new("not/here.png"));
+        assert!(relative.is_absolute(), "{relative:?}");
+        assert!(relative.ends_with("not/here.png"));
+        assert_eq!(
+            relative,
+            std::env::current_dir().unwrap().join("not/here.png")
+        );
     }
 
     #[test]

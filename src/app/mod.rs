@@ -2,6 +2,7 @@
 //! keys, network events and helper results into state changes and effects. `run` owns the
 //! terminal, the channels and the loop.
 
+mod external;
 mod gallery;
 mod history;
 mod keys;

@@ -75,6 +75,16 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
     load_first_page(&store, &mut state).await;
     let mut app = App::new(state, opts.theme, opts.keymap, previews);
     let mut events = EventStream::new();
+    // Variables the profiles read keys from: removed from every program qimg starts.
+    let key_vars: Vec<String> = opts
+        .engine
+        .profiles
+        .values()
+        .filter_map(|p| match &p.key_source {
+            crate::config::KeySource::Env(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
     let (engine, mut api_rx) = Engine::start(opts.engine);
     let engine_tx = engine.sender();
 
@@ -90,7 +100,9 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
     // Set when the terminal hung up or input failed: nothing may be written to stderr after.
     let mut terminal_gone = false;
     let initial = app.preview_effects();
-    run_effects(initial, &mut app, &mut tui, &engine_tx, &msg_tx, &store);
+    run_effects(
+        initial, &mut app, &mut tui, &engine_tx, &msg_tx, &store, &key_vars,
+    );
 
     loop {
         let now = Instant::now();
@@ -176,7 +188,9 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
             _ = sighup.recv() => { exit = Exit::Signal(1); terminal_gone = true; break; }
             _ = sigint.recv() => { exit = Exit::Signal(2); break; }
         }
-        run_effects(effects, &mut app, &mut tui, &engine_tx, &msg_tx, &store);
+        run_effects(
+            effects, &mut app, &mut tui, &engine_tx, &msg_tx, &store, &key_vars,
+        );
         if app.state.quit {
             break;
         }
@@ -228,6 +242,7 @@ fn run_effects(
     engine: &UnboundedSender<Command>,
     msg_tx: &UnboundedSender<Msg>,
     store: &Store,
+    key_vars: &[String],
 ) {
     for fx in effects {
         match fx {
@@ -289,7 +304,7 @@ fn run_effects(
                 }
             }
             Effect::OpenExternal(path) => {
-                if let Err(e) = open_external(&path) {
+                if let Err(e) = super::external::open(&path, key_vars) {
                     app.state.notice(
                         crate::api::Level::Error,
                         format!("cannot open it: {e}"),
@@ -373,26 +388,4 @@ fn run_effects(
             }
         }
     }
-}
-
-/// Opens a file or folder with the system opener, detached, without any key in its
-/// environment (reliability.md case 72).
-fn open_external(path: &std::path::Path) -> std::io::Result<()> {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let mut cmd = std::process::Command::new(opener);
-    cmd.arg(path)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        let name = k.to_string_lossy().to_ascii_uppercase();
-        if name.contains("KEY") || name.contains("TOKEN") || name.contains("SECRET") {
-            cmd.env_remove(&k);
-        }
-    }
-    cmd.spawn().map(|_| ())
 }

@@ -339,7 +339,10 @@ impl ComposeForm {
                             message,
                         })
                 } else {
-                    Ok(ImageInput::File(std::path::PathBuf::from(e)))
+                    // Resolved now: the job stores, shows and later uploads this exact file.
+                    Ok(ImageInput::File(crate::api::input_image::resolve(
+                        std::path::Path::new(e),
+                    )))
                 }
             })
             .collect()

@@ -151,6 +151,17 @@ fn detail_lines(
         ]));
     }
     lines.push(Line::styled(one_line(&params.join(" · "), width), t.muted));
+    // The exact input files or URLs that leave (or left) the machine.
+    for input in &r.images {
+        let shown = match input {
+            crate::domain::ImageInput::File(p) => p.display().to_string(),
+            crate::domain::ImageInput::Url(u) => u.clone(),
+        };
+        lines.push(Line::styled(
+            one_line(&format!("input {shown}"), width),
+            t.muted,
+        ));
+    }
     for p in &j.saved_paths {
         lines.push(Line::styled(
             one_line(&format!("saved {}", p.display()), width),

@@ -272,3 +272,32 @@ fn a_finished_job_shows_its_image_with_halfblocks() {
     assert!(text.contains('▀') || text.contains('▄'), "{text}");
     insta::assert_snapshot!("preview_halfblocks_120x40", text);
 }
+
+#[test]
+fn the_details_show_the_exact_input_file() {
+    let mut s = sample_state();
+    let mut edit = job(
+        11,
+        "edit with a reference",
+        JobState::Running { progress: None },
+        1,
+    );
+    edit.request.images = vec![
+        crate::domain::ImageInput::File("/home/someone/refs/cat.png".into()),
+        crate::domain::ImageInput::Url("https://example.com/dog.png".into()),
+    ];
+    let id = edit.id;
+    s.jobs.upsert(edit);
+    s.jobs.select(id);
+    s.focus = Focus::Jobs;
+    let term = render_to(&s, 120, 40);
+    let text: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains("input /home/someone/refs/cat.png"), "{text}");
+    assert!(text.contains("input https://example.com/dog.png"), "{text}");
+}

@@ -130,3 +130,57 @@ fn the_key_never_leaks() {
         "the echo was redacted, not dropped"
     );
 }
+
+/// reliability.md case 70: the `Debug` and `Display` of every type that holds or met the key
+/// shows `[REDACTED]` or nothing, never the key.
+#[test]
+fn debug_and_display_never_show_the_key() {
+    use qimg::api::apiframe::ApiframeClient;
+    use qimg::api::models::ParamsKey;
+    use qimg::api::openai::OpenAiClient;
+    use qimg::api::runtime::ProfileRuntime;
+    use secrecy::SecretString;
+
+    let base = reqwest::Url::parse("https://api.example.invalid").unwrap();
+    let mut profile = crate::common::apiframe_profile("https://api.example.invalid");
+    profile.key_source = qimg::config::KeySource::Literal(SecretString::from(CANARY));
+    let apiframe = ApiframeClient::new(
+        base.clone(),
+        SecretString::from(CANARY),
+        ParamsKey::default(),
+    )
+    .unwrap();
+    let openai = OpenAiClient::new(base, SecretString::from(CANARY)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = qimg::store::Store::open_in_memory().unwrap();
+    let runtime = ProfileRuntime::build(
+        &profile,
+        None,
+        dir.path(),
+        &store,
+        &dir.path().join("config.toml"),
+        None,
+    )
+    .unwrap();
+    let echoed = qimg::api::error::from_response(
+        401,
+        Some("application/json"),
+        json!({"error": format!("invalid key {CANARY}"), "key": CANARY})
+            .to_string()
+            .as_bytes(),
+        None,
+        CANARY,
+    );
+    let shown = [
+        format!("{profile:?}"),
+        format!("{apiframe:?}"),
+        format!("{openai:?}"),
+        format!("{runtime:?}"),
+        format!("{echoed:?}"),
+        echoed.to_string(),
+    ];
+    for s in &shown {
+        assert!(!s.contains(CANARY), "the key is shown: {s}");
+    }
+    assert!(shown[1].contains("[REDACTED]") && shown[2].contains("[REDACTED]"));
+}
