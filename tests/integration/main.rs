@@ -13,6 +13,7 @@ mod engine_flow;
 mod fault;
 mod gateway;
 mod preview_bytes;
+mod proxy;
 mod pty;
 mod resume;
 mod scenarios;
