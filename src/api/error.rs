@@ -28,9 +28,17 @@ pub enum ApiError {
         /// How long the server asked us to wait.
         retry_after: Option<Duration>,
     },
-    /// Nothing was sent: DNS, refused connection, TLS handshake. Safe to retry.
+    /// Nothing was sent: DNS, refused connection, connect timeout. Safe to retry.
     #[error("could not connect: {0}")]
     Connect(String),
+    /// The secure connection could not be set up (a bad certificate, or something that does
+    /// not speak TLS, such as a proxy or captive portal in the way). Nothing was sent, and
+    /// trying again will meet the same certificate: not retried (reliability.md case 10).
+    #[error(
+        "the secure connection failed, nothing was sent: {0}; check base_url, and any proxy or \
+         captive portal between you and the API"
+    )]
+    Tls(String),
     /// The request may have reached the server, but no complete answer came in time.
     #[error("no answer in time: {0}")]
     Timeout(String),
@@ -87,7 +95,7 @@ impl ApiError {
             // An error object in a 2xx body is the provider's definite answer: the task failed.
             Self::Server { status, .. } if (200..300).contains(status) => Outcome::Rejected,
             Self::Server { status, .. } if (400..500).contains(status) => Outcome::Rejected,
-            Self::Redirect { .. } => Outcome::Rejected,
+            Self::Redirect { .. } | Self::Tls(_) => Outcome::Rejected,
             Self::Server { .. }
             | Self::Timeout(_)
             | Self::Transport(_)
@@ -121,12 +129,15 @@ impl ApiError {
     /// redacted, so neither can leak through an error message.
     pub fn from_reqwest(err: reqwest::Error, secret: &str) -> Self {
         let is_connect = err.is_connect();
+        let is_tls = is_connect && is_tls_failure(&err);
         let is_timeout = err.is_timeout();
         let is_redirect = err.is_redirect();
         let status = err.status().map(|s| s.as_u16());
         let mut text = error_chain(&err.without_url());
         text = clean(&text, secret);
-        if is_connect {
+        if is_tls {
+            Self::Tls(text)
+        } else if is_connect {
             Self::Connect(text)
         } else if is_timeout {
             Self::Timeout(text)
@@ -138,6 +149,34 @@ impl ApiError {
             Self::Transport(text)
         }
     }
+}
+
+/// Whether the TLS layer refused the connection: a `rustls::Error` somewhere in the chain, on
+/// its own or wrapped in I/O errors (hyper-util wraps tokio-rustls's I/O error in another).
+fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    fn wraps_rustls(mut e: &(dyn std::error::Error + 'static)) -> bool {
+        loop {
+            if e.is::<rustls::Error>() {
+                return true;
+            }
+            // `io::Error::source` skips the error it wraps, so look inside by hand.
+            match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => e = inner,
+                None => return false,
+            }
+        }
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(s) = src {
+        if wraps_rustls(s) {
+            return true;
+        }
+        src = s.source();
+    }
+    false
 }
 
 /// The error and its sources in one line (reqwest's own Display hides the cause).

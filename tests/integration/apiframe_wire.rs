@@ -313,3 +313,36 @@ async fn a_connection_refused_is_not_sent_and_says_so() {
         job.state
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_failure_is_not_sent_and_not_retried() {
+    // Something that answers a TLS handshake with plain HTTP (a captive portal, say).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepts);
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut hello = [0u8; 512];
+            let _ = conn.read(&mut hello);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let mut rig = Rig::with_profile(apiframe_profile(&format!("https://127.0.0.1:{port}")));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert!(
+        matches!(&job.state, JobState::Failed { message }
+            if message.contains("secure connection failed") && message.contains("not charged")),
+        "{:?}",
+        job.state
+    );
+    assert_eq!(
+        accepts.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a TLS failure is not retried"
+    );
+}

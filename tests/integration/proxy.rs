@@ -67,7 +67,10 @@ fn https_goes_through_the_proxy_only_as_a_tunnel_and_the_key_never_shows() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the proxy refuses everything: {stderr}");
+    assert!(
+        !out.status.success(),
+        "the proxy refuses everything: {stderr}"
+    );
     assert!(stderr.contains("not sent"), "{stderr}");
     let seen = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
     let requests: Vec<&str> = seen
