@@ -184,3 +184,41 @@ fn debug_and_display_never_show_the_key() {
     }
     assert!(shown[1].contains("[REDACTED]") && shown[2].contains("[REDACTED]"));
 }
+
+/// reliability.md case 60: what the CLI prints (stdout and stderr, text and JSON) after talking
+/// to a server that puts ESC, OSC, CSI, C1 and bidi characters in every string it can.
+#[test]
+fn cli_output_never_carries_terminal_controls_from_the_server() {
+    let sim = ExtSim::start_with(0.3, "sim-local-key", &["--scenario", "escape_injection"]);
+    let mut outputs = Vec::new();
+    for args in [
+        &["generate", "one", "--wait"][..],
+        &["generate", "two", "--count", "2", "--wait", "--json"],
+        &["jobs"],
+        &["jobs", "--json"],
+        &["wait"],
+    ] {
+        let out = sim.cmd().args(args).output().unwrap();
+        outputs.push((args.join(" "), out.stdout));
+        outputs.push((format!("{} (stderr)", args.join(" ")), out.stderr));
+    }
+    let (_, listed, _) = sim.run(&["jobs", "--json"]);
+    assert!(listed.lines().count() >= 3, "{listed}");
+    assert!(
+        outputs
+            .iter()
+            .any(|(_, b)| String::from_utf8_lossy(b).contains('\u{241b}')),
+        "the server's escapes reached the output, made visible as ␛"
+    );
+    for (what, bytes) in &outputs {
+        let text = String::from_utf8_lossy(bytes);
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\n')
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            })
+            .collect();
+        assert!(bad.is_empty(), "`qimg {what}` printed {bad:?}:\n{text}");
+    }
+}

@@ -20,6 +20,11 @@ impl ExtSim {
     }
 
     pub fn start_with_key(job_seconds: f64, key: &str) -> Self {
+        Self::start_with(job_seconds, key, &[])
+    }
+
+    /// A simulator with extra `qimg sim` arguments (`--scenario …`).
+    pub fn start_with(job_seconds: f64, key: &str, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_qimg"))
             .args([
                 "sim",
@@ -30,6 +35,7 @@ impl ExtSim {
                 "--key",
                 key,
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

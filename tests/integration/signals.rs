@@ -180,3 +180,41 @@ fn a_terminal_that_hangs_up_mid_job_exits_cleanly_and_keeps_the_job(
     assert!(out.contains("\"done\""), "{out}");
     assert_eq!(sim.stats()["jobs_created"], 1, "nothing sent twice");
 }
+
+/// SIGKILL (or the OOM killer) leaves no chance to clean up: the next start of the TUI picks the
+/// job up where it was and finishes it, without sending it again (reliability.md B6.63).
+#[test]
+fn after_a_sigkill_the_next_tui_finishes_the_job_without_sending_it_again() {
+    let sim = ExtSim::start(4.0);
+    let mut app = PtyApp::spawn(&[], &tui_env(&sim), 120, 40);
+    app.wait_for("Compose", LONG);
+    app.type_text("a lantern festival");
+    app.send(b"\x13");
+    let deadline = std::time::Instant::now() + LONG;
+    while sim.stats()["jobs_created"] != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::process::Command::new("kill")
+        .args(["-KILL", &app.pid().to_string()])
+        .status()
+        .unwrap();
+    let status = app.wait_exit(Duration::from_secs(15));
+    assert_eq!(status.signal(), Some("Killed"), "{status:?}");
+
+    let mut again = PtyApp::spawn(&[], &tui_env(&sim), 120, 40);
+    let screen = again.wait_for("✓ done", LONG);
+    assert!(screen.contains("a lantern festival"), "{screen}");
+    again.send(b"\x03");
+    assert!(again.wait_exit(LONG).success());
+    assert_eq!(sim.stats()["jobs_created"], 1, "nothing sent twice");
+    let pngs = std::fs::read_dir(sim.root.path().join("data/images"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .count();
+    assert_eq!(pngs, 1);
+}
