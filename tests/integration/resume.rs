@@ -95,6 +95,32 @@ async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
     store
         .transition(done.id, &JobState::Done, &JobPatch::default())
         .unwrap();
+    // End states stay as they are: an ambiguous job keeps its flag and is never resent, and
+    // failed, expired and timed-out jobs are not retried.
+    let mut ended = Vec::new();
+    for state in [
+        JobState::Ambiguous {
+            message: "no clear answer".into(),
+        },
+        JobState::Failed {
+            message: "rejected".into(),
+        },
+        JobState::Expired {
+            message: "gone".into(),
+        },
+        JobState::TimedOut,
+        JobState::Cancelled,
+    ] {
+        let j = Job::new("sim", req("ended"));
+        store.insert_job(&j).unwrap();
+        store
+            .transition(j.id, &JobState::Submitting, &JobPatch::default())
+            .unwrap();
+        store
+            .transition(j.id, &state, &JobPatch::default())
+            .unwrap();
+        ended.push((j.id, state));
+    }
     drop(store);
     let before = sim.stats();
     assert_eq!(before.jobs_created, 3);
@@ -122,6 +148,9 @@ async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
         rig.store.get(done.id).unwrap().unwrap().state,
         JobState::Done
     );
+    for (id, state) in &ended {
+        assert_eq!(&rig.store.get(*id).unwrap().unwrap().state, state);
+    }
     let after = rig.simulator().stats();
     assert_eq!(
         after.jobs_created, 4,

@@ -141,3 +141,21 @@ fn edit_a_finished_image_through_the_gateway_profile() {
     app.send(b"\x03");
     assert!(app.wait_exit(LONG).success());
 }
+
+#[test]
+fn term_dumb_gets_a_message_not_a_broken_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = hermetic_env(dir.path(), 1.0);
+    env.push(("TERM", "dumb".into()));
+    let mut app = PtyApp::spawn(&[], &env, 80, 24);
+    let status = app.wait_exit(LONG);
+    assert_eq!(status.exit_code(), 2, "a usage error");
+    // The reader thread may still be catching up with the last bytes.
+    app.wait_raw("the message", LONG, |b| {
+        String::from_utf8_lossy(b).contains("TERM=dumb cannot show the terminal UI")
+    });
+    assert!(
+        !app.raw().contains(&0x1b),
+        "no escape sequence on a dumb terminal"
+    );
+}
