@@ -64,6 +64,7 @@ pub async fn fetch(
             }
             Err(FetchError::Gone(s)) => return Err(DownloadError::Gone(s)),
             Err(FetchError::TooLarge(cap)) => return Err(DownloadError::TooLarge(cap)),
+            Err(FetchError::Refused(why)) => return Err(DownloadError::Refused(why)),
             Err(FetchError::Retry(why)) => last = why,
         }
     }
@@ -73,6 +74,8 @@ pub async fn fetch(
 enum FetchError {
     Gone(u16),
     TooLarge(u64),
+    /// The same answer would come again: a redirect the policy refuses.
+    Refused(String),
     Retry(String),
 }
 
@@ -84,10 +87,22 @@ async fn fetch_once(
 ) -> Result<Vec<u8>, FetchError> {
     let resp = send(transport, client.get(url.clone()).timeout(timeout))
         .await
-        .map_err(|e| FetchError::Retry(e.to_string()))?;
+        .map_err(|e| match e {
+            ApiError::RedirectRefused(why) => FetchError::Refused(format!(
+                "the result URL redirected where qimg does not follow: {why}"
+            )),
+            other => FetchError::Retry(other.to_string()),
+        })?;
     let status = resp.status().as_u16();
     if matches!(status, 403 | 404 | 410) {
         return Err(FetchError::Gone(status));
+    }
+    if resp.status().is_redirection() {
+        // Redirects the client could follow were followed; this one points to another scheme
+        // (`file:`, `ftp:`) or nowhere.
+        return Err(FetchError::Refused(format!(
+            "the result URL redirected (HTTP {status}) to something that is not a web address"
+        )));
     }
     if !resp.status().is_success() {
         return Err(FetchError::Retry(format!("HTTP {status}")));

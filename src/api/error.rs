@@ -56,6 +56,10 @@ pub enum ApiError {
         /// HTTP status.
         status: u16,
     },
+    /// A download's redirect pointed somewhere qimg does not fetch from (a private address,
+    /// another scheme, a loop): the text says why. Only the download client follows redirects.
+    #[error("the result URL redirected where qimg does not follow: {0}")]
+    RedirectRefused(String),
     /// The body was larger than allowed.
     #[error("answer too large (over {0} bytes)")]
     TooLarge(u64),
@@ -95,7 +99,7 @@ impl ApiError {
             // An error object in a 2xx body is the provider's definite answer: the task failed.
             Self::Server { status, .. } if (200..300).contains(status) => Outcome::Rejected,
             Self::Server { status, .. } if (400..500).contains(status) => Outcome::Rejected,
-            Self::Redirect { .. } | Self::Tls(_) => Outcome::Rejected,
+            Self::Redirect { .. } | Self::RedirectRefused(_) | Self::Tls(_) => Outcome::Rejected,
             Self::Server { .. }
             | Self::Timeout(_)
             | Self::Transport(_)
@@ -142,9 +146,8 @@ impl ApiError {
         } else if is_timeout {
             Self::Timeout(text)
         } else if is_redirect {
-            Self::Redirect {
-                status: status.unwrap_or(300),
-            }
+            // Only the download client follows redirects; its policy refused this one.
+            Self::RedirectRefused(text)
         } else {
             Self::Transport(text)
         }

@@ -353,3 +353,65 @@ async fn gateway_bytes_that_are_not_an_image_are_kept_raw() {
     );
     assert_eq!(fault.requests("/v1/images/generations").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_follows_a_cdn_redirect_to_the_signed_url() {
+    let fault = apiframe_with_cdn(vec![]).await;
+    fault.set_route(
+        "/cdn/",
+        vec![
+            Reply::bytes(302, "text/plain", Vec::new())
+                .with_header("location", &format!("{}/signed/r.png?sig=abc", fault.base)),
+        ],
+    );
+    fault.set_route(
+        "/signed/",
+        vec![Reply::bytes(200, "image/png", png(16, 16))],
+    );
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    let hop = fault.requests("/signed/");
+    assert_eq!(hop.len(), 1);
+    assert!(
+        !hop[0].headers.contains_key("authorization") && !hop[0].headers.contains_key("x-api-key"),
+        "no key on a download hop: {:?}",
+        hop[0].headers
+    );
+}
+
+#[rstest::rstest]
+#[case::to_the_cloud_metadata_address("https://169.254.169.254/latest/meta-data", "link-local")]
+#[case::to_plain_http("http://images.example.com/r.png", "https required")]
+#[case::to_a_file("file:///etc/passwd", "not a web address")]
+#[case::in_a_loop("/cdn/r.png", "too many redirects")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_redirect_that_breaks_the_rules_ends_the_job_at_once(
+    #[case] target: &str,
+    #[case] says: &str,
+) {
+    let fault = apiframe_with_cdn(vec![]).await;
+    let location = if target.starts_with('/') {
+        format!("{}{target}", fault.base)
+    } else {
+        target.to_owned()
+    };
+    fault.set_route(
+        "/cdn/",
+        vec![Reply::bytes(302, "text/plain", Vec::new()).with_header("location", &location)],
+    );
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.contains(says)),
+        "{:?}",
+        job.state
+    );
+    assert!(
+        fault.requests("/cdn/").len() <= 6,
+        "not tried again: {} requests",
+        fault.requests("/cdn/").len()
+    );
+}
