@@ -136,7 +136,6 @@ impl ApiError {
         let is_tls = is_connect && is_tls_failure(&err);
         let is_timeout = err.is_timeout();
         let is_redirect = err.is_redirect();
-        let status = err.status().map(|s| s.as_u16());
         let mut text = error_chain(&err.without_url());
         text = clean(&text, secret);
         if is_tls {
