@@ -159,3 +159,28 @@ fn term_dumb_gets_a_message_not_a_broken_screen() {
         "no escape sequence on a dumb terminal"
     );
 }
+
+#[test]
+fn a_ten_megabyte_paste_is_cut_with_a_notice_and_the_app_stays_responsive() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = hermetic_env(dir.path(), 1.0);
+    let mut app = PtyApp::spawn(&[], &env, 120, 40);
+    app.wait_for("Compose", LONG);
+    let mut paste = b"\x1b[200~".to_vec();
+    while paste.len() < 10 * 1024 * 1024 {
+        paste.extend_from_slice("lorem ipsum 猫 dolor\n".as_bytes());
+    }
+    paste.extend_from_slice(b"\x1b[201~");
+    app.send(&paste);
+    let screen = app.wait_for("the paste was cut at 64 KiB", LONG);
+    assert!(screen.contains("lorem ipsum"), "{screen}");
+    // Still answering keys: the help opens and closes, Ctrl-C quits.
+    app.send(b"\x1bOP"); // F1
+    app.wait_for("Help · keys · Esc closes", LONG);
+    app.send(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    app.send(b"\x03");
+    let status = app.wait_exit(LONG);
+    assert!(status.success(), "{status:?}");
+    assert!(!app.alternate_screen());
+}
