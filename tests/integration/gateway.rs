@@ -363,3 +363,51 @@ async fn a_single_input_image_uses_the_plain_image_field() {
         ["model", "prompt", "image"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_sent_again_after_a_429_carries_the_same_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/images/edits"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({"error": {"message": "slow down", "type": "rate_limit"}})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let data = base64::engine::general_purpose::STANDARD.encode(png(4, 4));
+    Mock::given(method("POST"))
+        .and(path("/v1/images/edits"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": [{"b64_json": data}]})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let mut rig = Rig::with_profile(gateway_profile(&server.uri(), "qwen-image-edit-plus"));
+    let files: Vec<_> = (0..2)
+        .map(|i| write_png(dir.path(), &format!("in{i}.png"), 420 + i, 400))
+        .collect();
+    let mut req = gateway_request("qwen-image-edit-plus", "add falling snow", None);
+    req.images = files.iter().cloned().map(ImageInput::File).collect();
+    let id = rig.submit(req);
+    assert_eq!(rig.wait_end(id).await.state, JobState::Done);
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 2, "one 429, one retry");
+    let parts: Vec<_> = reqs
+        .iter()
+        .map(|r| {
+            let ct = r.headers.get("content-type").unwrap().to_str().unwrap();
+            multipart_parts(ct, &r.body)
+        })
+        .collect();
+    assert_eq!(parts[0].len(), 4);
+    assert_eq!(
+        parts[0], parts[1],
+        "the retry sends the same fields, file names, types and bytes"
+    );
+}
