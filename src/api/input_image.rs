@@ -156,6 +156,46 @@ mod tests {
     }
 
     #[test]
+    fn special_files_and_hostile_names_get_their_own_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = models::find("qwen-image-edit");
+        // A FIFO would block a reader forever: it is refused from its metadata, unopened.
+        let fifo = dir.path().join("pipe.png");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(
+            load(&fifo, spec)
+                .unwrap_err()
+                .contains("not a regular file")
+        );
+        // A symlink loop.
+        let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let err = load(&a, spec).unwrap_err();
+        assert!(err.contains("a.png"), "{err}");
+        // A device.
+        assert!(
+            load(Path::new("/dev/null"), spec)
+                .unwrap_err()
+                .contains("not a regular file")
+        );
+        // A file name with ESC, a newline and a bidi override is shown harmlessly.
+        let evil = dir.path().join("x\u{1b}[2J\n\u{202e}gnp.png");
+        let err = load(&evil, spec).unwrap_err();
+        assert!(err.contains("no such file"), "{err}");
+        assert!(
+            !err.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn good_and_bad_files() {
         let dir = tempfile::tempdir().unwrap();
         let spec = models::find("qwen-image-edit");
