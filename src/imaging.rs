@@ -25,6 +25,9 @@ pub enum DecodeError {
     /// Not PNG, JPEG or WebP.
     #[error("not an image qimg can preview")]
     NotAnImage,
+    /// A real image in a format qimg saves but does not preview (GIF, AVIF).
+    #[error("preview unavailable for {0} images; the file is saved")]
+    Unsupported(&'static str),
     /// Larger than the limits (a decompression bomb, or just huge).
     #[error("too large to preview ({0})")]
     TooLarge(String),
@@ -43,6 +46,8 @@ pub fn decode_for_preview(
         ImageFormat::Png => image::ImageFormat::Png,
         ImageFormat::Jpeg => image::ImageFormat::Jpeg,
         ImageFormat::Webp => image::ImageFormat::WebP,
+        ImageFormat::Gif => return Err(DecodeError::Unsupported("GIF")),
+        ImageFormat::Avif => return Err(DecodeError::Unsupported("AVIF")),
     };
     let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
     reader.limits(limits());

@@ -193,6 +193,8 @@ async fn deliver_results(
         match r {
             GatewayResult::Bytes(b) => bytes.push(b),
             GatewayResult::Url(u) => urls.push(u),
+            // Kept raw through the not-an-image path: saved as `.bin`, and the job says where.
+            GatewayResult::Undecodable(text) => bytes.push(text.into_bytes()),
         }
     }
     let mut saved = Vec::new();

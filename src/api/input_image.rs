@@ -72,6 +72,7 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String>
         return Err(format!("{shown} is larger than 10 MB"));
     }
     let format = ImageFormat::sniff(&bytes)
+        .filter(|f| f.is_common())
         .ok_or_else(|| format!("{shown} is not a PNG, JPEG or WebP image"))?;
     let (width, height) = dimensions(&bytes).map_err(|e| format!("{shown}: {e}"))?;
     if let Some(spec) = spec {

@@ -4,6 +4,7 @@
 
 mod external;
 mod gallery;
+mod hangup;
 mod history;
 mod keys;
 mod reference;

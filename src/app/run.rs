@@ -88,6 +88,10 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
     let (engine, mut api_rx) = Engine::start(opts.engine);
     let engine_tx = engine.sender();
 
+    let hangup_watch = super::hangup::watch();
+    // Test hook: ignore SIGHUP, as a process orphaned from its session never gets one, so the
+    // suite can prove the watchdog alone ends a session whose terminal vanished.
+    let listen_for_hup = std::env::var_os("QIMG_TEST_NO_SIGHUP").is_none();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -99,6 +103,8 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
     let mut exit = Exit::Quit;
     // Set when the terminal hung up or input failed: nothing may be written to stderr after.
     let mut terminal_gone = false;
+    // A write to the terminal that failed; reported after the terminal is restored.
+    let mut failure: Option<std::io::Error> = None;
     let initial = app.preview_effects();
     run_effects(
         initial, &mut app, &mut tui, &engine_tx, &msg_tx, &store, &key_vars,
@@ -115,7 +121,10 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
                 wall: Timestamp::now(),
             };
             let (state, previews) = (&app.state, &mut app.previews);
-            tui.draw(|f| ui::render(f, state, previews, &ctx))?;
+            if let Err(e) = tui.draw(|f| ui::render(f, state, previews, &ctx)) {
+                failure = Some(e);
+                break;
+            }
             // kitty images that are no longer shown are freed in the terminal.
             let stale = app.previews.take_stale_kitty();
             if !stale.is_empty() {
@@ -124,7 +133,10 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
                     .iter()
                     .map(|id| crate::preview::kitty::delete(*id, tmux))
                     .collect();
-                tui.write_raw(seq.as_bytes())?;
+                if let Err(e) = tui.write_raw(seq.as_bytes()) {
+                    failure = Some(e);
+                    break;
+                }
             }
             app.dirty = false;
             background_dirty = false;
@@ -185,7 +197,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
             _ = sleep_until_opt(frame_deadline), if frame_deadline.is_some() => {}
             _ = sleep_until_opt(notice_deadline), if notice_deadline.is_some() => app.dirty = true,
             _ = sigterm.recv() => { exit = Exit::Signal(15); break; }
-            _ = sighup.recv() => { exit = Exit::Signal(1); terminal_gone = true; break; }
+            _ = sighup.recv(), if listen_for_hup => { exit = Exit::Signal(1); terminal_gone = true; break; }
             _ = sigint.recv() => { exit = Exit::Signal(2); break; }
         }
         run_effects(
@@ -194,6 +206,13 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
         if app.state.quit {
             break;
         }
+    }
+    drop(hangup_watch);
+    // A failed write usually means the terminal hung up before SIGHUP arrived.
+    if failure.is_some() && super::hangup::terminal_gone() {
+        terminal_gone = true;
+        exit = Exit::Signal(1);
+        failure = None;
     }
     if terminal_gone {
         crate::tui::detach_stderr();
@@ -204,7 +223,10 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
     }
     // Job tasks stop at a safe point; their state is in the store and resumes next time.
     let _ = tokio::time::timeout(Duration::from_secs(3), engine.shutdown()).await;
-    Ok(exit)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(exit),
+    }
 }
 
 async fn sleep_until_opt(at: Option<Instant>) {

@@ -343,4 +343,35 @@ mod tests {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(literal_key_refusal(&f), None);
     }
+
+    #[test]
+    fn every_open_mode_a_symlink_and_another_owner_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "x").unwrap();
+        for mode in [0o664, 0o666, 0o640, 0o604, 0o620, 0o602, 0o777] {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(mode)).unwrap();
+            let why = literal_key_refusal(&f).unwrap_or_default();
+            assert!(why.contains(&format!("{mode:04o}")), "{mode:o}: {why}");
+        }
+        for mode in [0o600, 0o400] {
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(literal_key_refusal(&f), None, "{mode:o}");
+        }
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&f, &link).unwrap();
+        assert!(literal_key_refusal(&link).unwrap().contains("symlink"));
+        // Another owner: only root can hand a file over, so the case runs where tests run as
+        // root (CI) and is skipped elsewhere.
+        if std::os::unix::fs::chown(&f, Some(65534), None).is_ok() {
+            assert!(literal_key_refusal(&f).unwrap().contains("another user"));
+        }
+        assert!(
+            literal_key_refusal(&dir.path().join("missing.toml"))
+                .unwrap()
+                .contains("cannot check")
+        );
+    }
 }

@@ -24,10 +24,15 @@ pub enum ImageFormat {
     Jpeg,
     /// WebP.
     Webp,
+    /// GIF: saved as it is; no preview (reliability.md case 34).
+    Gif,
+    /// AVIF: saved as it is; no preview.
+    Avif,
 }
 
 impl ImageFormat {
-    /// Recognises PNG, JPEG and WebP; anything else (HTML, JSON, empty) is `None`.
+    /// Recognises PNG, JPEG, WebP, GIF and AVIF by their magic bytes; anything else (HTML,
+    /// JSON, SVG, empty) is `None`. SVG is deliberately not an image here: it is never rendered.
     pub fn sniff(bytes: &[u8]) -> Option<Self> {
         if bytes.starts_with(PNG_SIGNATURE) {
             Some(Self::Png)
@@ -35,9 +40,21 @@ impl ImageFormat {
             Some(Self::Jpeg)
         } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
             Some(Self::Webp)
+        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+            Some(Self::Gif)
+        } else if bytes.len() >= 12
+            && &bytes[4..8] == b"ftyp"
+            && matches!(&bytes[8..12], b"avif" | b"avis")
+        {
+            Some(Self::Avif)
         } else {
             None
         }
+    }
+
+    /// Whether qimg can decode it for a preview, and providers take it as an input image.
+    pub fn is_common(self) -> bool {
+        matches!(self, Self::Png | Self::Jpeg | Self::Webp)
     }
 
     /// File extension.
@@ -46,6 +63,8 @@ impl ImageFormat {
             Self::Png => "png",
             Self::Jpeg => "jpg",
             Self::Webp => "webp",
+            Self::Gif => "gif",
+            Self::Avif => "avif",
         }
     }
 
@@ -55,6 +74,8 @@ impl ImageFormat {
             Self::Png => "image/png",
             Self::Jpeg => "image/jpeg",
             Self::Webp => "image/webp",
+            Self::Gif => "image/gif",
+            Self::Avif => "image/avif",
         }
     }
 }

@@ -346,3 +346,44 @@ async fn a_tls_failure_is_not_sent_and_not_retried() {
         "a TLS failure is not retried"
     );
 }
+
+#[rstest::rstest]
+#[case::missing(json!({"status": "QUEUED"}))]
+#[case::null(json!({"jobId": null}))]
+#[case::number(json!({"jobId": 5}))]
+#[case::empty(json!({"jobId": ""}))]
+#[case::ten_thousand_chars(json!({"jobId": "x".repeat(10_000)}))]
+#[case::escape(json!({"jobId": "a\u{1b}[2J"}))]
+#[case::path(json!({"jobId": "../../.bashrc"}))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_without_a_usable_job_id_is_ambiguous_with_one_key(#[case] body: serde_json::Value) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/images/generate"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert!(
+        matches!(&job.state, JobState::Ambiguous { message } if message.contains("same idempotency key")),
+        "{:?}",
+        job.state
+    );
+    let posts = server.received_requests().await.unwrap();
+    assert!(
+        !posts.is_empty() && posts.len() <= 3,
+        "{} POSTs",
+        posts.len()
+    );
+    assert!(posts.iter().all(|p| {
+        p.headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            == Some(job.idempotency_key.as_str())
+    }));
+    if let JobState::Ambiguous { message } = &job.state {
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+    }
+}

@@ -198,12 +198,22 @@ fn cli_output_never_carries_terminal_controls_from_the_server() {
         &["jobs", "--json"],
         &["wait"],
     ] {
-        let out = sim.cmd().args(args).output().unwrap();
+        let out = sim
+            .cmd()
+            .env("QIMG_LOG", "trace")
+            .args(args)
+            .output()
+            .unwrap();
         outputs.push((args.join(" "), out.stdout));
         outputs.push((format!("{} (stderr)", args.join(" ")), out.stderr));
     }
     let (_, listed, _) = sim.run(&["jobs", "--json"]);
     assert!(listed.lines().count() >= 3, "{listed}");
+    let logs = sim.root.path().join("data/logs");
+    for entry in std::fs::read_dir(&logs).unwrap().flatten() {
+        let name = format!("log {}", entry.file_name().to_string_lossy());
+        outputs.push((name, std::fs::read(entry.path()).unwrap()));
+    }
     assert!(
         outputs
             .iter()

@@ -415,3 +415,195 @@ async fn a_download_redirect_that_breaks_the_rules_ends_the_job_at_once(
         fault.requests("/cdn/").len()
     );
 }
+
+#[rstest::rstest]
+#[case::null(json!(null))]
+#[case::empty_list(json!([]))]
+#[case::empty_object(json!({}))]
+#[case::null_urls(json!({"images": [null, ""]}))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completed_without_output_fails_once_and_is_not_resent(#[case] result: serde_json::Value) {
+    let fault = FaultServer::start(vec![
+        (
+            "/v2/images/generate",
+            vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))],
+        ),
+        (
+            "/v2/jobs/",
+            vec![Reply::json(
+                200,
+                json!({"id": RID, "status": "COMPLETED", "result": result}),
+            )],
+        ),
+    ])
+    .await;
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.contains("completed without output")),
+        "{:?}",
+        job.state
+    );
+    assert_eq!(fault.requests("/v2/images/generate").len(), 1);
+    assert!(fault.requests("/cdn/").is_empty());
+}
+
+#[rstest::rstest]
+#[case::json(Reply::json(200, json!({"error": "AccessDenied"})))]
+#[case::empty(Reply::bytes(200, "image/png", Vec::new()))]
+#[case::html(Reply::bytes(200, "image/png", b"<html><body>captive portal</body></html>".to_vec()))]
+#[case::svg(Reply::bytes(200, "image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec()))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_that_is_not_an_image_is_tried_three_times_then_kept_aside(#[case] reply: Reply) {
+    let fault = apiframe_with_cdn(vec![reply]).await;
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.contains("download invalid")),
+        "{:?}",
+        job.state
+    );
+    assert_eq!(fault.requests("/cdn/").len(), 3, "at most three GETs");
+    let files = files_in(&rig.paths.images_dir());
+    assert!(
+        files.iter().all(|f| !f.ends_with(".png")),
+        "no .png for a non-image: {files:?}"
+    );
+    assert_eq!(
+        files.iter().filter(|f| f.ends_with(".bin")).count(),
+        1,
+        "{files:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_result_url_is_refreshed_by_one_more_poll() {
+    let fault = apiframe_with_cdn(vec![Reply::bytes(
+        403,
+        "application/xml",
+        b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>".to_vec(),
+    )])
+    .await;
+    let first = format!("{}/cdn/r.png", fault.base);
+    let fresh = format!("{}/fresh/r.png", fault.base);
+    fault.set_route(
+        "/v2/jobs/",
+        vec![
+            Reply::json(
+                200,
+                json!({"id": RID, "status": "COMPLETED", "result": first}),
+            ),
+            Reply::json(
+                200,
+                json!({"id": RID, "status": "COMPLETED", "result": fresh}),
+            ),
+        ],
+    );
+    fault.set_route("/fresh/", vec![Reply::bytes(200, "image/png", png(16, 16))]);
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    assert_eq!(
+        fault.requests("/cdn/").len(),
+        1,
+        "a 403 is not fetched again"
+    );
+    assert_eq!(
+        fault.requests("/v2/jobs/").len(),
+        2,
+        "one more poll for a fresh URL"
+    );
+    assert_eq!(
+        fault.requests("/v2/images/generate").len(),
+        1,
+        "never resubmitted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_that_disappears_into_a_dead_connection_times_out_and_is_retried() {
+    let fault = apiframe_with_cdn(vec![Reply::bytes(200, "image/png", png(16, 16))]).await;
+    let result = format!("{}/cdn/r.png", fault.base);
+    fault.set_route(
+        "/v2/jobs/",
+        vec![
+            Reply::json(
+                200,
+                json!({"id": RID, "status": "PROCESSING", "progress": 30}),
+            ),
+            // The connection stays open and nothing ever comes back (NAT dropped it).
+            Reply::Silent,
+            Reply::json(
+                200,
+                json!({"id": RID, "status": "COMPLETED", "result": result}),
+            ),
+        ],
+    );
+    let mut profile = apiframe_profile(&fault.base);
+    profile.request_timeout = Some(Duration::from_secs(1));
+    let mut rig = Rig::with_profile(profile);
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    assert_eq!(fault.requests("/v2/jobs/").len(), 3);
+    assert_eq!(fault.requests("/v2/images/generate").len(), 1);
+}
+
+/// A 1×1 GIF.
+const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gif_result_is_saved_as_a_gif_without_a_preview() {
+    let fault = apiframe_with_cdn(vec![Reply::bytes(200, "image/gif", GIF.to_vec())]).await;
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    let saved = &job.saved_paths[0];
+    assert_eq!(saved.extension().unwrap(), "gif");
+    assert_eq!(std::fs::read(saved).unwrap(), GIF, "saved as it came");
+    let preview = qimg::imaging::decode_file_for_preview(saved, 64, 64).unwrap_err();
+    assert!(
+        preview.to_string().contains("preview unavailable"),
+        "{preview}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_base64_that_does_not_decode_is_kept_as_it_came() {
+    let broken = "iVBORw0KGgo!!!this is not base64 at all%%%";
+    let fault = FaultServer::start(vec![(
+        "/v1/images/generations",
+        vec![gateway_answer(broken)],
+    )])
+    .await;
+    let mut rig = Rig::with_profile(gateway_profile(&fault.base, "qwen-image-plus"));
+    let id = rig.submit(gateway_request(
+        "qwen-image-plus",
+        "a fox",
+        Some("1024*1024"),
+    ));
+    let job = rig.wait_end(id).await;
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.contains("could not be decoded")),
+        "{:?}",
+        job.state
+    );
+    let kept: Vec<_> = files_in(&rig.paths.images_dir())
+        .into_iter()
+        .filter(|f| f.ends_with(".bin"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        std::fs::read(rig.paths.images_dir().join(&kept[0])).unwrap(),
+        broken.as_bytes()
+    );
+    assert_eq!(
+        fault.requests("/v1/images/generations").len(),
+        1,
+        "never resent"
+    );
+}

@@ -100,6 +100,18 @@ fn a_panic_is_reported_on_a_restored_terminal() {
         raw.contains("QIMG_TEST_PANIC"),
         "the report is printed after the restore"
     );
+    let report = raw.find("QIMG_TEST_PANIC").unwrap();
+    for (seq, what) in [
+        ("\x1b[?2004l", "bracketed paste off"),
+        ("\x1b[?1004l", "focus reports off"),
+        ("\x1b[?25h", "cursor shown"),
+        ("\x1b[?1049l", "main screen"),
+    ] {
+        assert!(
+            raw[..report].contains(seq),
+            "{what} before the report is printed"
+        );
+    }
 }
 
 #[test]

@@ -14,6 +14,9 @@ pub enum GatewayResult {
     Bytes(Vec<u8>),
     /// A URL to fetch with the credential-free client.
     Url(String),
+    /// A `b64_json` that does not decode, with no URL to fall back on: the text is all there
+    /// is of a paid image, so it is kept as it came (reliability.md case 35).
+    Undecodable(String),
 }
 
 /// The generations body: `{model, prompt, n: 1, size, response_format}`, plus a `parameters`
@@ -64,7 +67,6 @@ pub fn parse_data(json: &Value) -> Result<Vec<GatewayResult>, String> {
         return Err("the gateway returned no image (empty `data`)".into());
     }
     let mut out = Vec::new();
-    let mut bad_b64 = None;
     for item in items.iter().take(16) {
         let b64 = item
             .get("b64_json")
@@ -82,7 +84,11 @@ pub fn parse_data(json: &Value) -> Result<Vec<GatewayResult>, String> {
                     out.push(GatewayResult::Bytes(bytes));
                     continue;
                 }
-                Err(e) => bad_b64 = Some(e),
+                Err(_) if url.is_none() => {
+                    out.push(GatewayResult::Undecodable(b.to_owned()));
+                    continue;
+                }
+                Err(_) => {}
             }
         }
         if let Some(u) = url {
@@ -90,7 +96,7 @@ pub fn parse_data(json: &Value) -> Result<Vec<GatewayResult>, String> {
         }
     }
     if out.is_empty() {
-        return Err(bad_b64.unwrap_or_else(|| "no item in `data` has a `url` or `b64_json`".into()));
+        return Err("no item in `data` has a `url` or `b64_json`".into());
     }
     Ok(out)
 }

@@ -30,8 +30,60 @@ fn sniffing() {
         ImageFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
         Some(ImageFormat::Webp)
     );
+    assert_eq!(
+        ImageFormat::sniff(b"GIF89a\x01\x00"),
+        Some(ImageFormat::Gif)
+    );
+    assert_eq!(
+        ImageFormat::sniff(b"GIF87a\x01\x00"),
+        Some(ImageFormat::Gif)
+    );
+    assert_eq!(
+        ImageFormat::sniff(b"\0\0\0\x1cftypavif\0\0\0\0"),
+        Some(ImageFormat::Avif)
+    );
+    // HEIC shares the container but is not AVIF; SVG is text and is never rendered.
+    assert_eq!(ImageFormat::sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), None);
+    assert_eq!(
+        ImageFormat::sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+        None
+    );
     assert_eq!(ImageFormat::sniff(b"<html>"), None);
     assert_eq!(ImageFormat::sniff(b""), None);
+    assert!(ImageFormat::Png.is_common() && !ImageFormat::Gif.is_common());
+}
+
+#[test]
+fn unusual_but_valid_pngs_save_and_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = crate::domain::Job::new(
+        "sim",
+        crate::domain::JobRequest::apiframe("deep", crate::api::models::AspectRatio::Square, 1),
+    );
+    // 16-bit RGBA and grey with alpha.
+    let images = [
+        image::DynamicImage::ImageRgba16(image::ImageBuffer::from_pixel(
+            9,
+            7,
+            image::Rgba([65535u16, 0, 30000, 40000]),
+        )),
+        image::DynamicImage::ImageLumaA8(image::ImageBuffer::from_pixel(
+            5,
+            5,
+            image::LumaA([200u8, 100]),
+        )),
+    ];
+    for (i, img) in images.iter().enumerate() {
+        let mut bytes = Vec::new();
+        img.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+        let path = save_result(dir.path(), &job, "sim", i, images.len(), &bytes).unwrap();
+        let back = crate::imaging::decode_file_for_preview(&path, 64, 64).unwrap();
+        assert_eq!((back.width(), back.height()), (img.width(), img.height()));
+    }
 }
 
 #[test]
