@@ -24,6 +24,7 @@ use crate::domain::{Job, JobId};
 
 pub use engine::{Adopt, Engine, EngineConfig, SimEndpoint, TransportOverride};
 pub use error::ApiError;
+pub use runner::UNKNOWN_STATUS_DEADLINE;
 
 /// What the network task must do, sent by the TUI or the CLI.
 #[derive(Debug)]

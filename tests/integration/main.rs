@@ -20,3 +20,4 @@ mod scenarios;
 mod signals;
 mod soak;
 mod tui_e2e;
+mod virtual_time;
