@@ -2,6 +2,7 @@
 //! atomically with its parameters, and reuse files a previous run already saved.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::download::{self, DownloadError};
 use super::runtime::ProfileRuntime;
@@ -21,9 +22,9 @@ pub enum DeliverError {
 
 /// A result file this job already saved in an earlier run (same deterministic name).
 fn existing(dir: &Path, job: &Job, index: usize, total: usize) -> Option<PathBuf> {
-    ["png", "jpg", "webp"]
+    images::ImageFormat::ALL
         .iter()
-        .map(|ext| dir.join(images::file_name(job, index, total, ext)))
+        .map(|f| dir.join(images::file_name(job, index, total, f.extension())))
         .find(|p| p.is_file())
 }
 
@@ -53,7 +54,7 @@ pub async fn fetch_and_save(
         )
         .await?;
         crate::failpoint::hit("download.before_save");
-        saved.push(save(rt, job, index, total, bytes).await?);
+        saved.push(save(rt, job, index, total, Arc::new(bytes)).await?);
     }
     Ok(saved)
 }
@@ -66,45 +67,55 @@ pub struct SentBytes {
     /// Notes for the user: where bytes went instead of the output folder, and why.
     pub notes: Vec<String>,
     /// Results that were not images, kept raw as `.bin` files: `(why, where)`.
-    pub not_images: Vec<(String, Option<PathBuf>)>,
+    pub not_images: Vec<(String, PathBuf)>,
+    /// Results no folder would take: why. Only a disk that refuses every write gets here.
+    pub lost: Vec<String>,
 }
 
 /// Saves results that arrived as bytes as results `0..` of `total`. These bytes exist nowhere
 /// else (reliability.md case 35), so none is given up: when the output folder cannot be written
 /// (disk full, read-only) they go to `rescue` instead, and bytes that are not an image are kept
-/// raw. An error is returned only when neither folder takes them.
+/// raw. Every result is tried, whatever happened to the ones before.
 pub async fn save_sent_bytes(
     rt: &ProfileRuntime,
     job: &Job,
     results: Vec<Vec<u8>>,
     total: usize,
     rescue: &Path,
-) -> Result<SentBytes, SaveError> {
+) -> SentBytes {
     let mut out = SentBytes::default();
     for (index, bytes) in results.into_iter().enumerate() {
-        let kept = |ext: &'static str, bytes: Vec<u8>| {
-            keep_somewhere(rt, job, index, total, ext, bytes, rescue)
+        // Shared, not copied: a gateway answer can hold several large images.
+        let bytes = Arc::new(bytes);
+        let kept = |ext: &'static str| {
+            keep_somewhere(rt, job, index, total, ext, Arc::clone(&bytes), rescue)
         };
-        match save(rt, job, index, total, bytes.clone()).await {
+        match save(rt, job, index, total, Arc::clone(&bytes)).await {
             Ok(path) => out.saved.push(path),
-            Err(DeliverError::Save(SaveError::NotAnImage(why))) => {
-                let (path, note) = kept("bin", bytes).await?;
-                out.notes.extend(note);
-                out.not_images.push((why, Some(path)));
-            }
+            Err(DeliverError::Save(SaveError::NotAnImage(why))) => match kept("bin").await {
+                Ok((path, note)) => {
+                    out.notes.extend(note);
+                    out.not_images.push((why, path));
+                }
+                Err(e) => out.lost.push(e.to_string()),
+            },
             Err(e) => {
                 let ext = images::ImageFormat::sniff(&bytes).map_or("bin", |f| f.extension());
-                let (path, _) = kept(ext, bytes).await?;
-                out.notes.push(format!(
-                    "{}; saved in {} instead",
-                    crate::sanitize::sanitize_line(&e.to_string()),
-                    crate::sanitize::sanitize_line(&path.display().to_string()),
-                ));
-                out.saved.push(path);
+                match kept(ext).await {
+                    Ok((path, _)) => {
+                        out.notes.push(format!(
+                            "{}; saved in {} instead",
+                            crate::sanitize::sanitize_line(&e.to_string()),
+                            crate::sanitize::sanitize_line(&path.display().to_string()),
+                        ));
+                        out.saved.push(path);
+                    }
+                    Err(again) => out.lost.push(format!("{e}; and {again}")),
+                }
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Writes `bytes` raw under the job's file name, in the output folder or else in `rescue`.
@@ -115,7 +126,7 @@ async fn keep_somewhere(
     index: usize,
     total: usize,
     ext: &'static str,
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
     rescue: &Path,
 ) -> Result<(PathBuf, Option<String>), SaveError> {
     let name = images::file_name(job, index, total, ext);
@@ -143,20 +154,12 @@ async fn keep_somewhere(
     })
 }
 
-/// Where results go when the output folder cannot take them: next to the job store.
-pub fn rescue_dir(store_file: &Path) -> PathBuf {
-    match store_file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.join("rescued"),
-        _ => std::env::temp_dir().join("qimg-rescued"),
-    }
-}
-
 async fn save(
     rt: &ProfileRuntime,
     job: &Job,
     index: usize,
     total: usize,
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
 ) -> Result<PathBuf, DeliverError> {
     let dir = rt.output_dir.clone();
     let job = job.clone();

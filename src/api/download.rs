@@ -91,6 +91,8 @@ async fn fetch_once(
             ApiError::RedirectRefused(why) => FetchError::Refused(format!(
                 "the result URL redirected where qimg does not follow: {why}"
             )),
+            // The same certificate would be met again.
+            tls @ ApiError::Tls(_) => FetchError::Refused(tls.to_string()),
             other => FetchError::Retry(other.to_string()),
         })?;
     let status = resp.status().as_u16();

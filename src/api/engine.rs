@@ -90,6 +90,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Where results go when their output folder cannot take them: `<data>/rescued/`.
+    pub fn rescue_dir(&self) -> std::path::PathBuf {
+        self.cfg.paths.data_dir.join("rescued")
+    }
+
     /// Sends an event; a closed receiver (the UI is gone) is not an error.
     pub fn emit(&self, ev: ApiEvent) {
         let _ = self.events.send(ev);

@@ -137,6 +137,10 @@ pub(crate) async fn run(ctx: &Ctx, rt: &ProfileRuntime, job: Job) -> Result<(), 
                 .await;
                 return Ok(());
             }
+            Outcome::Rejected if matches!(err, super::ApiError::Tls(_)) => {
+                fail(format!("not sent, not retried: {err}")).await;
+                return Ok(());
+            }
             Outcome::Rejected => {
                 fail(format!("rejected, not charged: {err}")).await;
                 return Ok(());
@@ -198,61 +202,48 @@ async fn deliver_results(
         }
     }
     let mut saved = Vec::new();
+    let mut kept = Vec::new();
     if !bytes.is_empty() {
-        let rescue = deliver::rescue_dir(ctx.shared.store.path());
-        match deliver::save_sent_bytes(rt, job, bytes, total, &rescue).await {
-            Ok(sent) if sent.not_images.is_empty() => {
-                for note in &sent.notes {
-                    ctx.shared.emit(ApiEvent::Notice {
-                        level: Level::Warning,
-                        text: note.clone(),
-                    });
-                }
-                saved = sent.saved;
-            }
-            Ok(sent) => {
-                // Paid bytes that are not an image: kept raw, and the job says where.
-                let kept: Vec<String> = sent
-                    .not_images
-                    .iter()
-                    .map(|(why, path)| match path {
-                        Some(p) => format!("{why}; kept in {}", p.display()),
-                        None => why.clone(),
-                    })
-                    .collect();
-                ctx.move_to(
-                    JobState::Failed {
-                        message: super::error::clean(
-                            &format!(
-                                "the gateway's image could not be decoded: {}",
-                                kept.join("; ")
-                            ),
-                            "",
-                        ),
-                    },
-                    JobPatch {
-                        saved_paths: Some(sent.saved),
-                        ..JobPatch::default()
-                    },
-                )
-                .await;
-                return Ok(());
-            }
-            Err(e) => {
-                ctx.move_to(
-                    JobState::Failed {
-                        message: format!(
-                            "the gateway sent the image but it could not be saved anywhere: {e}; \
-                             the output folder and {} both refused it",
-                            rescue.display()
-                        ),
-                    },
-                    JobPatch::default(),
-                )
-                .await;
-                return Ok(());
-            }
+        let sent = deliver::save_sent_bytes(rt, job, bytes, total, &ctx.shared.rescue_dir()).await;
+        for note in &sent.notes {
+            ctx.shared.emit(ApiEvent::Notice {
+                level: Level::Warning,
+                text: note.clone(),
+            });
         }
+        // Paid bytes that are not an image: kept raw, and the user is told where.
+        for (why, path) in &sent.not_images {
+            kept.push(format!(
+                "a result could not be decoded ({why}); kept in {}",
+                path.display()
+            ));
+        }
+        kept.extend(
+            sent.lost
+                .iter()
+                .map(|why| format!("a result could not be saved anywhere: {why}")),
+        );
+        saved = sent.saved;
+    }
+    if saved.is_empty() && urls.is_empty() {
+        // Nothing usable: the job failed, saying where every paid byte went.
+        ctx.move_to(
+            JobState::Failed {
+                message: super::error::clean(
+                    &format!("the gateway's image could not be used: {}", kept.join("; ")),
+                    "",
+                ),
+            },
+            JobPatch::default(),
+        )
+        .await;
+        return Ok(());
+    }
+    for text in kept {
+        ctx.shared.emit(ApiEvent::Notice {
+            level: Level::Warning,
+            text: super::error::clean(&text, ""),
+        });
     }
     let patch = JobPatch {
         result_urls: Some(urls),

@@ -321,6 +321,10 @@ async fn submit(
                 .await;
                 return Ok(None);
             }
+            Outcome::Rejected if matches!(err, ApiError::Tls(_)) => {
+                ctx.fail(format!("not sent, not retried: {err}")).await;
+                return Ok(None);
+            }
             Outcome::Rejected => {
                 ctx.fail(format!("rejected, not charged: {err}")).await;
                 return Ok(None);
@@ -391,14 +395,17 @@ async fn poll_until_done(
             0
         };
         if oversized >= OVERSIZED_POLLS {
-            // The same oversized answer would come back forever (reliability.md case 20).
-            ctx.fail(format!(
+            // The same oversized answer would come back forever (reliability.md case 20). The
+            // job was accepted and may have finished: its outcome is unknown, not failed.
+            let message = format!(
                 "stopped polling: the provider's status answer was too large {oversized} times in a row \
-                 (over {} MiB); the job may still finish on the provider's side (job id {})",
+                 (over {} MiB); the job may have finished and been charged: look for job id {} in the \
+                 provider's dashboard",
                 http::POLL_JSON_CAP / (1024 * 1024),
                 clean(&remote_id, ""),
-            ))
-            .await;
+            );
+            ctx.move_to(JobState::Ambiguous { message }, JobPatch::default())
+                .await;
             return Ok(None);
         }
         let rj = match res {

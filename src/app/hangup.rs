@@ -58,8 +58,10 @@ pub fn watch() -> HangupWatch {
     HangupWatch { stop }
 }
 
-/// True when the terminal on stdin has hung up: `poll` reports HUP, ERR or NVAL. Nothing is
-/// read, so no key is taken from the UI.
+/// True when the terminal on stdin has hung up: `poll` reports HUP. Nothing is read, so no
+/// key is taken from the UI. Linux only: macOS's `poll` answers NVAL for every tty, so there
+/// the watchdog never fires (SIGHUP still ends qimg).
+#[cfg(target_os = "linux")]
 pub fn terminal_gone() -> bool {
     use rustix::event::{PollFd, PollFlags, poll};
     let stdin = std::io::stdin();
@@ -69,9 +71,13 @@ pub fn terminal_gone() -> bool {
         tv_nsec: 0,
     };
     match poll(&mut fds, Some(&zero)) {
-        Ok(_) => fds[0]
-            .revents()
-            .intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL),
+        Ok(_) => fds[0].revents().contains(PollFlags::HUP),
         Err(_) => false,
     }
+}
+
+/// See the Linux version: elsewhere a hangup is only noticed through SIGHUP.
+#[cfg(not(target_os = "linux"))]
+pub fn terminal_gone() -> bool {
+    false
 }

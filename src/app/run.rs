@@ -179,10 +179,16 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Exit> {
                 Some(Err(e)) => {
                     tracing::error!("terminal input failed: {e}");
                     terminal_gone = true;
+                    if super::hangup::terminal_gone() {
+                        exit = Exit::Signal(1);
+                    }
                     break;
                 }
                 None => {
                     terminal_gone = true;
+                    if super::hangup::terminal_gone() {
+                        exit = Exit::Signal(1);
+                    }
                     break;
                 }
             },

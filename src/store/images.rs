@@ -31,6 +31,9 @@ pub enum ImageFormat {
 }
 
 impl ImageFormat {
+    /// Every format qimg saves, for finding a result an earlier run already wrote.
+    pub const ALL: [Self; 5] = [Self::Png, Self::Jpeg, Self::Webp, Self::Gif, Self::Avif];
+
     /// Recognises PNG, JPEG, WebP, GIF and AVIF by their magic bytes; anything else (HTML,
     /// JSON, SVG, empty) is `None`. SVG is deliberately not an image here: it is never rendered.
     pub fn sniff(bytes: &[u8]) -> Option<Self> {

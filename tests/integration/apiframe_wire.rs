@@ -336,7 +336,7 @@ async fn a_tls_failure_is_not_sent_and_not_retried() {
     let job = rig.wait_end(id).await;
     assert!(
         matches!(&job.state, JobState::Failed { message }
-            if message.contains("secure connection failed") && message.contains("not charged")),
+            if message.contains("secure connection failed") && message.starts_with("not sent, not retried")),
         "{:?}",
         job.state
     );

@@ -170,7 +170,7 @@ async fn status_answers_too_large_to_read_stop_polling_after_three() {
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
     assert!(
-        matches!(&job.state, JobState::Failed { message } if message.contains("too large 3 times") && message.contains(RID)),
+        matches!(&job.state, JobState::Ambiguous { message } if message.contains("too large 3 times") && message.contains(RID)),
         "{:?}",
         job.state
     );
@@ -606,4 +606,115 @@ async fn gateway_base64_that_does_not_decode_is_kept_as_it_came() {
         1,
         "never resent"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_answer_mixing_a_broken_image_with_a_url_loses_neither() {
+    let junk = base64::engine::general_purpose::STANDARD.encode(b"<html>oops</html>");
+    let fault = FaultServer::start(vec![(
+        "/cdn/",
+        vec![Reply::bytes(200, "image/png", png(16, 16))],
+    )])
+    .await;
+    let url = format!("{}/cdn/second.png", fault.base);
+    fault.set_route(
+        "/v1/images/generations",
+        vec![Reply::json(
+            200,
+            json!({"data": [{"b64_json": junk}, {"url": url}]}),
+        )],
+    );
+    let mut rig = Rig::with_profile(gateway_profile(&fault.base, "qwen-image-plus"));
+    let id = rig.submit(gateway_request("qwen-image-plus", "two", Some("1024*1024")));
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    assert_eq!(
+        job.saved_paths.len(),
+        1,
+        "the URL result is downloaded and saved"
+    );
+    assert!(image::open(&job.saved_paths[0]).is_ok());
+    let files = files_in(&rig.paths.images_dir());
+    assert_eq!(
+        files.iter().filter(|f| f.ends_with(".bin")).count(),
+        1,
+        "{files:?}"
+    );
+    assert_eq!(fault.requests("/cdn/").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_answer_with_one_good_and_one_broken_image_keeps_both() {
+    let good = base64::engine::general_purpose::STANDARD.encode(png(12, 12));
+    let junk = base64::engine::general_purpose::STANDARD.encode(b"not an image");
+    let fault = FaultServer::start(vec![(
+        "/v1/images/generations",
+        vec![Reply::json(
+            200,
+            json!({"data": [{"b64_json": good}, {"b64_json": junk}]}),
+        )],
+    )])
+    .await;
+    let mut rig = Rig::with_profile(gateway_profile(&fault.base, "qwen-image-plus"));
+    let id = rig.submit(gateway_request(
+        "qwen-image-plus",
+        "pair",
+        Some("1024*1024"),
+    ));
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    assert_eq!(job.saved_paths.len(), 1);
+    let files = files_in(&rig.paths.images_dir());
+    assert_eq!(
+        files.iter().filter(|f| f.ends_with(".png")).count(),
+        1,
+        "{files:?}"
+    );
+    assert_eq!(
+        files.iter().filter(|f| f.ends_with(".bin")).count(),
+        1,
+        "{files:?}"
+    );
+    while let Ok(ev) = rig.events.try_recv() {
+        rig.log.push(ev);
+    }
+    assert!(
+        rig.log.iter().any(|ev| matches!(ev, qimg::api::ApiEvent::Notice { text, .. } if text.contains("could not be decoded"))),
+        "the user is told about the kept file"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_url_whose_tls_fails_ends_the_job_without_retrying() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&accepts);
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut hello = [0u8; 512];
+            let _ = conn.read(&mut hello);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let fault = apiframe_with_cdn(vec![]).await;
+    fault.set_route(
+        "/v2/jobs/",
+        vec![Reply::json(
+            200,
+            json!({"id": RID, "status": "COMPLETED", "result": format!("https://127.0.0.1:{port}/r.png")}),
+        )],
+    );
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert!(
+        matches!(&job.state, JobState::Failed { message } if message.contains("secure connection failed")),
+        "{:?}",
+        job.state
+    );
+    assert_eq!(accepts.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

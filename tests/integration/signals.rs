@@ -127,7 +127,9 @@ fn a_terminal_that_hangs_up_mid_job_exits_cleanly_and_keeps_the_job(
     let mut writer = pair.master.take_writer().unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 65536];
-    let ready = if cols == 0 { "\x1b[?1049h" } else { "Compose" };
+    // At 0×0 nothing is drawn but the (empty) first frame, which comes after the signal
+    // handlers and the watchdog are in place.
+    let ready = if cols == 0 { "\x1b[?2026l" } else { "Compose" };
     while !String::from_utf8_lossy(&seen).contains(ready) {
         let n = reader.read(&mut buf).unwrap();
         assert!(n > 0, "the terminal closed early");
@@ -160,7 +162,7 @@ fn a_terminal_that_hangs_up_mid_job_exits_cleanly_and_keeps_the_job(
     if !with_job {
         // Past start-up, into the event loop (a hangup during start-up just ends the process:
         // there is nothing to save yet).
-        std::thread::sleep(Duration::from_millis(1500));
+        std::thread::sleep(Duration::from_millis(300));
     }
     done.send(()).unwrap();
     drop((reader, writer, pair.master));
