@@ -179,6 +179,8 @@ fn a_terminal_that_hangs_up_mid_job_exits_cleanly_and_keeps_the_job(
                 .arg(format!("echo STATE; grep State /proc/{pid}/status; echo THREADS; for t in /proc/{pid}/task/*; do echo $t $(cat $t/comm) $(cat $t/wchan); done; echo PTMX; for p in /proc/[0-9]*; do for f in $p/fd/*; do if [ \"$(readlink $f)\" = /dev/ptmx ]; then echo $p $(cat $p/comm) $(grep tty-index $p/fdinfo/${{f##*/}}); fi; done; done; echo SELF; ls -l /proc/{pid}/fd/0"))
                 .output()
                 .unwrap();
+            // A spinning qimg must not outlive the test.
+            let _ = child.kill();
             panic!(
                 "qimg hung after the hangup\n{}",
                 String::from_utf8_lossy(&diag.stdout)
