@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::render;
+use super::scenarios::Count;
 use super::state::{Ending, SimJob, SimState, Stats};
 use super::{ResultShape, scenarios, switches};
 use crate::api::models::{AspectRatio, ParamsKey, SEED_MAX};
@@ -197,7 +198,7 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
     if let Err(r) = auth(&s, &headers) {
         return r;
     }
-    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters, Count::Shared).await {
         return r;
     }
     let Ok(json) = serde_json::from_slice::<Value>(&body) else {
@@ -310,6 +311,7 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
     scenarios::json_body(
         &s.config.scenarios,
         &s.counters,
+        Count::Shared,
         StatusCode::ACCEPTED,
         json!({"jobId": id, "status": "QUEUED"}),
     )
@@ -331,7 +333,8 @@ pub async fn job(
     if let Err(r) = auth(&s, &headers) {
         return r;
     }
-    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters, Count::Job(&id)).await
+    {
         return r;
     }
     if uuid::Uuid::parse_str(&id).is_err() {
@@ -392,7 +395,13 @@ pub async fn job(
         "expired": false,
     });
     drop(inner);
-    scenarios::json_body(&s.config.scenarios, &s.counters, StatusCode::OK, body)
+    scenarios::json_body(
+        &s.config.scenarios,
+        &s.counters,
+        Count::Job(&id),
+        StatusCode::OK,
+        body,
+    )
 }
 
 /// `GET /v2/me`.
@@ -476,7 +485,7 @@ pub async fn cdn(
         Stats::bump(&s.stats.credential_leaks);
         tracing::error!("a download request carried a credential");
     }
-    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters, Count::Shared).await {
         return r;
     }
     let id = name.trim_end_matches(".png").to_owned();

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::apiframe::render_png;
 use super::render::fnv;
+use super::scenarios::Count;
 use super::state::{GatewayImage, SimState, Stats};
 use super::{scenarios, switches};
 use crate::api::models::{self, ModelSpec, SEED_MAX, Task, Wire};
@@ -170,6 +171,7 @@ async fn answer(s: &SimState, image: GatewayImage, b64: bool) -> Response {
     scenarios::json_body(
         &sc,
         &s.counters,
+        Count::Shared,
         StatusCode::OK,
         json!({"created": created, "data": [{"url": url, "b64_json": b64_json, "revised_prompt": revised}]}),
     )
@@ -212,7 +214,7 @@ pub async fn generations(
     if let Err(r) = auth(&s, &headers) {
         return r;
     }
-    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters, Count::Shared).await {
         return r;
     }
     let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&body) else {
@@ -348,7 +350,7 @@ pub async fn edits(
     if let Err(r) = auth(&s, &headers) {
         return r;
     }
-    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters).await {
+    if let Some(r) = scenarios::before_api(&s.config.scenarios, &s.counters, Count::Shared).await {
         return r;
     }
     let Ok(mut form) = form else {

@@ -23,7 +23,8 @@ pub const NAMES: &[&str] = &[
     "b64",
 ];
 
-/// Which scenarios are on.
+/// Which scenarios are on. "Every Nth request" counts all requests together, except a job's
+/// polls, which count per job (see [`Counters`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scenarios {
     /// Jobs take 4× longer and every answer waits 1.5 s.
@@ -82,25 +83,57 @@ impl Scenarios {
 /// A text with every kind of terminal trouble in it.
 pub const HOSTILE: &str = "\x1b[2J\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1bP1;2|x\x1b\\\u{9b}31m\u{202e}gnp.exe\u{2066}\r\x08\x07";
 
-/// Per-scenario request counters.
+/// Per-scenario request counters: one for all requests, and one per polled job. A job's polls
+/// count on their own so that faults fall on consecutive polls of that job (it always gets
+/// through within a few polls), whatever other jobs are doing; with one shared counter, the
+/// interleaving of several jobs could hand one job nothing but faults for minutes.
 #[derive(Debug, Default)]
 pub struct Counters {
     api: AtomicU64,
     bodies: AtomicU64,
+    per_job: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
+}
+
+/// Which counter a request ticks.
+#[derive(Debug, Clone, Copy)]
+pub enum Count<'a> {
+    /// The shared counter (submits, uploads, downloads, the gateway).
+    Shared,
+    /// The counter of one polled job.
+    Job(&'a str),
 }
 
 impl Counters {
     fn tick(c: &AtomicU64) -> u64 {
         c.fetch_add(1, Ordering::Relaxed) + 1
     }
+
+    /// Ticks the API (`body == false`) or body counter chosen by `count`. A job's counters
+    /// start at an offset taken from its id, so jobs do not all fail on the same polls.
+    fn tick_for(&self, count: Count<'_>, body: bool) -> u64 {
+        match count {
+            Count::Shared if body => Self::tick(&self.bodies),
+            Count::Shared => Self::tick(&self.api),
+            Count::Job(id) => {
+                let Ok(mut map) = self.per_job.lock() else {
+                    return Self::tick(if body { &self.bodies } else { &self.api });
+                };
+                let start = super::render::fnv(id.as_bytes()) % 60;
+                let (api, bodies) = map.entry(id.to_owned()).or_insert((start, start));
+                let c = if body { bodies } else { api };
+                *c += 1;
+                *c
+            }
+        }
+    }
 }
 
 /// What happens before an API request is handled: a delay, or a faulty answer instead.
-pub async fn before_api(s: &Scenarios, c: &Counters) -> Option<Response> {
+pub async fn before_api(s: &Scenarios, c: &Counters, count: Count<'_>) -> Option<Response> {
     if s.slow {
         tokio::time::sleep(Duration::from_millis(1500)).await;
     }
-    let n = Counters::tick(&c.api);
+    let n = c.tick_for(count, false);
     if s.hang && n.is_multiple_of(3) {
         std::future::pending::<()>().await;
     }
@@ -166,10 +199,11 @@ fn cut(bytes: Vec<u8>, content_type: &'static str) -> Response {
 pub fn json_body(
     s: &Scenarios,
     c: &Counters,
+    count: Count<'_>,
     status: StatusCode,
     body: serde_json::Value,
 ) -> Response {
-    let n = Counters::tick(&c.bodies);
+    let n = c.tick_for(count, true);
     let text = body.to_string().into_bytes();
     if s.malformed && n.is_multiple_of(4) {
         let truncated = text[..text.len() * 2 / 3].to_vec();

@@ -387,3 +387,67 @@ async fn a_200_without_a_usable_job_id_is_ambiguous_with_one_key(#[case] body: s
         assert!(!message.chars().any(char::is_control), "{message:?}");
     }
 }
+
+/// At the moment the server receives the paid POST, the job's row is already committed in
+/// `submitting` with the key the request carries (reliability.md B1.1).
+struct RowMustExist {
+    db: std::path::PathBuf,
+    seen: SeenRows,
+}
+
+/// Each POST's idempotency key, and the state of its row at that moment.
+type SeenRows = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
+
+impl wiremock::Respond for RowMustExist {
+    fn respond(&self, req: &wiremock::Request) -> ResponseTemplate {
+        let key = req
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        // A second connection, as another process would see the file.
+        let state: Option<String> = rusqlite::Connection::open_with_flags(
+            &self.db,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .ok()
+        .and_then(|c| {
+            c.query_row(
+                "SELECT state FROM jobs WHERE idempotency_key = ?1",
+                [&key],
+                |r| r.get(0),
+            )
+            .ok()
+        });
+        self.seen.lock().unwrap().push((key, state));
+        ResponseTemplate::new(202).set_body_json(json!({"jobId": RID, "status": "QUEUED"}))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_row_is_committed_in_submitting_before_the_paid_post_arrives() {
+    let server = MockServer::start().await;
+    let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    Mock::given(method("POST"))
+        .and(path("/v2/images/generate"))
+        .respond_with(RowMustExist {
+            db: rig.paths.store_file(),
+            seen: std::sync::Arc::clone(&seen),
+        })
+        .mount(&server)
+        .await;
+    mount_poll_and_cdn(&server).await;
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    assert_eq!(job.state, JobState::Done, "{:?}", job.state);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, job.idempotency_key);
+    let state = seen[0].1.as_deref().unwrap_or("no row");
+    assert!(
+        state.contains("submitting"),
+        "the row was `{state}` when the POST arrived"
+    );
+}
