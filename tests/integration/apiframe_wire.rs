@@ -317,20 +317,7 @@ async fn a_connection_refused_is_not_sent_and_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_failure_is_not_sent_and_not_retried() {
     // Something that answers a TLS handshake with plain HTTP (a captive portal, say).
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let accepts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&accepts);
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let mut hello = [0u8; 512];
-            let _ = conn.read(&mut hello);
-            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
-        }
-    });
+    let (port, accepts) = crate::fault::plain_http_on_a_tls_port();
     let mut rig = Rig::with_profile(apiframe_profile(&format!("https://127.0.0.1:{port}")));
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;

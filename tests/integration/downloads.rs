@@ -43,6 +43,22 @@ async fn apiframe_with_cdn(cdn: Vec<Reply>) -> FaultServer {
     fault
 }
 
+/// Runs one Apiframe job against a server that accepts it and answers its polls with `polls`.
+async fn one_job(polls: Vec<Reply>) -> (FaultServer, Rig, qimg::domain::Job) {
+    let fault = FaultServer::start(vec![
+        (
+            "/v2/images/generate",
+            vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))],
+        ),
+        ("/v2/jobs/", polls),
+    ])
+    .await;
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    (fault, rig, job)
+}
+
 /// Files in `dir` (none when it does not exist).
 fn files_in(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -127,20 +143,8 @@ async fn a_huge_download_stops_at_the_cap_and_is_not_fetched_again(#[case] reply
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_the_server_no_longer_knows_is_expired_and_not_resent() {
-    let fault = FaultServer::start(vec![
-        (
-            "/v2/images/generate",
-            vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))],
-        ),
-        (
-            "/v2/jobs/",
-            vec![Reply::json(404, json!({"error": "Job not found"}))],
-        ),
-    ])
-    .await;
-    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
-    let id = rig.submit(req());
-    let job = rig.wait_end(id).await;
+    let (fault, _rig, job) =
+        one_job(vec![Reply::json(404, json!({"error": "Job not found"}))]).await;
     assert!(
         matches!(&job.state, JobState::Expired { message } if message.contains("not found on the server")),
         "{:?}",
@@ -152,23 +156,11 @@ async fn a_job_the_server_no_longer_knows_is_expired_and_not_resent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_answers_too_large_to_read_stop_polling_after_three() {
-    let fault = FaultServer::start(vec![
-        (
-            "/v2/images/generate",
-            vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))],
-        ),
-        (
-            "/v2/jobs/",
-            vec![Reply::Truncated {
-                content_length: 9 << 20,
-                body: b"{\"id\":".to_vec(),
-            }],
-        ),
-    ])
+    let (fault, _rig, job) = one_job(vec![Reply::Truncated {
+        content_length: 9 << 20,
+        body: b"{\"id\":".to_vec(),
+    }])
     .await;
-    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
-    let id = rig.submit(req());
-    let job = rig.wait_end(id).await;
     assert!(
         matches!(&job.state, JobState::Ambiguous { message } if message.contains("too large 3 times") && message.contains(RID)),
         "{:?}",
@@ -186,23 +178,11 @@ async fn a_megabyte_failure_message_is_cut_cleaned_and_redacted() {
         huge.push_str(TEST_KEY);
         huge.push(' ');
     }
-    let fault = FaultServer::start(vec![
-        (
-            "/v2/images/generate",
-            vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))],
-        ),
-        (
-            "/v2/jobs/",
-            vec![Reply::json(
-                200,
-                json!({"id": RID, "status": "FAILED", "error": huge}),
-            )],
-        ),
-    ])
+    let (fault, _rig, job) = one_job(vec![Reply::json(
+        200,
+        json!({"id": RID, "status": "FAILED", "error": huge}),
+    )])
     .await;
-    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
-    let id = rig.submit(req());
-    let job = rig.wait_end(id).await;
     let JobState::Failed { message } = &job.state else {
         panic!("{:?}", job.state);
     };
@@ -423,23 +403,11 @@ async fn a_download_redirect_that_breaks_the_rules_ends_the_job_at_once(
 #[case::null_urls(json!({"images": [null, ""]}))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completed_without_output_fails_once_and_is_not_resent(#[case] result: serde_json::Value) {
-    let fault = FaultServer::start(vec![
-        (
-            "/v2/images/generate",
-            vec![Reply::json(202, json!({"jobId": RID, "status": "QUEUED"}))],
-        ),
-        (
-            "/v2/jobs/",
-            vec![Reply::json(
-                200,
-                json!({"id": RID, "status": "COMPLETED", "result": result}),
-            )],
-        ),
-    ])
+    let (fault, _rig, job) = one_job(vec![Reply::json(
+        200,
+        json!({"id": RID, "status": "COMPLETED", "result": result}),
+    )])
     .await;
-    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
-    let id = rig.submit(req());
-    let job = rig.wait_end(id).await;
     assert!(
         matches!(&job.state, JobState::Failed { message } if message.contains("completed without output")),
         "{:?}",
@@ -686,20 +654,7 @@ async fn a_gateway_answer_with_one_good_and_one_broken_image_keeps_both() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_url_whose_tls_fails_ends_the_job_without_retrying() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let accepts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = std::sync::Arc::clone(&accepts);
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let mut hello = [0u8; 512];
-            let _ = conn.read(&mut hello);
-            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
-        }
-    });
+    let (port, accepts) = crate::fault::plain_http_on_a_tls_port();
     let fault = apiframe_with_cdn(vec![]).await;
     fault.set_route(
         "/v2/jobs/",

@@ -217,3 +217,23 @@ async fn serve(mut sock: tokio::net::TcpStream, script: Script, seen: Arc<Mutex<
         }
     }
 }
+
+/// A port that answers a TLS handshake with plain HTTP (a captive portal, a misconfigured
+/// proxy), counting the connections it accepts.
+pub fn plain_http_on_a_tls_port() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&accepts);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut hello = [0u8; 512];
+            let _ = conn.read(&mut hello);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    (port, accepts)
+}
