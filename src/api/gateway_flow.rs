@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use super::deliver;
 use super::error::Outcome;
+use super::finish::finish;
 use super::input_image::{self, InputImage};
 use super::models::{self, Task};
 use super::openai::GatewayResult;
-use super::runner::{Ctx, Stop, finish};
+use super::runner::{Ctx, Stop};
 use super::runtime::ProfileRuntime;
 use super::{ApiEvent, Level};
 use crate::domain::{ImageInput, Job, JobState};

@@ -7,6 +7,7 @@ pub mod deliver;
 pub mod download;
 pub mod engine;
 pub mod error;
+mod finish;
 pub mod gate;
 mod gateway_flow;
 pub mod http;

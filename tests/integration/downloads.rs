@@ -43,6 +43,15 @@ async fn apiframe_with_cdn(cdn: Vec<Reply>) -> FaultServer {
     fault
 }
 
+/// Runs one Apiframe job whose result is served by the `cdn` replies (see [`apiframe_with_cdn`]).
+async fn job_with_cdn(cdn: Vec<Reply>) -> (FaultServer, Rig, qimg::domain::Job) {
+    let fault = apiframe_with_cdn(cdn).await;
+    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
+    let id = rig.submit(req());
+    let job = rig.wait_end(id).await;
+    (fault, rig, job)
+}
+
 /// Runs one Apiframe job against a server that accepts it and answers its polls with `polls`.
 async fn one_job(polls: Vec<Reply>) -> (FaultServer, Rig, qimg::domain::Job) {
     let fault = FaultServer::start(vec![
@@ -123,10 +132,7 @@ async fn a_truncated_download_is_fetched_again_and_never_saved_half() {
 #[case::five_gigabytes_declared(Reply::Truncated { content_length: 5 << 30, body: png(8, 8) })]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_download_stops_at_the_cap_and_is_not_fetched_again(#[case] reply: Reply) {
-    let fault = apiframe_with_cdn(vec![reply]).await;
-    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
-    let id = rig.submit(req());
-    let job = rig.wait_end(id).await;
+    let (fault, rig, job) = job_with_cdn(vec![reply]).await;
     assert!(
         matches!(&job.state, JobState::Failed { message } if message.contains("result too large")),
         "{:?}",
@@ -424,10 +430,7 @@ async fn completed_without_output_fails_once_and_is_not_resent(#[case] result: s
 #[case::svg(Reply::bytes(200, "image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec()))]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_that_is_not_an_image_is_tried_three_times_then_kept_aside(#[case] reply: Reply) {
-    let fault = apiframe_with_cdn(vec![reply]).await;
-    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
-    let id = rig.submit(req());
-    let job = rig.wait_end(id).await;
+    let (fault, rig, job) = job_with_cdn(vec![reply]).await;
     assert!(
         matches!(&job.state, JobState::Failed { message } if message.contains("download invalid")),
         "{:?}",
@@ -525,10 +528,8 @@ const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gif_result_is_saved_as_a_gif_without_a_preview() {
-    let fault = apiframe_with_cdn(vec![Reply::bytes(200, "image/gif", GIF.to_vec())]).await;
-    let mut rig = Rig::with_profile(apiframe_profile(&fault.base));
-    let id = rig.submit(req());
-    let job = rig.wait_end(id).await;
+    let (_fault, _rig, job) =
+        job_with_cdn(vec![Reply::bytes(200, "image/gif", GIF.to_vec())]).await;
     assert_eq!(job.state, JobState::Done, "{:?}", job.state);
     let saved = &job.saved_paths[0];
     assert_eq!(saved.extension().unwrap(), "gif");

@@ -11,6 +11,18 @@ use crate::pty::PtyApp;
 
 const LONG: Duration = Duration::from_secs(60);
 
+/// Waits until the simulator has created the one job the test submitted.
+fn wait_until_sent(sim: &ExtSim) {
+    let deadline = std::time::Instant::now() + LONG;
+    while sim.stats()["jobs_created"] != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn tui_env(sim: &ExtSim) -> Vec<(&'static str, String)> {
     let root = sim.root.path();
     vec![
@@ -34,14 +46,7 @@ fn a_signal_mid_job_restores_the_terminal_and_loses_nothing(
     app.wait_for("Compose", LONG);
     app.type_text("a ferry crossing at night");
     app.send(b"\x13"); // Ctrl-S
-    let deadline = std::time::Instant::now() + LONG;
-    while sim.stats()["jobs_created"] != 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the job never reached the server"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_sent(&sim);
     std::process::Command::new("kill")
         .args([&format!("-{signal}"), &app.pid().to_string()])
         .status()
@@ -211,14 +216,7 @@ fn after_a_sigkill_the_next_tui_finishes_the_job_without_sending_it_again() {
     app.wait_for("Compose", LONG);
     app.type_text("a lantern festival");
     app.send(b"\x13");
-    let deadline = std::time::Instant::now() + LONG;
-    while sim.stats()["jobs_created"] != 1 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the job never reached the server"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_sent(&sim);
     std::process::Command::new("kill")
         .args(["-KILL", &app.pid().to_string()])
         .status()
