@@ -5,12 +5,12 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use qimg::api::models::{AspectRatio, Wire};
 use qimg::api::{Adopt, ApiEvent, Command, Engine, EngineConfig};
 use qimg::app::App;
 use qimg::config::keymap::Keymap;
 use qimg::config::theme::Theme;
 use qimg::config::{Paths, Profile};
+use qimg::domain::models::{AspectRatio, Wire};
 use qimg::domain::{Job, JobRequest, JobState, Timestamp};
 use qimg::preview::Previews;
 use qimg::sim::{SimConfig, SimServer};
@@ -77,7 +77,7 @@ fn frame_render() {
             wall: Timestamp::now(),
         };
         let t = Instant::now();
-        term.draw(|f| ui::render(f, &app.state, &mut app.previews, &ctx))
+        term.draw(|f| ui::render(f, &app.state, &mut app.view, &mut app.previews, &ctx))
             .unwrap();
         times.push(t.elapsed());
     }
@@ -113,7 +113,7 @@ fn keypress() {
             now: Instant::now(),
             wall: Timestamp::now(),
         };
-        term.draw(|f| ui::render(f, &app.state, &mut app.previews, &ctx))
+        term.draw(|f| ui::render(f, &app.state, &mut app.view, &mut app.previews, &ctx))
             .unwrap();
         times.push(t.elapsed());
     }
@@ -190,7 +190,7 @@ fn engine(
         paths: paths.clone(),
         config_file: paths.config_file(),
         profiles,
-        sim: sim.map(SimServer::endpoint),
+        sim: sim.map(|s| qimg::api::SimEndpoint::new(s.base_url().clone(), s.key())),
         adopt: Adopt::Nothing,
         watch_store: false,
         transport: None,

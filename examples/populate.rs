@@ -2,7 +2,7 @@
 //! `cargo run --release --example populate -- DATA_DIR 10000`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qimg::api::models::AspectRatio;
+use qimg::domain::models::AspectRatio;
 use qimg::domain::{Job, JobRequest, JobState, Timestamp};
 use qimg::store::{JobPatch, Store};
 

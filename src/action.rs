@@ -98,6 +98,12 @@ pub enum Action {
     PanUp,
     /// Pan the zoomed image down.
     PanDown,
+    /// Answer yes to the open question.
+    Yes,
+    /// Answer no (keep things as they are).
+    No,
+    /// Answer yes, and delete the job's files too.
+    YesWithFiles,
 }
 
 impl Action {
@@ -150,6 +156,9 @@ impl Action {
             Self::PanRight => "pan right",
             Self::PanUp => "pan up",
             Self::PanDown => "pan down",
+            Self::Yes => "yes",
+            Self::No => "no",
+            Self::YesWithFiles => "yes, with its files",
         }
     }
 

@@ -3,7 +3,7 @@
 
 use image::{DynamicImage, ImageReader, Limits};
 
-use crate::store::images::ImageFormat;
+use crate::domain::ImageFormat;
 
 /// Largest width or height decoded for a preview.
 pub const MAX_SIDE: u32 = 16_384;
@@ -64,27 +64,59 @@ pub fn decode_for_preview(
     })
 }
 
-/// The width and height in a file's header (nothing is decoded).
-pub fn file_dimensions(path: &std::path::Path) -> Option<(u32, u32)> {
-    let mut r = ImageReader::open(path).ok()?.with_guessed_format().ok()?;
-    r.limits(limits());
-    r.into_dimensions().ok()
+/// Largest file read for a preview.
+pub const FILE_CAP: u64 = 64 * 1024 * 1024;
+
+/// Reads a file (at most `FILE_CAP` bytes).
+fn read_capped(path: &std::path::Path) -> Result<Vec<u8>, DecodeError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(FILE_CAP).read_to_end(&mut bytes))
+        .map_err(|e| {
+            DecodeError::Broken(crate::sanitize::sanitize_line(&e.to_string()).into_owned())
+        })?;
+    Ok(bytes)
 }
 
-/// Reads a file (at most 64 MiB) and decodes it for preview.
+/// Reads a file (at most `FILE_CAP`) and decodes it for preview.
 pub fn decode_file_for_preview(
     path: &std::path::Path,
     max_w: u32,
     max_h: u32,
 ) -> Result<DynamicImage, DecodeError> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(64 * 1024 * 1024).read_to_end(&mut bytes))
-        .map_err(|e| {
-            DecodeError::Broken(crate::sanitize::sanitize_line(&e.to_string()).into_owned())
-        })?;
-    decode_for_preview(&bytes, max_w, max_h)
+    decode_for_preview(&read_capped(path)?, max_w, max_h)
+}
+
+/// Like `decode_file_for_preview`, and also the file's own width and height from the same
+/// bytes (the file is read once).
+pub fn decode_path_for_preview(
+    path: &std::path::Path,
+    max_w: u32,
+    max_h: u32,
+) -> (Result<DynamicImage, DecodeError>, Option<(u32, u32)>) {
+    match read_capped(path) {
+        Ok(bytes) => (
+            decode_for_preview(&bytes, max_w, max_h),
+            dimensions(&bytes).ok(),
+        ),
+        Err(e) => (Err(e), None),
+    }
+}
+
+/// Reads the dimensions from the header only, under strict limits (a bomb is refused here).
+pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), DecodeError> {
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| DecodeError::Broken(e.to_string()))?;
+    reader.limits(limits());
+    reader.into_dimensions().map_err(|e| match e {
+        image::ImageError::Limits(l) => DecodeError::TooLarge(l.to_string()),
+        other => DecodeError::Broken(format!(
+            "cannot read the image size ({})",
+            crate::sanitize::sanitize_line(&other.to_string())
+        )),
+    })
 }
 
 #[cfg(test)]
@@ -132,5 +164,13 @@ mod tests {
             .unwrap();
         let img = decode_for_preview(&out, 100, 100).unwrap();
         assert_eq!((img.width(), img.height()), (100, 50));
+    }
+
+    #[test]
+    fn a_bomb_is_refused_from_its_header() {
+        assert!(matches!(
+            dimensions(&bomb_header(100_000, 100_000)),
+            Err(DecodeError::TooLarge(_))
+        ));
     }
 }

@@ -8,7 +8,7 @@ use reqwest::{Client, Url};
 use super::error::ApiError;
 use super::http::{self, DOWNLOAD_CAP};
 use super::transport::{Transport, send};
-use crate::store::images::ImageFormat;
+use crate::domain::ImageFormat;
 use std::sync::Arc;
 
 /// How many times one result URL is tried.

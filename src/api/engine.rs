@@ -15,8 +15,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::runtime::ProfileRuntime;
-use super::{ApiEvent, Command, Level, runner};
+use super::{ApiEvent, Command, runner};
 use crate::config::{Paths, Profile};
+use crate::domain::Level;
 use crate::domain::{Job, JobId};
 use crate::store::Store;
 
@@ -27,6 +28,13 @@ pub struct SimEndpoint {
     pub base_url: Url,
     /// The key the simulator accepts.
     pub key: SecretString,
+}
+
+impl SimEndpoint {
+    /// The endpoint of a simulator listening at `base_url` with `key`.
+    pub fn new(base_url: Url, key: SecretString) -> Self {
+        Self { base_url, key }
+    }
 }
 
 impl std::fmt::Debug for SimEndpoint {

@@ -1,13 +1,14 @@
 //! The last step of a job whose results are known: download and save them, refresh an
 //! expired URL once, keep what is not an image, and retry saving when the disk refuses.
 
+use super::ApiEvent;
 use super::apiframe::ApiframeClient;
 use super::deliver::{self, DeliverError};
 use super::download::DownloadError;
 use super::error::clean;
 use super::runner::{Ctx, Stop, retry_delay};
 use super::runtime::ProfileRuntime;
-use super::{ApiEvent, Level};
+use crate::domain::Level;
 use crate::domain::{Job, JobState};
 use crate::store::JobPatch;
 

@@ -4,15 +4,16 @@
 
 use std::time::Duration;
 
+use super::ApiEvent;
 use super::deliver;
 use super::error::Outcome;
 use super::finish::finish;
 use super::input_image::{self, InputImage};
-use super::models::{self, Task};
 use super::openai::GatewayResult;
 use super::runner::{Ctx, Stop};
 use super::runtime::ProfileRuntime;
-use super::{ApiEvent, Level};
+use crate::domain::Level;
+use crate::domain::models::{self, Task};
 use crate::domain::{ImageInput, Job, JobState};
 use crate::store::JobPatch;
 

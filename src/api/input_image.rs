@@ -5,9 +5,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::models::{IMAGE_MAX_BYTES, ModelSpec};
+use crate::domain::ImageFormat;
+use crate::domain::models::{IMAGE_MAX_BYTES, ModelSpec};
 use crate::sanitize::sanitize_line;
-use crate::store::images::ImageFormat;
 
 /// A checked local image, ready to upload or send as multipart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,21 +31,9 @@ impl InputImage {
     }
 }
 
-/// Resolves `~`, relative parts, `..` and symlinks into one absolute path, so the user sees
-/// exactly which file leaves the machine, and a job resumed from another folder uploads the same
-/// file. A path that does not exist (yet) is still made absolute against the current folder.
-pub fn resolve(path: &Path) -> PathBuf {
-    let expanded = path
-        .to_str()
-        .map_or_else(|| path.to_path_buf(), crate::config::paths::expand_home);
-    std::fs::canonicalize(&expanded)
-        .or_else(|_| std::path::absolute(&expanded))
-        .unwrap_or(expanded)
-}
-
 /// Loads and checks a local image for `spec`. Each failure has its own message.
 pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String> {
-    let path = resolve(path);
+    let path = crate::util::resolve_path(path);
     let shown = sanitize_line(&path.to_string_lossy()).into_owned();
     let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!("{shown}: no such file"),
@@ -74,7 +62,8 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String>
     let format = ImageFormat::sniff(&bytes)
         .filter(|f| f.is_common())
         .ok_or_else(|| format!("{shown} is not a PNG, JPEG or WebP image"))?;
-    let (width, height) = dimensions(&bytes).map_err(|e| format!("{shown}: {e}"))?;
+    let (width, height) =
+        crate::imaging::dimensions(&bytes).map_err(|e| format!("{shown}: {e}"))?;
     if let Some(spec) = spec {
         let (lo, hi) = spec.image_side;
         if hi > 0 && (width < lo || height < lo || width > hi || height > hi) {
@@ -93,31 +82,10 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String>
     })
 }
 
-/// Reads the dimensions from the header only, under strict limits (a bomb is refused here).
-pub fn dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    reader.limits(crate::imaging::limits());
-    reader
-        .into_dimensions()
-        .map_err(|e| format!("cannot read the image size ({e})"))
-}
-
-/// Checks a reference URL: https only.
-pub fn check_url(url: &str) -> Result<String, String> {
-    let u = reqwest::Url::parse(url.trim())
-        .map_err(|_| format!("`{}` is not a URL", sanitize_line(url)))?;
-    if u.scheme() != "https" {
-        return Err("reference image URLs must use https".into());
-    }
-    Ok(u.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models;
+    use crate::domain::models;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
         let mut out = Vec::new();
@@ -125,35 +93,6 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
             .unwrap();
         out
-    }
-
-    #[test]
-    fn home_relative_and_dot_dot_paths_become_one_absolute_path() {
-        let home = directories::BaseDirs::new()
-            .unwrap()
-            .home_dir()
-            .to_path_buf();
-        let in_home = resolve(Path::new("~/qimg-surely-missing/ref.png"));
-        assert_eq!(in_home, home.join("qimg-surely-missing/ref.png"));
-
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("sub")).unwrap();
-        std::fs::write(dir.path().join("ref.png"), png(4, 4)).unwrap();
-        let dotted = dir.path().join("sub/../ref.png");
-        let resolved = resolve(&dotted);
-        assert_eq!(
-            resolved,
-            std::fs::canonicalize(dir.path()).unwrap().join("ref.png")
-        );
-        assert!(!resolved.to_string_lossy().contains(".."));
-
-        let relative = resolve(Path::new("not/here.png"));
-        assert!(relative.is_absolute(), "{relative:?}");
-        assert!(relative.ends_with("not/here.png"));
-        assert_eq!(
-            relative,
-            std::env::current_dir().unwrap().join("not/here.png")
-        );
     }
 
     #[test]
@@ -232,30 +171,5 @@ mod tests {
         let f = std::fs::File::create(&big).unwrap();
         f.set_len(11 * 1024 * 1024).unwrap();
         assert!(load(&big, spec).unwrap_err().contains("10 MB"));
-    }
-
-    #[test]
-    fn a_bomb_is_refused_from_its_header() {
-        // A PNG header declaring 100000×100000 RGBA.
-        let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut ihdr = Vec::new();
-        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
-        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
-        b.extend_from_slice(&13u32.to_be_bytes());
-        b.extend_from_slice(b"IHDR");
-        b.extend_from_slice(&ihdr);
-        let mut h = crc32fast::Hasher::new();
-        h.update(b"IHDR");
-        h.update(&ihdr);
-        b.extend_from_slice(&h.finalize().to_be_bytes());
-        assert!(dimensions(&b).is_err());
-    }
-
-    #[test]
-    fn urls_must_be_https() {
-        assert!(check_url("https://example.com/a.png").is_ok());
-        assert!(check_url("http://example.com/a.png").is_err());
-        assert!(check_url("file:///etc/passwd").is_err());
     }
 }

@@ -12,7 +12,6 @@ pub mod gate;
 mod gateway_flow;
 pub mod http;
 pub mod input_image;
-pub mod models;
 pub mod openai;
 mod reference;
 pub mod retry_after;
@@ -21,7 +20,7 @@ pub mod runtime;
 pub mod schedule;
 pub mod transport;
 
-use crate::domain::{Job, JobId};
+use crate::domain::{Job, JobId, Level};
 
 pub use engine::{Adopt, Engine, EngineConfig, SimEndpoint, TransportOverride};
 pub use error::ApiError;
@@ -36,17 +35,6 @@ pub enum Command {
     Cancel(JobId),
     /// Finish: stop every job task at a safe point (their state is in the store).
     Shutdown,
-}
-
-/// How loud a notice is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// For information.
-    Info,
-    /// Something needs attention.
-    Warning,
-    /// Something failed.
-    Error,
 }
 
 /// What happened on the network side. The store already holds every state change an event

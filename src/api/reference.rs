@@ -26,9 +26,11 @@ pub(crate) async fn apiframe_image_url(
         return Ok(Err("Apiframe takes one reference image".into()));
     }
     match first {
-        ImageInput::Url(u) => Ok(input_image::check_url(u).map(Some)),
+        ImageInput::Url(u) => Ok(crate::domain::check_url(u)
+            .map(Some)
+            .map_err(|e| e.to_string())),
         ImageInput::File(path) => {
-            let spec = super::models::find(&job.request.model);
+            let spec = crate::domain::models::find(&job.request.model);
             let path = path.clone();
             let loaded = tokio::task::spawn_blocking(move || input_image::load(&path, spec))
                 .await

@@ -9,15 +9,16 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::ApiEvent;
 use super::apiframe::{ApiframeClient, RemoteStatus};
 use super::engine::Shared;
 use super::error::{ApiError, Outcome, clean};
 use super::finish::finish;
 use super::http;
-use super::models::Wire;
 use super::runtime::{PARAMS_KEY_SETTING, ProfileRuntime};
 use super::schedule::{self, PollInputs};
-use super::{ApiEvent, Level};
+use crate::domain::Level;
+use crate::domain::models::Wire;
 use crate::domain::{Job, JobId, JobState, Timestamp};
 use crate::store::JobPatch;
 

@@ -15,13 +15,13 @@ use super::apiframe::ApiframeClient;
 use super::engine::SimEndpoint;
 use super::gate::RateGate;
 use super::http;
-use super::models::ParamsKey;
 use super::openai::OpenAiClient;
 use super::schedule::Expected;
 use super::transport::{Reqwest, Transport};
-use crate::config::profile::is_loopback;
 use crate::config::{Profile, ProviderKind};
+use crate::domain::models::ParamsKey;
 use crate::store::Store;
+use crate::util::is_loopback;
 
 /// Store setting name for the params key that worked (DESIGN.md §1).
 pub const PARAMS_KEY_SETTING: &str = "apiframe_params_key";

@@ -3,10 +3,7 @@
 use super::{App, Effect};
 use crate::action::Action;
 use crate::domain::JobState;
-use crate::preview::ZoomView;
-
-/// How far one pan step moves, as a share of the visible window.
-const PAN_STEP: f32 = 0.25;
+use crate::state::ZoomView;
 
 impl App {
     /// Gallery and viewer actions.
@@ -26,28 +23,13 @@ impl App {
                     .move_selection(if action == Action::Left { -1 } else { 1 });
             }
             Action::Left | Action::Right => {}
-            Action::ZoomIn => s.zoom.level = (s.zoom.level * 2).min(8),
-            Action::ZoomOut => s.zoom.level = (s.zoom.level / 2).max(1),
-            Action::ZoomReset => {
-                s.zoom = ZoomView {
-                    level: 1,
-                    cx: 0.5,
-                    cy: 0.5,
-                }
-            }
-            Action::PanLeft | Action::PanRight | Action::PanUp | Action::PanDown => {
-                let step = PAN_STEP / s.zoom.level as f32;
-                match action {
-                    Action::PanLeft => s.zoom.cx -= step,
-                    Action::PanRight => s.zoom.cx += step,
-                    Action::PanUp => s.zoom.cy -= step,
-                    _ => s.zoom.cy += step,
-                }
-                // Keep the centre where the window still fits inside the image.
-                let half = 0.5 / s.zoom.level as f32;
-                s.zoom.cx = s.zoom.cx.clamp(half, 1.0 - half);
-                s.zoom.cy = s.zoom.cy.clamp(half, 1.0 - half);
-            }
+            Action::ZoomIn => s.zoom.zoom_in(),
+            Action::ZoomOut => s.zoom.zoom_out(),
+            Action::ZoomReset => s.zoom = ZoomView::FIT,
+            Action::PanLeft => s.zoom.pan(-1.0, 0.0),
+            Action::PanRight => s.zoom.pan(1.0, 0.0),
+            Action::PanUp => s.zoom.pan(0.0, -1.0),
+            Action::PanDown => s.zoom.pan(0.0, 1.0),
             _ => {}
         }
         self.preview_effects()
@@ -58,7 +40,7 @@ impl App {
         if !self.state.gallery || !self.previews.enabled() {
             return Vec::new();
         }
-        let (_, cols, _, first) = self.state.geometry.get().grid;
+        let (cols, first) = (self.view.grid.columns, self.view.grid.first);
         let per_page = usize::from(cols.max(1)) * 6;
         let start = first.min(self.state.jobs.selected);
         let wanted: Vec<_> = self
@@ -86,7 +68,6 @@ impl App {
     /// it; the wheel moves the selection.
     pub(super) fn on_mouse(&mut self, m: &crossterm::event::MouseEvent) -> Vec<Effect> {
         use crossterm::event::{MouseButton, MouseEventKind};
-        let geo = self.state.geometry.get();
         let pos = ratatui::layout::Position {
             x: m.column,
             y: m.row,
@@ -95,13 +76,8 @@ impl App {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
                 if self.state.overlay.is_none() =>
             {
-                self.state
-                    .jobs
-                    .move_selection(if m.kind == MouseEventKind::ScrollDown {
-                        1
-                    } else {
-                        -1
-                    });
+                let down = m.kind == MouseEventKind::ScrollDown;
+                self.state.jobs.move_selection(if down { 1 } else { -1 });
                 self.dirty = true;
                 self.preview_effects()
             }
@@ -109,63 +85,62 @@ impl App {
                 if self.state.overlay.is_none() && self.state.viewer.is_none() =>
             {
                 if self.state.gallery {
-                    let (area, cols, (cw, ch), first) = geo.grid;
-                    if area.contains(pos) && cw > 0 && ch > 0 {
-                        let index = first
-                            + usize::from((pos.y - area.y) / ch) * usize::from(cols)
-                            + usize::from((pos.x - area.x) / cw);
-                        if index < self.state.jobs.len() {
-                            self.dirty = true;
-                            if index == self.state.jobs.selected {
-                                self.state.viewer = self.state.jobs.selected().map(|v| v.job.id);
-                            } else {
-                                self.state.jobs.selected = index;
-                            }
-                            return self.preview_effects();
-                        }
-                    }
-                    return Vec::new();
+                    self.click_grid(pos)
+                } else {
+                    self.click_list(pos)
                 }
-                let (area, first) = geo.list;
-                if area.contains(pos) {
-                    let index = first + usize::from(pos.y - area.y);
-                    if index < self.state.jobs.len() {
-                        self.state.jobs.selected = index;
-                        self.state.focus = crate::state::Focus::Jobs;
-                        self.dirty = true;
-                        return self.preview_effects();
-                    }
-                }
-                Vec::new()
             }
             _ => Vec::new(),
         }
     }
 
-    /// Moves the gallery selection by rows of the grid.
-    pub(super) fn gallery_rows(&mut self, rows: isize) {
-        let cols = self.state.geometry.get().grid.1.max(1) as isize;
-        self.state.jobs.move_selection(rows * cols);
+    fn click_grid(&mut self, pos: ratatui::layout::Position) -> Vec<Effect> {
+        let grid = self.view.grid;
+        let (cw, ch) = grid.cell;
+        if !grid.area.contains(pos) || cw == 0 || ch == 0 {
+            return Vec::new();
+        }
+        let index = grid.first
+            + usize::from((pos.y - grid.area.y) / ch) * usize::from(grid.columns)
+            + usize::from((pos.x - grid.area.x) / cw);
+        if index >= self.state.jobs.len() {
+            return Vec::new();
+        }
+        self.dirty = true;
+        if index == self.state.jobs.selected {
+            self.state.viewer = self.state.jobs.selected().map(|v| v.job.id);
+        } else {
+            self.state.jobs.selected = index;
+        }
+        self.preview_effects()
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    fn click_list(&mut self, pos: ratatui::layout::Position) -> Vec<Effect> {
+        let list = self.view.list;
+        if !list.area.contains(pos) {
+            return Vec::new();
+        }
+        let index = list.first + usize::from(pos.y - list.area.y);
+        if index >= self.state.jobs.len() {
+            return Vec::new();
+        }
+        self.state.jobs.selected = index;
+        self.state.focus = crate::state::Focus::Jobs;
+        self.dirty = true;
+        self.preview_effects()
+    }
 
-    #[test]
-    fn zoom_crop_stays_inside() {
-        let z = ZoomView {
-            level: 4,
-            cx: 0.99,
-            cy: 0.0,
-        };
-        assert_eq!(z.crop(1000, 800), (750, 0, 250, 200));
-        let fit = ZoomView {
-            level: 1,
-            cx: 0.5,
-            cy: 0.5,
-        };
-        assert_eq!(fit.crop(1000, 800), (0, 0, 1000, 800));
+    /// Up, Down, Top and Bottom in the gallery move by rows of the grid.
+    pub(super) fn navigate_gallery(&mut self, action: Action) -> Vec<Effect> {
+        let cols = isize::try_from(self.view.grid.columns.max(1)).unwrap_or(1);
+        let jobs = &mut self.state.jobs;
+        match action {
+            Action::Up => jobs.move_selection(-cols),
+            Action::Down => jobs.move_selection(cols),
+            Action::Top => jobs.move_selection(isize::MIN / 2),
+            Action::Bottom => jobs.move_selection(isize::MAX / 2),
+            _ => {}
+        }
+        self.preview_effects()
     }
 }

@@ -43,7 +43,7 @@ pub fn watch() -> HangupWatch {
                     }
                     // Nothing may be written to the dead terminal any more (a failed
                     // `eprintln!` panics, and a panic while exiting aborts).
-                    crate::tui::detach_stderr();
+                    super::terminal::detach_stderr();
                     tracing::warn!(
                         "the terminal went away; exiting (unfinished jobs resume on the next start)"
                     );

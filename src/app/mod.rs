@@ -1,37 +1,65 @@
-//! The TUI application: the state, theme and keymap, and `update`, the one place that turns
-//! keys, network events and helper results into state changes and effects. `run` owns the
-//! terminal, the channels and the loop.
+//! The TUI application. `App` holds the model, the theme, the keymap, the previews and the
+//! view state, and its `on_*` methods are the update: terminal input, network events and
+//! helper results in, state changes and `Effect`s out. They do no I/O and read no clock or
+//! randomness (the loop passes `now` in; seeds come from an injected stream). `effects` carries
+//! the effects out, `event_loop` runs the loop over any `Screen` and input stream, and
+//! `launch` wires the real terminal, signals and engine.
 
+pub mod effects;
+pub mod event_loop;
 mod external;
 mod gallery;
 mod hangup;
-mod history;
+mod jobs;
 mod keys;
+pub mod launch;
+pub mod message;
 mod reference;
-mod run;
+pub mod screen;
+pub mod terminal;
+mod text;
+mod update;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossterm::event::Event;
-
-use crate::api::{ApiEvent, Command, Level};
-use crate::config::keymap::Keymap;
+use crate::api::Command;
+use crate::config::keymap::{Keymap, Mode};
 use crate::config::theme::Theme;
-use crate::domain::{Job, JobId, JobState};
-use crate::message::Msg;
+use crate::domain::JobId;
+use crate::domain::seed::SeedStream;
 use crate::preview::Previews;
-use crate::state::{Field, Focus, Overlay, State};
-pub use run::{Exit, TuiOptions, run_tui};
+use crate::services::NewJobs;
+use crate::state::State;
+use crate::ui::ViewState;
+
+pub use event_loop::{EventLoop, Exit, Signal};
+pub use launch::{Ended, Look, TuiOptions, run_tui, start};
 
 /// Jobs loaded per page from the store.
 pub const PAGE: usize = 200;
+
+/// Why new jobs were made; decides the notice once they exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// The compose form was submitted.
+    Form,
+    /// A job was sent again: `how` says in what way ("same seed", …).
+    Again {
+        /// The job sent again.
+        of: JobId,
+        /// How, for the notice.
+        how: &'static str,
+    },
+}
 
 /// Something the loop must do after an update.
 #[derive(Debug)]
 pub enum Effect {
     /// Send a command to the network task.
     Engine(Command),
+    /// Make jobs (resolve their files, draw their seeds) and send them.
+    Create(NewJobs, Sent),
     /// Decode this file for preview, off the UI thread.
     Decode(PathBuf),
     /// Repaint the whole screen (an overlay covered an image, focus came back).
@@ -51,31 +79,40 @@ pub enum Effect {
         /// Also delete these files.
         files: Vec<PathBuf>,
     },
-    /// Read the parameters embedded in a PNG and load them into the form.
-    LoadParams(PathBuf),
+    /// Read the parameters embedded in the PNG at this typed path and load them into the form.
+    LoadParams(String),
     /// Decode this file at full resolution (for zooming).
     DecodeFull(PathBuf),
     /// Make gallery thumbnails for these files.
     Thumbs(Vec<PathBuf>),
+    /// Complete the last path in the image field (this is its text).
+    Complete(String),
 }
 
 /// The TUI's model plus what rendering needs.
 pub struct App {
-    /// The state.
+    /// The model.
     pub state: State,
-    /// Styles.
+    /// Styles by role.
     pub theme: Theme,
-    /// Bindings.
+    /// Key bindings; every key name shown comes from here.
     pub keymap: Keymap,
-    /// Preview protocols and decoded images.
+    /// Preview protocols and decoded images (widget state of the preview pane).
     pub previews: Previews,
-    /// Whether the screen needs drawing because of input (drawn at once).
+    /// What rendering remembers between frames (list and grid geometry, prompt width).
+    pub view: ViewState,
+    /// The screen must be drawn because of input (drawn at once).
     pub dirty: bool,
+    /// qimg runs on this machine (not over SSH): a system viewer can be opened.
+    pub local_session: bool,
+    /// Seeds for a seed locked without a number typed.
+    seeds: SeedStream,
+    /// The last submitted form and when, to ignore a key repeated by a laggy link.
     last_submit: Option<(String, Instant)>,
 }
 
 /// Two submits of an unchanged form closer than this count as one (a key repeated by a
-/// laggy link must not pay twice; reliability.md case 11).
+/// laggy link must not pay twice).
 const DOUBLE_SUBMIT_WINDOW: Duration = Duration::from_millis(1500);
 
 impl App {
@@ -86,269 +123,33 @@ impl App {
             theme,
             keymap,
             previews,
+            view: ViewState::default(),
             dirty: true,
+            local_session: true,
+            seeds: SeedStream::new(0),
             last_submit: None,
         }
     }
 
-    /// Handles one terminal event.
-    pub fn on_event(&mut self, ev: &Event, now: Instant) -> Vec<Effect> {
-        match ev {
-            Event::Key(k) if k.kind != crossterm::event::KeyEventKind::Release => {
-                self.on_key(k, now)
-            }
-            Event::Paste(text) => {
-                self.paste(text, now);
-                Vec::new()
-            }
-            Event::Resize(..) => {
-                self.dirty = true;
-                Vec::new()
-            }
-            // Terminals (and tmux) can drop images while unfocused: repaint (graphics.md P7).
-            Event::FocusGained => vec![Effect::Repaint],
-            Event::Mouse(m) => self.on_mouse(m),
-            _ => Vec::new(),
-        }
+    /// Seeds the stream of seeds drawn when a seed is locked without a number (production
+    /// passes real entropy; tests a fixed value).
+    pub fn with_entropy(mut self, entropy: u64) -> Self {
+        self.seeds = SeedStream::new(entropy);
+        self
     }
 
-    /// Handles a network event.
-    pub fn on_api(&mut self, ev: ApiEvent, now: Instant) -> Vec<Effect> {
-        if let ApiEvent::Notice { level, text } = &ev {
-            self.state.notice(*level, text.clone(), now);
-            self.dirty = true;
-            return Vec::new();
-        }
-        if let ApiEvent::JobChanged(job) = &ev
-            && let Some(old) = self.state.jobs.get(job.id)
-            && old.job.state.is_active()
-            && job.state.is_end()
-        {
-            let (level, text) = match &job.state {
-                JobState::Done => (Level::Info, format!("job {} done", job.id.short())),
-                JobState::Cancelled => (Level::Info, format!("job {} cancelled", job.id.short())),
-                s => (
-                    Level::Warning,
-                    format!("job {} {}", job.id.short(), s.name().replace('_', " ")),
-                ),
-            };
-            self.state.notice(level, text, now);
-        }
-        // A new job that the current filter or search hides stays out of the list.
-        if let ApiEvent::JobChanged(job) = &ev
-            && self.state.jobs.get(job.id).is_none()
-            && !self.state.history.matches(job)
-        {
-            return Vec::new();
-        }
-        if self.state.jobs.apply(&ev) {
-            self.dirty = true;
-        }
-        self.preview_effects()
+    /// The display name of the key bound to `action` in `mode` (or globally), for hints and
+    /// notices; `None` when it is unbound.
+    pub fn key_name(&self, mode: Mode, action: crate::action::Action) -> Option<String> {
+        self.keymap.key_for(mode, action).map(|k| k.display())
     }
 
-    /// Handles a result of a background helper.
-    pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        match msg {
-            Msg::PreviewDecoded { path, result, dims } => {
-                if let Some(d) = dims {
-                    self.previews.set_dims(&path, d);
-                }
-                self.previews.on_decoded(path, result);
-                self.dirty = true;
-            }
-            Msg::PreviewResized(resp) => {
-                if self.previews.on_resized(resp) {
-                    self.dirty = true;
-                }
-            }
-            Msg::Reloaded { jobs, more } => {
-                self.state.jobs.replace(jobs, more);
-                self.dirty = true;
-                return self.preview_effects();
-            }
-            Msg::FullDecoded { path, result } => {
-                self.previews.on_full_decoded(path, result);
-                self.dirty = true;
-            }
-            Msg::ThumbReady {
-                path,
-                result,
-                kitty_id,
-            } => {
-                let evicted = self.previews.thumbs.on_ready(path, result, kitty_id);
-                self.previews.retire_kitty(evicted);
-                self.dirty = true;
-            }
-            Msg::Params(Ok(req)) => {
-                if let Some(i) = self.state.profiles.iter().position(|p| p.wire == req.wire)
-                    && self.state.profile.wire != req.wire
-                {
-                    self.state.switch_profile(i);
-                }
-                self.state.form.load(&req);
-                self.state.focus = crate::state::Focus::Form(crate::state::Field::Prompt);
-                self.state.form.focus = crate::state::Field::Prompt;
-                self.state.notice(
-                    Level::Info,
-                    "parameters loaded from the PNG",
-                    std::time::Instant::now(),
-                );
-                self.dirty = true;
-            }
-            Msg::Params(Err(why)) => {
-                self.state
-                    .notice(Level::Error, why, std::time::Instant::now());
-                self.dirty = true;
-            }
-            Msg::OlderJobs { jobs, more } => {
-                self.state.jobs.extend_older(jobs);
-                self.state.jobs.more_in_store = more;
-                self.dirty = true;
-            }
+    /// `text` with "(KEY)" when `action` has a key in `mode`, else `text` alone.
+    fn hint(&self, text: &str, mode: Mode, action: crate::action::Action) -> String {
+        match self.key_name(mode, action) {
+            Some(k) => format!("{text} ({k})"),
+            None => text.to_owned(),
         }
-        Vec::new()
-    }
-
-    /// Decode requests for the image on screen (the selected job, or the viewer's), and the
-    /// gallery's thumbnails.
-    pub fn preview_effects(&mut self) -> Vec<Effect> {
-        let mut fx = self.main_preview_effects();
-        fx.extend(self.thumb_effects());
-        fx
-    }
-
-    fn main_preview_effects(&mut self) -> Vec<Effect> {
-        let id = self
-            .state
-            .viewer
-            .or_else(|| self.state.jobs.selected().map(|v| v.job.id));
-        let path = id
-            .and_then(|id| self.state.jobs.get(id))
-            .filter(|v| v.job.state == JobState::Done)
-            .and_then(|v| v.job.saved_paths.first().cloned());
-        let Some(p) = path else { return Vec::new() };
-        let mut fx = Vec::new();
-        if self.previews.needs_decode(&p) {
-            fx.push(Effect::Decode(p.clone()));
-        }
-        if self.state.viewer.is_some() && self.state.zoom.level > 1 && self.previews.needs_full(&p)
-        {
-            fx.push(Effect::DecodeFull(p));
-        }
-        fx
-    }
-
-    fn paste(&mut self, text: &str, now: Instant) {
-        let Focus::Form(field) = self.state.focus else {
-            self.state
-                .notice(Level::Warning, "paste into a text field of the form", now);
-            self.dirty = true;
-            return;
-        };
-        if field == Field::Seed && !self.state.form.seed_locked {
-            self.state.form.seed_locked = true;
-            self.state.form.seed.set("");
-        }
-        if let Some(input) = self.state.form.focused_text() {
-            if !input.insert(text) {
-                self.state
-                    .notice(Level::Warning, "the paste was cut at 64 KiB", now);
-            }
-            self.state.form.error = None;
-            self.dirty = true;
-        }
-    }
-
-    /// Sends the form: one job per image, unless this exact form was just sent.
-    fn submit(&mut self, now: Instant) -> Vec<Effect> {
-        let requests = match self.state.form.validate() {
-            Ok(r) => r,
-            Err(e) => {
-                self.state.notice(Level::Error, e.message.clone(), now);
-                self.state.focus = Focus::Form(e.field);
-                self.state.form.error = Some(e);
-                return Vec::new();
-            }
-        };
-        let fingerprint = format!(
-            "{:?}|{}|{}",
-            requests.first().map(|r| (
-                &r.prompt,
-                &r.model,
-                r.seed.filter(|_| self.state.form.seed_locked)
-            )),
-            self.state.form.count,
-            self.state.profile.name
-        );
-        if let Some((last, at)) = &self.last_submit
-            && *last == fingerprint
-            && now.saturating_duration_since(*at) < DOUBLE_SUBMIT_WINDOW
-        {
-            tracing::info!("repeated submit of an unchanged form ignored");
-            return Vec::new();
-        }
-        self.last_submit = Some((fingerprint, now));
-        self.state.form.error = None;
-        let n = requests.len();
-        let mut effects = Vec::with_capacity(n);
-        let mut first = None;
-        for req in requests {
-            let job = Job::new(&self.state.profile.name, req);
-            first.get_or_insert(job.id);
-            self.state.jobs.upsert(job.clone());
-            effects.push(Effect::Engine(Command::Submit(Box::new(job))));
-        }
-        if let Some(id) = first {
-            self.state.jobs.select(id);
-        }
-        self.state.notice(
-            Level::Info,
-            format!("sent {n} job{}", if n == 1 { "" } else { "s" }),
-            now,
-        );
-        effects
-    }
-
-    /// Sends a finished job's parameters again. Apiframe jobs reuse their idempotency key when
-    /// the outcome was unknown, so the provider returns the original job instead of charging
-    /// twice; gateway jobs have no such key, so an ambiguous one asks first.
-    fn resubmit(&mut self, id: JobId, confirmed: bool, now: Instant) -> Vec<Effect> {
-        let Some(old) = self.state.jobs.get(id).map(|v| v.job.clone()) else {
-            return Vec::new();
-        };
-        if old.state.is_active() {
-            self.state
-                .notice(Level::Warning, "the job is still running", now);
-            return Vec::new();
-        }
-        let ambiguous = matches!(old.state, JobState::Ambiguous { .. });
-        let same_key = ambiguous && old.request.wire == crate::api::models::Wire::Apiframe;
-        if ambiguous && !same_key && !confirmed {
-            self.state.overlay = Some(Overlay::Confirm {
-                text: "This gateway request may already have been made and charged. Send it again (it may charge twice)?".into(),
-                on_yes: crate::state::Confirmed::Resubmit(id),
-            });
-            return Vec::new();
-        }
-        let mut job = Job::new(&old.profile, old.request.clone());
-        job.resubmit_of = Some(old.id);
-        if same_key {
-            job.idempotency_key = old.idempotency_key.clone();
-        }
-        self.state.jobs.upsert(job.clone());
-        self.state.jobs.select(job.id);
-        let how = if same_key {
-            " with the same idempotency key"
-        } else {
-            ""
-        };
-        self.state.notice(
-            Level::Info,
-            format!("sent job {} again{how}", old.id.short()),
-            now,
-        );
-        vec![Effect::Engine(Command::Submit(Box::new(job)))]
     }
 }
 

@@ -1,13 +1,15 @@
-//! The image field: Tab completes file paths, "use as reference" puts a finished job's image
-//! there, and switching profiles keeps the form's texts.
+//! The image field: Tab completes file paths (the folder is read off the UI thread), "use as
+//! reference" puts a finished job's image there, and switching profiles keeps the form's texts.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{App, Effect};
-use crate::api::Level;
-use crate::api::models::Task;
+use crate::action::Action;
+use crate::config::keymap::Mode;
 use crate::domain::JobState;
+use crate::domain::Level;
+use crate::domain::models::Task;
 use crate::state::{Field, Focus};
 
 /// Extensions offered by completion (besides folders).
@@ -74,30 +76,62 @@ pub fn complete(input: &str, home: Option<&Path>) -> Option<(String, Vec<String>
     Some((completed, names))
 }
 
+/// Splits the image field's text into the entries before the last and the last one: only
+/// the last entry of a `;`-separated list is completed.
+fn last_entry(text: &str) -> (String, String) {
+    match text.rfind(';') {
+        Some(i) => (
+            text[..=i].to_owned() + " ",
+            text[i + 1..].trim_start().to_owned(),
+        ),
+        None => (String::new(), text.to_owned()),
+    }
+}
+
+/// Completes the last entry of the image field's `text` (reads the folder: run it off the UI
+/// thread). `None` when there is nothing to complete.
+pub fn complete_field(text: &str, home: Option<&Path>) -> Option<(String, Vec<String>)> {
+    let (head, last) = last_entry(text);
+    if last.is_empty() {
+        return None;
+    }
+    let (completed, candidates) = complete(&last, home)?;
+    if completed == last && candidates.is_empty() {
+        return None;
+    }
+    Some((format!("{head}{completed}"), candidates))
+}
+
 impl App {
-    /// Tab in the image field: completes the path. False when there is nothing to complete,
-    /// so Tab moves focus as usual.
-    pub(super) fn complete_path(&mut self, now: Instant) -> bool {
+    /// Tab in the image field: asks for a completion when the last entry has text. `None`
+    /// when there is nothing to complete, so Tab moves focus as usual.
+    pub(super) fn start_completion(&mut self) -> Option<Vec<Effect>> {
         let text = self.state.form.reference.text().to_owned();
-        // Only the last entry of a `;`-separated list is completed.
-        let (head, last) = match text.rfind(';') {
-            Some(i) => (
-                text[..=i].to_owned() + " ",
-                text[i + 1..].trim_start().to_owned(),
-            ),
-            None => (String::new(), text.clone()),
-        };
-        if last.is_empty() {
-            return false;
+        if last_entry(&text).1.is_empty() {
+            return None;
         }
-        let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
-        let Some((completed, candidates)) = complete(&last, home.as_deref()) else {
-            return false;
-        };
-        if completed == last && candidates.is_empty() {
-            return false;
+        Some(vec![Effect::Complete(text)])
+    }
+
+    /// A completion arrived. It applies only while the field still holds the text it was
+    /// made for; with nothing to complete, Tab does what it does elsewhere: move on.
+    pub(super) fn on_completed(
+        &mut self,
+        typed: &str,
+        found: Option<(String, Vec<String>)>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let still = self.state.focus == Focus::Form(Field::Reference)
+            && self.state.form.reference.text() == typed;
+        if !still {
+            return Vec::new();
         }
-        self.state.form.reference.set(&format!("{head}{completed}"));
+        self.dirty = true;
+        let Some((completed, candidates)) = found else {
+            self.move_focus(true);
+            return Vec::new();
+        };
+        self.state.form.reference.set(&completed);
         if !candidates.is_empty() {
             let shown: Vec<&str> = candidates.iter().take(8).map(String::as_str).collect();
             let more = if candidates.len() > 8 {
@@ -108,8 +142,7 @@ impl App {
             self.state
                 .notice(Level::Info, format!("{}{more}", shown.join("  ")), now);
         }
-        self.dirty = true;
-        true
+        Vec::new()
     }
 
     /// Puts the selected (or viewed) finished job's image into the image field, switching to
@@ -139,14 +172,12 @@ impl App {
             match edit {
                 Some(i) => s.form.model = i,
                 None => {
-                    s.notice(
-                        Level::Warning,
-                        format!(
-                            "profile `{}` has no model that takes an image; switch profiles with p",
-                            s.profile.name
-                        ),
-                        now,
+                    let text = format!(
+                        "profile `{}` has no model that takes an image; switch profiles",
+                        s.profile.name
                     );
+                    let text = self.hint(&text, Mode::Jobs, Action::Profiles);
+                    self.state.notice(Level::Warning, text, now);
                     return Vec::new();
                 }
             }
@@ -155,13 +186,10 @@ impl App {
         s.form.reference.set(&path.display().to_string());
         s.viewer = None;
         s.focus = Focus::Form(Field::Reference);
-        s.form.focus = Field::Reference;
         let model = s.form.spec().map_or("-", |m| m.id);
-        s.notice(
-            Level::Info,
-            format!("image set as reference for {model}; write the edit and press Ctrl-S"),
-            now,
-        );
+        let text = format!("image set as reference for {model}; write the edit and submit");
+        let text = self.hint(&text, Mode::Text, Action::Submit);
+        self.state.notice(Level::Info, text, now);
         vec![Effect::Repaint]
     }
 

@@ -5,10 +5,12 @@ use std::time::{Duration, Instant};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui_image::picker::Picker;
 
+use super::message::Msg;
 use super::*;
-use crate::api::models::{AspectRatio, Wire};
-use crate::domain::JobRequest;
-use crate::state::{ComposeForm, ProfileView};
+use crate::api::ApiEvent;
+use crate::domain::models::{AspectRatio, Wire};
+use crate::domain::{Job, JobRequest, JobState};
+use crate::state::{ComposeForm, Field, Focus, Overlay, ProfileView};
 
 fn app() -> App {
     let profile = ProfileView::of(
@@ -36,6 +38,22 @@ fn type_text(app: &mut App, text: &str, now: Instant) {
     }
 }
 
+/// Carries out the `Create` effects the way the effect runner does (without its thread) and
+/// feeds the new jobs back; the other effects pass through.
+fn settle(a: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for e in fx {
+        match e {
+            Effect::Create(new, sent) => {
+                let jobs = crate::services::make_jobs(new, 9);
+                out.extend(a.on_msg(Msg::Created { jobs, sent }, Instant::now()));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn submits(fx: &[Effect]) -> usize {
     fx.iter()
         .filter(|e| matches!(e, Effect::Engine(Command::Submit(_))))
@@ -55,6 +73,7 @@ fn typing_and_ctrl_s_send_one_job_per_count() {
     assert!(!a.state.quit);
     a.state.form.count = 3;
     let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    let fx = settle(&mut a, fx);
     assert_eq!(submits(&fx), 3);
     assert_eq!(a.state.jobs.len(), 3);
     let keys: std::collections::HashSet<_> = a
@@ -77,14 +96,13 @@ fn repeated_ctrl_s_of_the_same_draft_counts_once() {
     let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
     let mut total = 0;
     for i in 0..3 {
-        total += submits(&a.on_event(&ctrl_s, now + Duration::from_millis(i * 20)));
+        let fx = a.on_event(&ctrl_s, now + Duration::from_millis(i * 20));
+        total += submits(&settle(&mut a, fx));
     }
     assert_eq!(total, 1);
     // Deliberately again, later: allowed.
-    assert_eq!(
-        submits(&a.on_event(&ctrl_s, now + Duration::from_secs(5))),
-        1
-    );
+    let fx = a.on_event(&ctrl_s, now + Duration::from_secs(5));
+    assert_eq!(submits(&settle(&mut a, fx)), 1);
 }
 
 #[test]
@@ -175,7 +193,6 @@ fn typing_a_digit_into_a_random_seed_locks_it() {
     let mut a = app();
     let now = Instant::now();
     a.state.focus = Focus::Form(Field::Seed);
-    a.state.form.focus = Field::Seed;
     type_text(&mut a, "x42", now);
     assert!(a.state.form.seed_locked);
     assert_eq!(a.state.form.seed.text(), "42");
@@ -212,6 +229,7 @@ fn resubmitting_an_ambiguous_apiframe_job_reuses_its_key() {
         &key(KeyCode::Char('R'), KeyModifiers::SHIFT),
         Instant::now(),
     );
+    let fx = settle(&mut a, fx);
     let Some(Effect::Engine(Command::Submit(job))) = fx.first() else {
         panic!("{fx:?}")
     };
@@ -238,6 +256,7 @@ fn resubmitting_an_ambiguous_gateway_job_asks_first() {
     );
     assert!(matches!(a.state.overlay, Some(Overlay::Confirm { .. })));
     let fx = a.on_event(&key(KeyCode::Char('y'), KeyModifiers::NONE), now);
+    let fx = settle(&mut a, fx);
     let Some(Effect::Engine(Command::Submit(job))) = fx.first() else {
         panic!("{fx:?}")
     };
@@ -331,7 +350,7 @@ fn use_as_reference_picks_an_edit_model_and_fills_the_image_field() {
     assert_eq!(a.state.focus, Focus::Form(Field::Reference));
     assert_eq!(
         a.state.form.spec().unwrap().task,
-        crate::api::models::Task::Edit
+        crate::domain::models::Task::Edit
     );
 }
 
@@ -353,6 +372,7 @@ fn rerun_keeps_the_seed_and_reroll_draws_a_new_one() {
     a.state.jobs.upsert(j.clone());
     a.state.focus = Focus::Jobs;
     let fx = press(&mut a, 'r');
+    let fx = settle(&mut a, fx);
     let Some(Effect::Engine(Command::Submit(rerun))) = fx.first() else {
         panic!("{fx:?}")
     };
@@ -363,6 +383,7 @@ fn rerun_keeps_the_seed_and_reroll_draws_a_new_one() {
     assert_ne!(rerun.idempotency_key, j.idempotency_key);
     a.state.jobs.select(j.id);
     let fx = press(&mut a, 'n');
+    let fx = settle(&mut a, fx);
     let Some(Effect::Engine(Command::Submit(reroll))) = fx.first() else {
         panic!("{fx:?}")
     };

@@ -7,9 +7,9 @@ use crate::config::{KeySource, ProviderKind};
 
 /// Runs `config check`.
 pub fn check(cli: &Cli) -> ExitCode {
-    let (paths, config) = match super::tui::load_config() {
+    let (paths, config) = match crate::services::load_config() {
         Ok(v) => v,
-        Err(c) => return c,
+        Err(e) => return super::boot_failed(&e),
     };
     let exists = config.file.is_file();
     println!(
@@ -51,7 +51,8 @@ pub fn check(cli: &Cli) -> ExitCode {
             (source, _) => match p.resolve_key() {
                 Ok(k)
                     if p.kind == ProviderKind::Sim
-                        && secrecy::ExposeSecret::expose_secret(&k) == crate::sim::DEFAULT_KEY =>
+                        && secrecy::ExposeSecret::expose_secret(&k)
+                            == crate::domain::SIM_DEFAULT_KEY =>
                 {
                     "key available (the simulator's default key)".to_owned()
                 }

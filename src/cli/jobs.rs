@@ -6,15 +6,14 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::generate::{JobArgs, follow_jobs, report};
+use super::follow::{FollowOpts, follow_jobs, report};
 use super::json::JobJson;
 use super::session::{Session, open};
 use super::{Cli, ExitCode};
 use crate::api::Adopt;
-use crate::domain::{JobId, JobState, Timestamp};
+use crate::domain::{Job, JobId, StateKind, Timestamp};
 use crate::sanitize::{sanitize_line, truncate_to_width};
-use crate::state::history::StateFilter;
-use crate::store::{JobFilter, Store};
+use crate::store::{JobFilter, Store, Watcher};
 
 /// `qimg jobs`.
 #[derive(Debug, Args)]
@@ -61,34 +60,23 @@ pub struct FollowArgs {
     pub once: bool,
 }
 
-const ALL_STATES: &[&str] = &[
-    "queued",
-    "submitting",
-    "submitted",
-    "running",
-    "downloading",
-    "done",
-    "failed",
-    "cancelled",
-    "ambiguous",
-    "timed_out",
-    "expired",
-];
-
-fn parse_states(raw: &[String]) -> Result<Vec<String>, String> {
+fn parse_states(raw: &[String]) -> Result<Vec<StateKind>, String> {
     let mut out = Vec::new();
     for s in raw.iter().flat_map(|s| s.split(',')) {
         match s.trim() {
-            "active" => out.extend(StateFilter::Active.states()),
-            "attention" => out.extend(StateFilter::Attention.states()),
-            st if ALL_STATES.contains(&st) => out.push(st.to_owned()),
-            other => {
-                return Err(format!(
-                    "unknown state `{}`; use {}, active or attention",
-                    sanitize_line(other),
-                    ALL_STATES.join(", ")
-                ));
-            }
+            "active" => out.extend(StateKind::ACTIVE),
+            "attention" => out.extend(StateKind::ATTENTION),
+            name => match StateKind::parse(name) {
+                Some(k) => out.push(k),
+                None => {
+                    let all: Vec<&str> = StateKind::ALL.iter().map(|k| k.name()).collect();
+                    return Err(format!(
+                        "unknown state `{}`; use {}, active or attention",
+                        sanitize_line(name),
+                        all.join(", ")
+                    ));
+                }
+            },
         }
     }
     Ok(out)
@@ -123,10 +111,11 @@ pub fn resolve_ids(store: &Store, raw: &[String]) -> Result<Vec<JobId>, String> 
 
 /// Runs `jobs`.
 pub fn jobs(cli: &Cli, a: JobsArgs) -> ExitCode {
-    let (_, config, _, store) = match open(cli) {
+    let services = match open(cli) {
         Ok(v) => v,
         Err(c) => return c,
     };
+    let (config, store) = (&services.config, &services.store);
     let states = match parse_states(&a.status) {
         Ok(s) => s,
         Err(e) => {
@@ -163,7 +152,7 @@ pub fn jobs(cli: &Cli, a: JobsArgs) -> ExitCode {
                 "{}  {:<11} {:>7}  {:<12} {:<40}  {}",
                 j.id.short(),
                 j.state.name(),
-                crate::ui::fmt::elapsed(j.elapsed(now)),
+                crate::util::format_elapsed(j.elapsed(now)),
                 j.profile,
                 prompt,
                 file
@@ -178,10 +167,11 @@ pub fn jobs(cli: &Cli, a: JobsArgs) -> ExitCode {
 
 /// Runs `wait`.
 pub async fn wait(cli: &Cli, a: WaitArgs) -> ExitCode {
-    let (_, _, _, store) = match open(cli) {
+    let services = match open(cli) {
         Ok(v) => v,
         Err(c) => return c,
     };
+    let store = services.store.clone();
     let ids = if a.ids.is_empty() {
         match store.unfinished() {
             Ok(j) => j.into_iter().map(|j| j.id).collect(),
@@ -199,99 +189,120 @@ pub async fn wait(cli: &Cli, a: WaitArgs) -> ExitCode {
             }
         }
     };
-    drop(store);
+    drop((store, services));
     if ids.is_empty() {
         return ExitCode::Success;
     }
-    let mut session = match Session::start(cli, Adopt::Jobs(ids.clone())).await {
+    // Jobs another process drives reach this one through the store: watch it.
+    let mut session = match Session::start(cli, Adopt::Jobs(ids.clone()), true).await {
         Ok(s) => s,
         Err(c) => return c,
     };
-    let args = JobArgs {
-        json: a.json,
-        timeout: a.timeout,
+    let opts = FollowOpts {
         wait: true,
-        ..JobArgs::default()
+        show: false,
+        timeout: a.timeout,
+        json: a.json,
     };
-    let followed = follow_jobs(&mut session, &ids, true, &args, true).await;
-    let code = report(&session, &ids, &args, true, &followed);
+    let followed = follow_jobs(&mut session, &ids, opts).await;
+    let code = report(&session, &ids, opts, &followed);
     session.finish().await;
     code
 }
 
-fn summary(jobs: &[crate::domain::Job]) -> String {
-    let count = |f: &dyn Fn(&JobState) -> bool| jobs.iter().filter(|j| f(&j.state)).count();
-    let active = count(&|s| s.is_active());
-    let done = count(&|s| *s == JobState::Done);
-    let failed = count(&|s| matches!(s, JobState::Failed { .. } | JobState::Cancelled));
-    let attention = count(&|s| s.needs_attention());
-    let mut parts = vec![format!("◐{active}"), format!("✓{done}")];
+fn summary(jobs: &[Job]) -> String {
+    let count = |kinds: &[StateKind]| {
+        jobs.iter()
+            .filter(|j| kinds.contains(&j.state.kind()))
+            .count()
+    };
+    let (active, done) = (count(&StateKind::ACTIVE), count(&[StateKind::Done]));
+    let (failed, attention) = (count(&StateKind::FAILED), count(&StateKind::ATTENTION));
+    let mut parts = vec![
+        format!("{}{active}", StateKind::Running.glyph()),
+        format!("{}{done}", StateKind::Done.glyph()),
+    ];
     if failed > 0 {
-        parts.push(format!("✗{failed}"));
+        parts.push(format!("{}{failed}", StateKind::Failed.glyph()));
     }
     if attention > 0 {
-        parts.push(format!("?{attention}"));
+        parts.push(format!("{}{attention}", StateKind::Ambiguous.glyph()));
     }
     format!("qimg {}", parts.join(" "))
 }
 
+/// How often `follow` looks at the store.
+const FOLLOW_EVERY: Duration = Duration::from_millis(300);
+
 /// Runs `follow`.
 pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
-    let (_, config, _, store) = match open(cli) {
+    let services = match open(cli) {
         Ok(v) => v,
         Err(c) => return c,
     };
-    let today = |s: &Store| s.list(&JobFilter::default(), 500, 0);
+    let store = services.store.clone();
+    let mut watcher = match Watcher::start(store.clone(), FOLLOW_EVERY).await {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("qimg: {e}");
+            return ExitCode::JobFailed;
+        }
+    };
     if a.line {
-        let mut last = String::new();
-        loop {
-            let line = match today(&store) {
-                Ok(j) => summary(&j),
+        return follow_line(&store, &mut watcher, a.once).await;
+    }
+    // JSONL: every change of any job, from any qimg process, as it lands in the store.
+    loop {
+        let jobs = tokio::select! {
+            r = watcher.changed() => match r {
+                Ok(jobs) => jobs,
                 Err(e) => {
                     eprintln!("qimg: {e}");
                     return ExitCode::JobFailed;
                 }
-            };
-            if line != last {
-                let mut out = std::io::stdout().lock();
-                if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-                    return ExitCode::Success;
-                }
-                last = line;
-            }
-            if a.once {
+            },
+            _ = tokio::signal::ctrl_c() => return ExitCode::Success,
+        };
+        let mut out = std::io::stdout().lock();
+        for j in &jobs {
+            let line = JobJson::of(j, services.config.profiles.get(&j.profile)).line();
+            if writeln!(out, "{line}").is_err() {
                 return ExitCode::Success;
             }
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                _ = tokio::signal::ctrl_c() => return ExitCode::Success,
-            }
+        }
+        if out.flush().is_err() {
+            return ExitCode::Success;
         }
     }
-    // JSONL: every change of any job, from any qimg process, as it lands in the store.
-    let mut version = store.max_version().unwrap_or(0);
+}
+
+/// The one-line summary of the newest 500 jobs, printed again whenever the store changes.
+async fn follow_line(store: &Store, watcher: &mut Watcher, once: bool) -> ExitCode {
+    let mut last = String::new();
     loop {
-        match store.changed_since(version) {
-            Ok((jobs, max)) => {
-                version = max;
-                let mut out = std::io::stdout().lock();
-                for j in &jobs {
-                    let line = JobJson::of(j, config.profiles.get(&j.profile)).line();
-                    if writeln!(out, "{line}").is_err() {
-                        return ExitCode::Success;
-                    }
-                }
-                if out.flush().is_err() {
-                    return ExitCode::Success;
-                }
-            }
+        let listed = store.run(|s| s.list(&JobFilter::default(), 500, 0)).await;
+        let line = match listed {
+            Ok(j) => summary(&j),
             Err(e) => {
                 eprintln!("qimg: {e}");
                 return ExitCode::JobFailed;
             }
+        };
+        if line != last {
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                return ExitCode::Success;
+            }
+            last = line;
+        }
+        if once {
+            return ExitCode::Success;
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(300)) => {}
+            r = watcher.changed() => if let Err(e) = r {
+                eprintln!("qimg: {e}");
+                return ExitCode::JobFailed;
+            },
             _ = tokio::signal::ctrl_c() => return ExitCode::Success,
         }
     }

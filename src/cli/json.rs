@@ -82,14 +82,7 @@ impl<'a> JobJson<'a> {
                 seed: r.seed,
                 aspect_ratio: r.aspect_ratio.map(|a| a.as_str()),
                 size: r.size.as_deref(),
-                images: r
-                    .images
-                    .iter()
-                    .map(|i| match i {
-                        ImageInput::File(p) => p.display().to_string(),
-                        ImageInput::Url(u) => u.clone(),
-                    })
-                    .collect(),
+                images: r.images.iter().map(ImageInput::to_string).collect(),
             },
             remote_id: job.remote_id.as_deref(),
             files: job
@@ -113,7 +106,7 @@ impl<'a> JobJson<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::AspectRatio;
+    use crate::domain::models::AspectRatio;
     use crate::domain::{JobId, JobRequest, JobState, Timestamp};
 
     #[test]

@@ -2,8 +2,11 @@
 //! no subcommand is given, and the subcommands. Messages for people go to stderr, output for
 //! programs to stdout; exit codes are documented in `--help`.
 
+pub mod args;
+mod build;
 mod config_check;
 mod exit;
+mod follow;
 pub mod generate;
 pub mod jobs;
 pub mod json;
@@ -44,9 +47,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     /// Generate images; prints the job ids at once (--wait: the saved paths).
-    Generate(generate::GenerateArgs),
+    Generate(args::GenerateArgs),
     /// Edit an image with a prompt (Apiframe qwen-image-2, or a gateway edit model).
-    Edit(generate::EditArgs),
+    Edit(args::EditArgs),
     /// List jobs from the store.
     Jobs(jobs::JobsArgs),
     /// Wait for jobs to end (taking them over when no other qimg drives them).
@@ -75,6 +78,17 @@ pub enum Commands {
 pub enum ConfigCommand {
     /// Validate config.toml and tell which keys are available (never shows them).
     Check,
+}
+
+/// Reports a failed start on stderr and returns its exit code: 2 for the config, 1 for the
+/// store, 3 for the simulator.
+pub(crate) fn boot_failed(e: &crate::services::BootError) -> ExitCode {
+    eprintln!("qimg: {e}");
+    match e {
+        crate::services::BootError::Config(_) => ExitCode::Usage,
+        crate::services::BootError::Store(_) => ExitCode::JobFailed,
+        crate::services::BootError::Simulator(_) => ExitCode::Network,
+    }
 }
 
 /// Runs qimg with parsed arguments and returns the process exit code.

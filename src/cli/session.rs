@@ -1,101 +1,59 @@
-//! What every headless command sets up: config, the chosen profile, logging, the store, the
-//! in-process simulator when the profile needs it, and the engine — the same core as the TUI.
+//! What every headless command that sends or waits for jobs sets up: the services (config,
+//! profile, logging, store, the simulator when the profile needs it) and the engine — the same
+//! core as the TUI.
 
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{Cli, ExitCode};
-use crate::api::{Adopt, ApiEvent, Engine, EngineConfig};
-use crate::config::{Config, Paths, Profile, ProviderKind};
-use crate::sim::{SimConfig, SimServer};
-use crate::store::Store;
+use crate::api::{Adopt, ApiEvent, Engine};
+use crate::services::Services;
 
 /// A running headless session.
 pub struct Session {
-    /// Directories.
-    pub paths: Paths,
-    /// The configuration.
-    pub config: Config,
-    /// The active profile.
-    pub profile: Profile,
-    /// The store.
-    pub store: Store,
-    /// The in-process simulator, when the profile uses it.
-    pub sim: Option<SimServer>,
+    /// Config, profile, store and simulator.
+    pub services: Services,
     /// The engine.
     pub engine: Engine,
     /// Its events.
     pub events: UnboundedReceiver<ApiEvent>,
-    _log: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
-/// Config, profile and store without an engine (for `jobs`, `follow`, `show`).
-pub fn open(cli: &Cli) -> Result<(Paths, Config, Profile, Store), ExitCode> {
-    let (paths, config) = super::tui::load_config()?;
-    let profile = config
-        .pick_profile(cli.profile.as_deref(), None)
-        .map_err(|e| {
-            eprintln!("qimg: {e}");
-            ExitCode::Usage
-        })?;
-    let profile = profile.clone();
-    let (store, notices) = super::tui::open_store(&paths).map_err(|e| {
-        eprintln!("qimg: {e}");
-        ExitCode::JobFailed
-    })?;
-    for n in notices {
+/// The services without an engine (for `jobs`, `follow`, `show`); store notices go to stderr.
+pub fn open(cli: &Cli) -> Result<Services, ExitCode> {
+    let services =
+        Services::open(cli.profile.as_deref(), false).map_err(|e| super::boot_failed(&e))?;
+    for n in &services.store_notices {
         eprintln!("qimg: {n}");
     }
-    Ok((paths, config, profile, store))
+    Ok(services)
 }
 
 impl Session {
-    /// Starts everything. `adopt` says which stored jobs this process takes over.
-    pub async fn start(cli: &Cli, adopt: Adopt) -> Result<Self, ExitCode> {
-        let (paths, config, profile, store) = open(cli)?;
-        let log = crate::logging::init(&paths.logs_dir());
-        let needs_sim = profile.kind == ProviderKind::Sim && profile.base_url.is_none();
-        let sim = if needs_sim {
-            let cfg = SimConfig {
-                keys: vec![format!("sim-{}", uuid::Uuid::new_v4().simple())],
-                job_duration: Duration::from_secs_f64(profile.sim_job_seconds),
-                ..SimConfig::default()
-            };
-            Some(SimServer::start(cfg, 0).await.map_err(|e| {
-                eprintln!("qimg: cannot start the built-in simulator: {e}");
-                ExitCode::Network
-            })?)
-        } else {
-            None
-        };
-        let (engine, events) = Engine::start(EngineConfig {
-            store: store.clone(),
-            paths: paths.clone(),
-            config_file: config.file.clone(),
-            profiles: config.profiles.clone(),
-            sim: sim.as_ref().map(SimServer::endpoint),
-            adopt,
-            watch_store: false,
-            transport: None,
-        });
+    /// Starts everything. `adopt` says which stored jobs this process takes over; with
+    /// `watch_store` the events also carry jobs other processes change.
+    pub async fn start(cli: &Cli, adopt: Adopt, watch_store: bool) -> Result<Self, ExitCode> {
+        let mut services =
+            Services::open(cli.profile.as_deref(), true).map_err(|e| super::boot_failed(&e))?;
+        for n in &services.store_notices {
+            eprintln!("qimg: {n}");
+        }
+        if let Err(e) = services.start_simulator(false).await {
+            eprintln!("qimg: {e}");
+            return Err(ExitCode::Network);
+        }
+        let (engine, events) = Engine::start(services.engine_config(adopt, watch_store));
         Ok(Self {
-            paths,
-            config,
-            profile,
-            store,
-            sim,
+            services,
             engine,
             events,
-            _log: log,
         })
     }
 
     /// Stops the engine (jobs stay in the store, resumable) and the simulator.
     pub async fn finish(self) {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.engine.shutdown()).await;
-        if let Some(s) = self.sim {
-            s.stop().await;
-        }
+        self.services.stop().await;
     }
 }

@@ -88,8 +88,8 @@ pub fn show(cli: &Cli, a: ShowArgs) -> ExitCode {
     let path = if path.is_file() {
         path
     } else {
-        let (_, _, _, store) = match open(cli) {
-            Ok(v) => v,
+        let store = match open(cli) {
+            Ok(v) => v.store,
             Err(c) => return c,
         };
         let id = match resolve_ids(&store, std::slice::from_ref(&a.target)) {

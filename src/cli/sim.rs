@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::ExitCode;
-use crate::api::models::ParamsKey;
+use crate::domain::models::ParamsKey;
 use crate::sim::{DEFAULT_KEY, ResultShape, SimConfig, SimServer};
 
 /// Options of `qimg sim`.

@@ -22,13 +22,15 @@ pub enum Mode {
     Viewer,
     /// The gallery of thumbnails is open.
     Gallery,
-    /// The help overlay is open.
+    /// An overlay is open (help, the profile picker).
     Help,
+    /// A yes/no question is open.
+    Confirm,
 }
 
 impl Mode {
     /// Every mode, in help-overlay order.
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Self::Global,
         Self::Text,
         Self::Form,
@@ -37,6 +39,7 @@ impl Mode {
         Self::Viewer,
         Self::Gallery,
         Self::Help,
+        Self::Confirm,
     ];
 
     /// The `[keybindings.<name>]` table name.
@@ -50,6 +53,7 @@ impl Mode {
             Self::Viewer => "viewer",
             Self::Gallery => "gallery",
             Self::Help => "help",
+            Self::Confirm => "confirm",
         }
     }
 
@@ -346,6 +350,13 @@ const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Help, "k", Action::Up),
     (Mode::Help, "up", Action::Up),
     (Mode::Help, "enter", Action::Open),
+    (Mode::Confirm, "y", Action::Yes),
+    (Mode::Confirm, "Y", Action::Yes),
+    (Mode::Confirm, "n", Action::No),
+    (Mode::Confirm, "N", Action::No),
+    (Mode::Confirm, "esc", Action::No),
+    (Mode::Confirm, "f", Action::YesWithFiles),
+    (Mode::Confirm, "F", Action::YesWithFiles),
 ];
 
 impl Default for Keymap {

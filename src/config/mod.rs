@@ -17,7 +17,7 @@ pub use error::ConfigError;
 pub use paths::Paths;
 pub use profile::{KeySource, Profile, ProviderKind};
 
-use crate::api::models::{self, ParamsKey};
+use crate::domain::models::{self, ParamsKey};
 use crate::sanitize::sanitize_line;
 use file::{ConfigFile, ProfileFile, ProviderKindFile};
 use keymap::{KeyCombo, Mode, Override};
@@ -153,7 +153,10 @@ impl Config {
                 return Err(invalid(
                     first_span,
                     Some(format!("keybindings.{mode_name}")),
-                    "unknown mode; use global, text, form, jobs, preview, viewer or help".into(),
+                    format!(
+                        "unknown mode; use {}",
+                        Mode::ALL.map(Mode::as_str).join(", ")
+                    ),
                 ));
             };
             for (key, action) in table {
@@ -280,7 +283,7 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
             }
         }
     } else if kind == ProviderKind::Sim {
-        KeySource::Literal(SecretString::from(crate::sim::DEFAULT_KEY))
+        KeySource::Literal(SecretString::from(crate::domain::SIM_DEFAULT_KEY))
     } else {
         KeySource::None
     };
@@ -374,7 +377,7 @@ fn build_profile(name: &str, pf: &ProfileFile, path: &Path) -> Result<Profile, F
         output_dir: pf
             .output_dir
             .as_ref()
-            .map(|d| paths::expand_home(d.get_ref())),
+            .map(|d| crate::util::expand_home(d.get_ref())),
         params_key,
         max_concurrent,
         sim_job_seconds,

@@ -87,16 +87,6 @@ impl Paths {
     }
 }
 
-/// Expands a leading `~/` to the home directory; other paths are returned unchanged.
-pub fn expand_home(path: &str) -> PathBuf {
-    if let Some(rest) = path.strip_prefix("~/")
-        && let Some(home) = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf())
-    {
-        return home.join(rest);
-    }
-    PathBuf::from(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

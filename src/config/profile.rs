@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::SecretString;
 
-use crate::api::models::{ParamsKey, Wire};
+use crate::domain::models::{ParamsKey, Wire};
 
 /// Which kind of service a profile talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,7 @@ pub struct Profile {
 impl Profile {
     /// The simulator profile that exists even without a config file: Apiframe's wire.
     pub fn builtin_sim() -> Self {
-        Self::builtin_sim_named("sim", crate::api::models::APIFRAME_MODEL)
+        Self::builtin_sim_named("sim", crate::domain::models::APIFRAME_MODEL)
     }
 
     /// The second built-in simulator profile: the gateway's wire and models.
@@ -124,7 +124,7 @@ impl Profile {
             ProviderKind::Apiframe => Wire::Apiframe,
             ProviderKind::OpenAi => Wire::OpenAi,
             ProviderKind::Sim => {
-                crate::api::models::find(&self.model).map_or(Wire::Apiframe, |m| m.wire)
+                crate::domain::models::find(&self.model).map_or(Wire::Apiframe, |m| m.wire)
             }
         }
     }
@@ -220,7 +220,7 @@ pub fn validate_base_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback(&url) => {}
+        "http" if crate::util::is_loopback(&url) => {}
         "http" => {
             return Err(
                 "plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost); use https"
@@ -241,16 +241,6 @@ pub fn validate_base_url(raw: &str) -> Result<Url, String> {
         return Err("the base URL must not have a query string".into());
     }
     Ok(url)
-}
-
-/// True for 127.0.0.0/8, ::1 and `localhost`.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
 }
 
 /// Returns why a literal key in `path` must be refused, or `None` when the file is private:

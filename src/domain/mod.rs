@@ -1,16 +1,27 @@
 //! The plain job types every layer shares: ids, the request a job carries, its state machine
 //! (DESIGN.md §5a) and timestamps. No I/O here.
 
+pub mod draft;
+pub mod format;
+mod level;
+pub mod models;
 mod request;
+pub mod seed;
 mod state;
 
-pub use request::{ImageInput, JobRequest};
-pub use state::JobState;
+pub use format::ImageFormat;
+pub use level::Level;
+pub use request::{BadUrl, ImageInput, JobRequest, check_url};
+pub use state::{JobState, StateKind};
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+/// The key the simulator accepts unless told otherwise. Not a secret: it only opens the local
+/// simulator.
+pub const SIM_DEFAULT_KEY: &str = "sim-local-key";
 
 /// A local job id: a UUID made on this machine, used in file names and the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

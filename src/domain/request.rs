@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::models::{AspectRatio, Wire};
+use super::models::{AspectRatio, Wire};
 
 /// A reference image: a local file (uploaded or sent as multipart) or an https URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +14,16 @@ pub enum ImageInput {
     File(PathBuf),
     /// An https URL the provider fetches itself.
     Url(String),
+}
+
+impl std::fmt::Display for ImageInput {
+    /// The path or the URL, as the user would type it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(p) => write!(f, "{}", p.display()),
+            Self::Url(u) => f.write_str(u),
+        }
+    }
 }
 
 /// The parameters of one job.
@@ -46,7 +56,7 @@ impl JobRequest {
     /// A plain text-to-image request for Apiframe's model (tests and defaults).
     pub fn apiframe(prompt: &str, aspect: AspectRatio, seed: u32) -> Self {
         Self {
-            model: crate::api::models::APIFRAME_MODEL.into(),
+            model: super::models::APIFRAME_MODEL.into(),
             wire: Wire::Apiframe,
             prompt: prompt.into(),
             negative_prompt: None,
@@ -64,5 +74,38 @@ impl JobRequest {
             (None, Some(s)) => s.clone(),
             (None, None) => "auto".into(),
         }
+    }
+}
+
+/// Why a reference URL is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadUrl {
+    /// It does not parse as a URL (the text is sanitised).
+    #[error("`{0}` is not a URL")]
+    NotAUrl(String),
+    /// Only https URLs leave the machine.
+    #[error("reference image URLs must use https")]
+    NotHttps,
+}
+
+/// Checks a reference URL: https only. Returns it normalised.
+pub fn check_url(url: &str) -> Result<String, BadUrl> {
+    let u = url::Url::parse(url.trim())
+        .map_err(|_| BadUrl::NotAUrl(crate::sanitize::sanitize_line(url).into_owned()))?;
+    if u.scheme() != "https" {
+        return Err(BadUrl::NotHttps);
+    }
+    Ok(u.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_https() {
+        assert!(check_url("https://example.com/a.png").is_ok());
+        assert!(check_url("http://example.com/a.png").is_err());
+        assert!(check_url("file:///etc/passwd").is_err());
     }
 }

@@ -44,7 +44,120 @@ pub enum JobState {
     },
 }
 
+/// The kind of a state, without its data: what filters, the store and the CLI name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateKind {
+    /// See [`JobState::Queued`].
+    Queued,
+    /// See [`JobState::Submitting`].
+    Submitting,
+    /// See [`JobState::Submitted`].
+    Submitted,
+    /// See [`JobState::Running`].
+    Running,
+    /// See [`JobState::Downloading`].
+    Downloading,
+    /// See [`JobState::Done`].
+    Done,
+    /// See [`JobState::Failed`].
+    Failed,
+    /// See [`JobState::Cancelled`].
+    Cancelled,
+    /// See [`JobState::Ambiguous`].
+    Ambiguous,
+    /// See [`JobState::TimedOut`].
+    TimedOut,
+    /// See [`JobState::Expired`].
+    Expired,
+}
+
+impl StateKind {
+    /// Every kind, in the forward order.
+    pub const ALL: [StateKind; 11] = [
+        Self::Queued,
+        Self::Submitting,
+        Self::Submitted,
+        Self::Running,
+        Self::Downloading,
+        Self::Done,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Ambiguous,
+        Self::TimedOut,
+        Self::Expired,
+    ];
+    /// The kinds of jobs still on their way.
+    pub const ACTIVE: [StateKind; 5] = [
+        Self::Queued,
+        Self::Submitting,
+        Self::Submitted,
+        Self::Running,
+        Self::Downloading,
+    ];
+    /// The kinds that failed or were cancelled.
+    pub const FAILED: [StateKind; 2] = [Self::Failed, Self::Cancelled];
+    /// The kinds that need the user's attention.
+    pub const ATTENTION: [StateKind; 3] = [Self::Ambiguous, Self::TimedOut, Self::Expired];
+
+    /// The snake_case name used in the store, the CLI and filters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Submitting => "submitting",
+            Self::Submitted => "submitted",
+            Self::Running => "running",
+            Self::Downloading => "downloading",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Ambiguous => "ambiguous",
+            Self::TimedOut => "timed_out",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// A glyph per kind, so state is never shown by colour alone.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Self::Queued => "·",
+            Self::Submitting => "↑",
+            Self::Submitted => "○",
+            Self::Running => "◐",
+            Self::Downloading => "↓",
+            Self::Done => "✓",
+            Self::Failed => "✗",
+            Self::Cancelled => "⊘",
+            Self::Ambiguous => "?",
+            Self::TimedOut => "⧗",
+            Self::Expired => "∅",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 impl JobState {
+    /// The kind of this state.
+    pub fn kind(&self) -> StateKind {
+        match self {
+            Self::Queued => StateKind::Queued,
+            Self::Submitting => StateKind::Submitting,
+            Self::Submitted => StateKind::Submitted,
+            Self::Running { .. } => StateKind::Running,
+            Self::Downloading => StateKind::Downloading,
+            Self::Done => StateKind::Done,
+            Self::Failed { .. } => StateKind::Failed,
+            Self::Cancelled => StateKind::Cancelled,
+            Self::Ambiguous { .. } => StateKind::Ambiguous,
+            Self::TimedOut => StateKind::TimedOut,
+            Self::Expired { .. } => StateKind::Expired,
+        }
+    }
+
     /// Position in the forward order; every end state shares the last rank.
     pub fn rank(&self) -> u8 {
         match self {
@@ -91,36 +204,12 @@ impl JobState {
 
     /// The snake_case name used in the store, the CLI and filters.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Submitting => "submitting",
-            Self::Submitted => "submitted",
-            Self::Running { .. } => "running",
-            Self::Downloading => "downloading",
-            Self::Done => "done",
-            Self::Failed { .. } => "failed",
-            Self::Cancelled => "cancelled",
-            Self::Ambiguous { .. } => "ambiguous",
-            Self::TimedOut => "timed_out",
-            Self::Expired { .. } => "expired",
-        }
+        self.kind().name()
     }
 
     /// A glyph per state, so state is never shown by colour alone.
     pub fn glyph(&self) -> &'static str {
-        match self {
-            Self::Queued => "·",
-            Self::Submitting => "↑",
-            Self::Submitted => "○",
-            Self::Running { .. } => "◐",
-            Self::Downloading => "↓",
-            Self::Done => "✓",
-            Self::Failed { .. } => "✗",
-            Self::Cancelled => "⊘",
-            Self::Ambiguous { .. } => "?",
-            Self::TimedOut => "⧗",
-            Self::Expired { .. } => "∅",
-        }
+        self.kind().glyph()
     }
 
     /// The message carried by failure ends.
@@ -136,19 +225,18 @@ impl JobState {
     /// Rebuilds a state from its stored parts.
     pub fn from_parts(name: &str, progress: Option<u8>, message: Option<String>) -> Option<Self> {
         let msg = || message.clone().unwrap_or_default();
-        Some(match name {
-            "queued" => Self::Queued,
-            "submitting" => Self::Submitting,
-            "submitted" => Self::Submitted,
-            "running" => Self::Running { progress },
-            "downloading" => Self::Downloading,
-            "done" => Self::Done,
-            "failed" => Self::Failed { message: msg() },
-            "cancelled" => Self::Cancelled,
-            "ambiguous" => Self::Ambiguous { message: msg() },
-            "timed_out" => Self::TimedOut,
-            "expired" => Self::Expired { message: msg() },
-            _ => return None,
+        Some(match StateKind::parse(name)? {
+            StateKind::Queued => Self::Queued,
+            StateKind::Submitting => Self::Submitting,
+            StateKind::Submitted => Self::Submitted,
+            StateKind::Running => Self::Running { progress },
+            StateKind::Downloading => Self::Downloading,
+            StateKind::Done => Self::Done,
+            StateKind::Failed => Self::Failed { message: msg() },
+            StateKind::Cancelled => Self::Cancelled,
+            StateKind::Ambiguous => Self::Ambiguous { message: msg() },
+            StateKind::TimedOut => Self::TimedOut,
+            StateKind::Expired => Self::Expired { message: msg() },
         })
     }
 }
@@ -200,13 +288,33 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in [
+        let states = [
             JobState::Queued,
+            JobState::Submitting,
+            JobState::Submitted,
+            JobState::Running { progress: Some(5) },
+            JobState::Downloading,
             JobState::Done,
-            JobState::TimedOut,
+            JobState::Failed {
+                message: "m".into(),
+            },
             JobState::Cancelled,
-        ] {
-            assert_eq!(JobState::from_parts(s.name(), None, None), Some(s));
+            JobState::Ambiguous {
+                message: "m".into(),
+            },
+            JobState::TimedOut,
+            JobState::Expired {
+                message: "m".into(),
+            },
+        ];
+        assert_eq!(states.len(), StateKind::ALL.len());
+        for (s, kind) in states.iter().zip(StateKind::ALL) {
+            assert_eq!(s.kind(), kind);
+            let back = JobState::from_parts(s.name(), Some(5), Some("m".into()));
+            assert_eq!(back.as_ref(), Some(s), "{}", s.name());
+            // The serde name is the same as the store's.
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, kind.name());
         }
         assert_eq!(JobState::from_parts("bogus", None, None), None);
     }

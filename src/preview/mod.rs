@@ -22,6 +22,7 @@ use ratatui_image::thread::{ResizeRequest, ResizeResponse, ThreadProtocol};
 
 use crate::config::ImageProtocolSetting;
 use crate::state::GraphicsInfo;
+pub use crate::state::ZoomView;
 
 /// Decoded images kept in memory.
 pub const LRU_CAPACITY: usize = 6;
@@ -55,32 +56,6 @@ pub enum PreviewState<'a> {
     Loading,
     /// Cannot be shown; the text says why.
     Unavailable(String),
-}
-
-/// A zoomed view: `level` × magnification around the centre `(cx, cy)` (fractions 0–1).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ZoomView {
-    /// 1 (fit), 2, 4 or 8.
-    pub level: u32,
-    /// Horizontal centre, 0–1.
-    pub cx: f32,
-    /// Vertical centre, 0–1.
-    pub cy: f32,
-}
-
-impl ZoomView {
-    /// The crop rectangle in an image of `w`×`h` pixels (the window stays inside the image).
-    pub fn crop(&self, w: u32, h: u32) -> (u32, u32, u32, u32) {
-        let level = self.level.max(1);
-        let (cw, ch) = ((w / level).max(1), (h / level).max(1));
-        let x = ((self.cx.clamp(0.0, 1.0) * w as f32) as u32)
-            .saturating_sub(cw / 2)
-            .min(w - cw);
-        let y = ((self.cy.clamp(0.0, 1.0) * h as f32) as u32)
-            .saturating_sub(ch / 2)
-            .min(h - ch);
-        (x, y, cw, ch)
-    }
 }
 
 /// Which image (and view of it) the one live protocol shows.
@@ -461,11 +436,7 @@ mod tests {
         let a = Path::new("/x/a.png");
         let _ = p.state_for(a);
         // Level 1 is the fitted view: nothing changes.
-        let fit = ZoomView {
-            level: 1,
-            cx: 0.5,
-            cy: 0.5,
-        };
+        let fit = ZoomView::FIT;
         let _ = p.state_for_view(a, Some(fit));
         assert!(p.take_stale_kitty().is_empty());
         // A real zoom needs the full decode first; until then the fitted view stays.

@@ -16,8 +16,9 @@ use super::render;
 use super::scenarios::Count;
 use super::state::{Ending, SimJob, SimState, Stats};
 use super::{ResultShape, scenarios, switches};
-use crate::api::models::{AspectRatio, ParamsKey, SEED_MAX};
-use crate::store::images::ImageFormat;
+use crate::domain::ImageFormat;
+use crate::domain::models::{AspectRatio, ParamsKey};
+use crate::domain::seed::SEED_MAX;
 
 fn af_error(status: StatusCode, msg: &str, details: Option<Value>) -> Response {
     let mut body = json!({ "error": msg });

@@ -17,8 +17,9 @@ use super::render::fnv;
 use super::scenarios::Count;
 use super::state::{GatewayImage, SimState, Stats};
 use super::{scenarios, switches};
-use crate::api::models::{self, ModelSpec, SEED_MAX, Task, Wire};
-use crate::store::images::ImageFormat;
+use crate::domain::ImageFormat;
+use crate::domain::models::{self, ModelSpec, Task, Wire};
+use crate::domain::seed::SEED_MAX;
 
 fn oa_error(s: &SimState, status: StatusCode, message: &str, code: &str) -> Response {
     if status == StatusCode::BAD_REQUEST {
@@ -452,7 +453,7 @@ pub async fn edits(
                 "InvalidParameter",
             );
         }
-        let Ok((w, h)) = crate::api::input_image::dimensions(img) else {
+        let Ok((w, h)) = crate::imaging::dimensions(img) else {
             return oa_error(
                 &s,
                 StatusCode::BAD_REQUEST,

@@ -22,8 +22,7 @@ use reqwest::Url;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::SimEndpoint;
-use crate::api::models::ParamsKey;
+use crate::domain::models::ParamsKey;
 use state::{Inner, SimState, Stats};
 pub use state::{JobReport, StatsSnapshot};
 
@@ -66,9 +65,8 @@ impl Default for SimConfig {
     }
 }
 
-/// The key `qimg sim` accepts unless told otherwise. Not a secret: it only opens the local
-/// simulator.
-pub const DEFAULT_KEY: &str = "sim-local-key";
+/// The key `qimg sim` accepts unless told otherwise (not a secret).
+pub use crate::domain::SIM_DEFAULT_KEY as DEFAULT_KEY;
 
 /// A running simulator.
 pub struct SimServer {
@@ -118,14 +116,6 @@ impl SimServer {
     /// The first accepted key.
     pub fn key(&self) -> SecretString {
         SecretString::from(self.state.config.keys.first().cloned().unwrap_or_default())
-    }
-
-    /// Where profiles reach it.
-    pub fn endpoint(&self) -> SimEndpoint {
-        SimEndpoint {
-            base_url: self.base_url.clone(),
-            key: self.key(),
-        }
     }
 
     /// The counters.

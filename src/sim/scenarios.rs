@@ -287,8 +287,8 @@ mod tests {
     fn the_bomb_is_refused_by_the_decoder_but_sniffs_as_png() {
         let b = bomb_png();
         assert_eq!(
-            crate::store::images::ImageFormat::sniff(&b),
-            Some(crate::store::images::ImageFormat::Png)
+            crate::domain::ImageFormat::sniff(&b),
+            Some(crate::domain::ImageFormat::Png)
         );
         assert!(matches!(
             crate::imaging::decode_for_preview(&b, 100, 100),

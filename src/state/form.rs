@@ -1,55 +1,16 @@
 //! The compose form: prompt, negative prompt, model, aspect ratio or size, seed (random or
-//! locked), reference image and count. Which fields show depends on the model (DESIGN.md §7).
-//! `validate` turns the form into one `JobRequest` per image, or says which field is wrong.
+//! locked), reference image and count. Which fields show depends on the model. `draft` reads
+//! the form as a domain `Draft`; `validate` checks it with the same rules as the CLI.
 
-use crate::api::models::{self, ModelSpec, SEED_MAX, Task, Wire};
+use crate::domain::draft::{self, Draft, Plan, SeedChoice, Shape};
+use crate::domain::models::{self, ModelSpec, Wire};
 use crate::domain::{ImageInput, JobRequest};
+
+pub use crate::domain::draft::Field;
 
 use super::text::TextInput;
 
-/// A field of the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    /// The prompt (multi-line text).
-    Prompt,
-    /// The negative prompt (one line).
-    Negative,
-    /// The model selector.
-    Model,
-    /// Aspect ratio (Apiframe) or size (gateway) selector.
-    Shape,
-    /// The seed (text, random or locked).
-    Seed,
-    /// Reference or input image: a path or an https URL.
-    Reference,
-    /// How many jobs to send (1–8).
-    Count,
-}
-
-impl Field {
-    /// True for fields that take typed text.
-    pub fn is_text(self) -> bool {
-        matches!(
-            self,
-            Self::Prompt | Self::Negative | Self::Seed | Self::Reference
-        )
-    }
-
-    /// The label shown in the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Prompt => "Prompt",
-            Self::Negative => "Negative",
-            Self::Model => "Model",
-            Self::Shape => "Shape",
-            Self::Seed => "Seed",
-            Self::Reference => "Image",
-            Self::Count => "Count",
-        }
-    }
-}
-
-/// What is wrong with the form.
+/// What is wrong with the form, shown under its field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct FormError {
@@ -57,6 +18,15 @@ pub struct FormError {
     pub field: Field,
     /// What to do, in plain words.
     pub message: String,
+}
+
+impl From<draft::DraftError> for FormError {
+    fn from(e: draft::DraftError) -> Self {
+        Self {
+            field: e.field(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// The compose form's state.
@@ -80,12 +50,8 @@ pub struct ComposeForm {
     pub reference: TextInput,
     /// Jobs per submit (1–8).
     pub count: u8,
-    /// The field with focus.
-    pub focus: Field,
     /// The last validation error, shown under its field.
     pub error: Option<FormError>,
-    /// Width of the prompt as last drawn (widget state set by the renderer; Up/Down use it).
-    pub prompt_width: std::cell::Cell<usize>,
 }
 
 impl ComposeForm {
@@ -105,9 +71,7 @@ impl ComposeForm {
             seed_locked: false,
             reference: TextInput::single_line(),
             count: 1,
-            focus: Field::Prompt,
             error: None,
-            prompt_width: std::cell::Cell::new(40),
         }
     }
 
@@ -161,8 +125,8 @@ impl ComposeForm {
             .map_or(0, |s| s.aspect_ratios.len().max(s.sizes.len()))
     }
 
-    /// Steps the focused selector by `delta` (wrapping).
-    pub fn step(&mut self, delta: i32) {
+    /// Steps the selector `field` by `delta` (wrapping).
+    pub fn step(&mut self, field: Field, delta: i32) {
         let wrap = |v: usize, n: usize| {
             if n == 0 {
                 0
@@ -170,7 +134,7 @@ impl ComposeForm {
                 (v as i64 + i64::from(delta)).rem_euclid(n as i64) as usize
             }
         };
-        match self.focus {
+        match field {
             Field::Model => {
                 let old_shape = self.shape_label();
                 self.model = wrap(self.model, self.models.len());
@@ -186,25 +150,29 @@ impl ComposeForm {
                 }
             }
             Field::Shape => self.shape = wrap(self.shape, self.shape_count()),
-            Field::Count => self.count = (i32::from(self.count) + delta).clamp(1, 8) as u8,
+            Field::Count => {
+                let max = i32::from(draft::COUNT_MAX);
+                self.count =
+                    u8::try_from((i32::from(self.count) + delta).clamp(1, max)).unwrap_or(1);
+            }
             Field::Seed => self.seed_locked = !self.seed_locked,
             _ => {}
         }
         self.error = None;
     }
 
-    /// Switches the seed between random and locked.
-    pub fn toggle_seed(&mut self) {
+    /// Switches the seed between random and locked; a seed locked with no number typed
+    /// becomes `fresh` (drawn by the caller).
+    pub fn toggle_seed(&mut self, fresh: u32) {
         self.seed_locked = !self.seed_locked;
         if self.seed_locked && self.seed.text().is_empty() {
-            self.seed
-                .set(&(rand::random::<u32>() % SEED_MAX).to_string());
+            self.seed.set(&fresh.to_string());
         }
     }
 
-    /// The text field with focus, if any.
-    pub fn focused_text(&mut self) -> Option<&mut TextInput> {
-        match self.focus {
+    /// The text input of `field`, if it is a text field.
+    pub fn text_mut(&mut self, field: Field) -> Option<&mut TextInput> {
+        match field {
             Field::Prompt => Some(&mut self.prompt),
             Field::Negative => Some(&mut self.negative),
             Field::Seed => Some(&mut self.seed),
@@ -213,10 +181,10 @@ impl ComposeForm {
         }
     }
 
-    /// Moves focus inside the form; `None` when it leaves the form at either end.
-    pub fn next_field(&self, forward: bool) -> Option<Field> {
+    /// The field after (or before) `from`; `None` when focus leaves the form at either end.
+    pub fn next_field(&self, from: Field, forward: bool) -> Option<Field> {
         let fields = self.visible_fields();
-        let i = fields.iter().position(|f| *f == self.focus)?;
+        let i = fields.iter().position(|f| *f == from)?;
         if forward {
             fields.get(i + 1).copied()
         } else {
@@ -224,128 +192,37 @@ impl ComposeForm {
         }
     }
 
-    /// Turns the form into requests: one per image to make. Random seeds are drawn here for
-    /// Apiframe (so every job can be rerun exactly); gateway jobs send a seed only when locked.
-    pub fn validate(&self) -> Result<Vec<JobRequest>, FormError> {
-        let err = |field, message: String| Err(FormError { field, message });
-        let Some(spec) = self.spec() else {
-            return err(Field::Model, "this profile offers no model".into());
+    /// The form as a domain draft.
+    pub fn draft(&self) -> Draft {
+        let shape = match self.spec() {
+            Some(spec) => match (
+                spec.aspect_ratios.get(self.shape),
+                spec.sizes.get(self.shape),
+            ) {
+                (Some(a), _) => Shape::Aspect(*a),
+                (None, Some(s)) => Shape::Size(s.wire()),
+                (None, None) => Shape::Default,
+            },
+            None => Shape::Default,
         };
-        let prompt = self.prompt.text().trim();
-        if prompt.is_empty() {
-            return err(Field::Prompt, "write a prompt first".into());
+        Draft {
+            prompt: self.prompt.text().to_owned(),
+            negative: self.negative.text().to_owned(),
+            shape,
+            seed: if self.seed_locked {
+                SeedChoice::Locked(self.seed.text().to_owned())
+            } else {
+                SeedChoice::Random
+            },
+            references: vec![self.reference.text().to_owned()],
+            count: self.count,
         }
-        let n = prompt.chars().count();
-        if n > spec.prompt_max {
-            return err(
-                Field::Prompt,
-                format!(
-                    "the prompt has {n} characters; {} allows {}",
-                    spec.id, spec.prompt_max
-                ),
-            );
-        }
-        let negative = match spec.negative_max {
-            Some(max) => {
-                let neg = self.negative.text().trim();
-                let n = neg.chars().count();
-                if n > max {
-                    return err(
-                        Field::Negative,
-                        format!("the negative prompt has {n} characters; the limit is {max}"),
-                    );
-                }
-                (!neg.is_empty()).then(|| neg.to_owned())
-            }
-            None => None,
-        };
-        let locked_seed = if spec.seed && self.seed_locked {
-            Some(parse_seed(self.seed.text()).map_err(|message| FormError {
-                field: Field::Seed,
-                message,
-            })?)
-        } else {
-            None
-        };
-        let images = self.reference_inputs(spec)?;
-        let (aspect, size) = match (
-            spec.aspect_ratios.get(self.shape),
-            spec.sizes.get(self.shape),
-        ) {
-            (Some(a), _) => (Some(*a), None),
-            (None, Some(s)) => (None, Some(s.wire())),
-            (None, None) => (None, None),
-        };
-        Ok((0..self.count.clamp(1, 8))
-            .map(|_| JobRequest {
-                model: spec.id.to_owned(),
-                wire: spec.wire,
-                prompt: prompt.to_owned(),
-                negative_prompt: negative.clone(),
-                seed: match (locked_seed, spec.seed, spec.wire) {
-                    (Some(s), _, _) => Some(s),
-                    (None, true, Wire::Apiframe) => Some(rand::random::<u32>() % (SEED_MAX + 1)),
-                    _ => None,
-                },
-                aspect_ratio: aspect,
-                size: size.clone(),
-                images: images.clone(),
-            })
-            .collect())
     }
 
-    fn reference_inputs(&self, spec: &ModelSpec) -> Result<Vec<ImageInput>, FormError> {
-        let raw = self.reference.text().trim();
-        let entries: Vec<&str> = raw
-            .split(['\n', ';'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        let (min, max) = spec.images;
-        if entries.len() < min {
-            return Err(FormError {
-                field: Field::Reference,
-                message: format!(
-                    "{} edits an image: give a file path or an https URL",
-                    spec.id
-                ),
-            });
-        }
-        if entries.len() > max {
-            let what = if max == 0 {
-                "no input image".to_owned()
-            } else {
-                format!("at most {max} input image(s)")
-            };
-            return Err(FormError {
-                field: Field::Reference,
-                message: format!("{} takes {what}", spec.id),
-            });
-        }
-        entries
-            .into_iter()
-            .map(|e| {
-                if e.starts_with("http://") || e.starts_with("https://") {
-                    if spec.task == Task::Edit && spec.wire == Wire::OpenAi {
-                        return Err(FormError {
-                            field: Field::Reference,
-                            message: "the gateway edits local files; give a file path".into(),
-                        });
-                    }
-                    crate::api::input_image::check_url(e)
-                        .map(ImageInput::Url)
-                        .map_err(|message| FormError {
-                            field: Field::Reference,
-                            message,
-                        })
-                } else {
-                    // Resolved now: the job stores, shows and later uploads this exact file.
-                    Ok(ImageInput::File(crate::api::input_image::resolve(
-                        std::path::Path::new(e),
-                    )))
-                }
-            })
-            .collect()
+    /// Checks the form: the plan of jobs to make, or which field is wrong and why.
+    pub fn validate(&self) -> Result<Plan, FormError> {
+        let spec = self.spec().ok_or(draft::DraftError::NoModel)?;
+        Ok(draft::validate(spec, &self.draft())?)
     }
 
     /// Loads a request back into the form (rerun, edit, parameters from a PNG).
@@ -374,29 +251,9 @@ impl ComposeForm {
             }
             None => self.seed_locked = false,
         }
-        let refs: Vec<String> = req
-            .images
-            .iter()
-            .map(|i| match i {
-                ImageInput::File(p) => p.display().to_string(),
-                ImageInput::Url(u) => u.clone(),
-            })
-            .collect();
+        let refs: Vec<String> = req.images.iter().map(ImageInput::to_string).collect();
         self.reference.set(&refs.join("; "));
         self.error = None;
-    }
-}
-
-/// Parses a seed: digits only (surrounding spaces allowed), 0 to 2147483647.
-pub fn parse_seed(s: &str) -> Result<u32, String> {
-    let t = s.trim();
-    let range = format!("the seed must be a whole number from 0 to {SEED_MAX}");
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) || t.len() > 10 {
-        return Err(range);
-    }
-    match t.parse::<u64>() {
-        Ok(v) if v <= u64::from(SEED_MAX) => Ok(v as u32),
-        _ => Err(range),
     }
 }
 

@@ -2,7 +2,7 @@
 //! The store does the work (thousands of jobs are never all in memory).
 
 use super::text::TextInput;
-use crate::domain::{Job, JobState};
+use crate::domain::{Job, JobState, StateKind};
 use crate::store::JobFilter;
 
 /// Which states the list shows.
@@ -44,27 +44,20 @@ impl StateFilter {
         }
     }
 
-    /// The state names the filter keeps (empty: all).
-    pub fn states(self) -> Vec<String> {
-        let names: &[&str] = match self {
+    /// The states the filter keeps (empty: all).
+    pub fn states(self) -> &'static [StateKind] {
+        match self {
             Self::All => &[],
-            Self::Active => &[
-                "queued",
-                "submitting",
-                "submitted",
-                "running",
-                "downloading",
-            ],
-            Self::Done => &["done"],
-            Self::Failed => &["failed", "cancelled"],
-            Self::Attention => &["ambiguous", "timed_out", "expired"],
-        };
-        names.iter().map(|s| (*s).to_owned()).collect()
+            Self::Active => &StateKind::ACTIVE,
+            Self::Done => &[StateKind::Done],
+            Self::Failed => &StateKind::FAILED,
+            Self::Attention => &StateKind::ATTENTION,
+        }
     }
 
     /// True when `state` passes the filter.
     pub fn matches(self, state: &JobState) -> bool {
-        self == Self::All || self.states().iter().any(|s| s == state.name())
+        self == Self::All || self.states().contains(&state.kind())
     }
 }
 
@@ -84,7 +77,7 @@ impl History {
     pub fn to_filter(&self) -> JobFilter {
         let q = self.search.text().trim();
         JobFilter {
-            states: self.filter.states(),
+            states: self.filter.states().to_vec(),
             search: (!q.is_empty()).then(|| q.to_owned()),
             profile: None,
             oldest_first: self.oldest_first,
@@ -140,7 +133,7 @@ mod tests {
         let f = h.to_filter();
         assert_eq!(
             (f.states, f.search.as_deref(), f.oldest_first),
-            (vec!["done".to_owned()], Some("Kite"), true)
+            (vec![StateKind::Done], Some("Kite"), true)
         );
         assert_eq!(
             h.describe(),

@@ -28,8 +28,6 @@ pub struct JobList {
     pub more_in_store: bool,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
-    /// First visible row; widget state kept by the renderer so scrolling is stable.
-    view_offset: std::cell::Cell<usize>,
 }
 
 impl JobList {
@@ -221,21 +219,6 @@ impl JobList {
         self.selected = self.selected.saturating_add_signed(delta).min(max);
     }
 
-    /// The first row to show in a view of `height` rows, keeping the selection visible and
-    /// moving the view only when the selection leaves it.
-    pub fn visible_offset(&self, height: usize) -> usize {
-        let mut off = self.view_offset.get();
-        if self.selected < off {
-            off = self.selected;
-        }
-        if height > 0 && self.selected >= off + height {
-            off = self.selected + 1 - height;
-        }
-        off = off.min(self.items.len().saturating_sub(height.max(1)));
-        self.view_offset.set(off);
-        off
-    }
-
     /// Selects a job by id, when it is listed.
     pub fn select(&mut self, id: JobId) {
         if let Some(i) = self.index.get(&id) {
@@ -247,7 +230,7 @@ impl JobList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::AspectRatio;
+    use crate::domain::models::AspectRatio;
     use crate::domain::{JobRequest, JobState, Timestamp};
 
     fn job(t: i64) -> Job {
@@ -297,24 +280,6 @@ mod tests {
             note: String::new()
         }));
         assert_eq!(l.items()[0].note, None);
-    }
-
-    #[test]
-    fn the_view_scrolls_only_when_the_selection_leaves_it() {
-        let mut l = JobList::default();
-        for t in 0..20 {
-            l.upsert(job(t));
-        }
-        // The selection follows its job as newer ones arrive on top; start from the top.
-        assert_eq!(l.selected, 19);
-        l.selected = 0;
-        assert_eq!(l.visible_offset(5), 0);
-        l.move_selection(7);
-        assert_eq!(l.visible_offset(5), 3);
-        l.move_selection(-2);
-        assert_eq!(l.visible_offset(5), 3);
-        l.move_selection(-5);
-        assert_eq!(l.visible_offset(5), 0);
     }
 
     #[test]

@@ -4,16 +4,18 @@ pub mod form;
 pub mod history;
 pub mod jobs;
 pub mod text;
+mod zoom;
 
 use std::time::{Duration, Instant};
 
-use crate::api::Level;
-use crate::api::models::Wire;
 use crate::config::keymap::Mode;
 use crate::config::{Profile, ProviderKind};
 use crate::domain::JobId;
+use crate::domain::Level;
+use crate::domain::models::Wire;
 pub use form::{ComposeForm, Field, FormError};
 pub use jobs::{JobList, JobView};
+pub use zoom::ZoomView;
 
 /// The three panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,15 +94,6 @@ impl Notice {
     }
 }
 
-/// Screen geometry the renderer records for mouse input.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Geometry {
-    /// The job list's rows area and its first visible row.
-    pub list: (ratatui::layout::Rect, usize),
-    /// The gallery's grid area, its columns, cell size and first visible item.
-    pub grid: (ratatui::layout::Rect, u16, (u16, u16), usize),
-}
-
 /// The active profile, as the header shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileView {
@@ -134,7 +127,7 @@ impl ProfileView {
     }
 
     /// The models this profile offers.
-    pub fn models(&self) -> Vec<&'static crate::api::models::ModelSpec> {
+    pub fn models(&self) -> Vec<&'static crate::domain::models::ModelSpec> {
         ComposeForm::models_for(&[self.wire])
     }
 }
@@ -168,11 +161,9 @@ pub struct State {
     /// The job shown full screen, when the viewer is open.
     pub viewer: Option<JobId>,
     /// The viewer's zoom.
-    pub zoom: crate::preview::ZoomView,
+    pub zoom: ZoomView,
     /// The gallery of thumbnails is open (its selection is the job list's).
     pub gallery: bool,
-    /// Where the gallery and the job list were drawn (widget state, for mouse clicks).
-    pub geometry: std::cell::Cell<Geometry>,
     /// Recent notices, newest last.
     pub notices: Vec<Notice>,
     /// Terminal graphics facts.
@@ -193,17 +184,25 @@ impl State {
             focus: Focus::Form(Field::Prompt),
             overlay: None,
             viewer: None,
-            zoom: crate::preview::ZoomView {
-                level: 1,
-                cx: 0.5,
-                cy: 0.5,
-            },
+            zoom: ZoomView::FIT,
             gallery: false,
-            geometry: std::cell::Cell::new(Geometry::default()),
             notices: Vec::new(),
             graphics: GraphicsInfo::default(),
             quit: false,
         }
+    }
+
+    /// The first state of the TUI: `profile` active, every configured profile in the picker.
+    pub fn initial(profile: &Profile, config: &crate::config::Config) -> Self {
+        let view = ProfileView::of(profile, &config.file);
+        let form = ComposeForm::new(view.models(), &profile.model);
+        let mut state = Self::new(view, form);
+        state.profiles = config
+            .profiles
+            .values()
+            .map(|p| ProfileView::of(p, &config.file))
+            .collect();
+        state
     }
 
     /// The pane that has focus.
@@ -217,8 +216,10 @@ impl State {
 
     /// Which key bindings apply now.
     pub fn mode(&self) -> Mode {
-        if self.overlay.is_some() {
-            return Mode::Help;
+        match self.overlay {
+            Some(Overlay::Confirm { .. }) => return Mode::Confirm,
+            Some(_) => return Mode::Help,
+            None => {}
         }
         if self.viewer.is_some() {
             return Mode::Viewer;

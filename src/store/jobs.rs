@@ -7,7 +7,7 @@ use std::time::Duration;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{Store, StoreError};
-use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
+use crate::domain::{Job, JobId, JobRequest, JobState, StateKind, Timestamp};
 
 const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of";
 
@@ -29,8 +29,8 @@ pub struct JobPatch {
 /// Which jobs a listing returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobFilter {
-    /// Only these state names (empty: all).
-    pub states: Vec<String>,
+    /// Only these states (empty: all).
+    pub states: Vec<StateKind>,
     /// Only prompts containing this text (case-insensitive).
     pub search: Option<String>,
     /// Only this profile.
@@ -366,7 +366,7 @@ fn where_clause(filter: &JobFilter) -> (String, Vec<String>) {
             .states
             .iter()
             .map(|s| {
-                args.push(s.clone());
+                args.push(s.name().to_owned());
                 format!("?{}", args.len())
             })
             .collect();
@@ -394,7 +394,7 @@ fn where_clause(filter: &JobFilter) -> (String, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::AspectRatio;
+    use crate::domain::models::AspectRatio;
 
     fn job(prompt: &str) -> Job {
         Job::new("sim", JobRequest::apiframe(prompt, AspectRatio::Square, 7))
@@ -502,7 +502,7 @@ mod tests {
         };
         assert_eq!(s.count(&kites).unwrap(), 10);
         let queued = JobFilter {
-            states: vec!["queued".into()],
+            states: vec![StateKind::Queued],
             ..Default::default()
         };
         assert_eq!(s.count(&queued).unwrap(), 30);

@@ -147,7 +147,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::AspectRatio;
+    use crate::domain::models::AspectRatio;
     use crate::domain::{Job, JobRequest};
 
     #[test]

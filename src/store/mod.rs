@@ -8,6 +8,7 @@ pub mod lease;
 pub mod open;
 pub mod params;
 mod schema;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +18,7 @@ use rusqlite::Connection;
 
 pub use jobs::{JobFilter, JobPatch};
 pub use lease::LEASE_TTL;
+pub use watch::Watcher;
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]

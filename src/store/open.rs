@@ -172,7 +172,7 @@ fn is_corruption(e: &StoreError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::AspectRatio;
+    use crate::domain::models::AspectRatio;
     use crate::domain::{Job, JobRequest};
 
     #[test]

@@ -2,8 +2,9 @@
 //! A1111-style `parameters` text written by qimg or by other tools.
 
 use super::images::{A1111_KEYWORD, EmbeddedParams, QIMG_KEYWORD, png_text_chunks};
-use crate::api::models::{self, AspectRatio, SEED_MAX, Wire};
 use crate::domain::JobRequest;
+use crate::domain::models::{self, AspectRatio, Wire};
+use crate::domain::seed::SEED_MAX;
 
 /// Why no parameters could be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -178,7 +179,7 @@ mod tests {
 
 #[cfg(test)]
 mod round_trip {
-    use crate::api::models::AspectRatio;
+    use crate::domain::models::AspectRatio;
     use crate::domain::{Job, JobRequest};
 
     #[test]

@@ -6,8 +6,8 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::RenderCtx;
 use super::fmt::one_line;
+use super::{RenderCtx, ViewState};
 use crate::state::{Field, Focus, State};
 
 /// Rows the prompt gets when there is room.
@@ -21,7 +21,7 @@ pub fn wanted_height(state: &State) -> u16 {
 }
 
 /// Draws the pane.
-pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
+pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &mut ViewState, ctx: &RenderCtx) {
     let t = ctx.theme;
     let focused_pane = matches!(state.focus, Focus::Form(_));
     let block = Block::bordered()
@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
         _ => None,
     };
     let width = inner.width as usize;
-    form.prompt_width.set(width);
+    view.prompt_width = width;
     let other_lines = fields.len() as u16 - 1 + u16::from(form.error.is_some());
     let prompt_rows = inner.height.saturating_sub(1 + other_lines).max(1);
     let label_style = |f: Field| if focus == Some(f) { t.accent } else { t.muted };

@@ -11,14 +11,7 @@ use crate::state::JobView;
 
 /// `8s`, `3m04s`, `1h02m`.
 pub fn elapsed(d: Duration) -> String {
-    let s = d.as_secs();
-    if s < 60 {
-        format!("{s}s")
-    } else if s < 3600 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    }
+    crate::util::format_elapsed(d)
 }
 
 /// The state as a word, with progress: `running 45%`, `done`, `cancelling…`.

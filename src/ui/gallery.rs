@@ -9,6 +9,7 @@ use ratatui_image::Image;
 
 use super::RenderCtx;
 use super::fmt::{one_line, state_style};
+use super::view::GridGeometry;
 use crate::domain::JobState;
 use crate::preview::Previews;
 use crate::preview::thumbs::{THUMB, Thumb};
@@ -23,6 +24,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     state: &State,
+    geo: &mut GridGeometry,
     previews: &mut Previews,
     ctx: &RenderCtx,
 ) {
@@ -45,7 +47,7 @@ pub fn render(
     // Scroll by whole rows so the selection stays visible.
     let per_page = usize::from(cols) * usize::from(rows);
     let sel_row = state.jobs.selected / usize::from(cols);
-    let prev_first = state.geometry.get().grid.3;
+    let prev_first = geo.first;
     let mut first_row = prev_first / usize::from(cols);
     if sel_row < first_row {
         first_row = sel_row;
@@ -53,9 +55,12 @@ pub fn render(
         first_row = sel_row + 1 - usize::from(rows);
     }
     let first = first_row * usize::from(cols);
-    let mut geo = state.geometry.get();
-    geo.grid = (inner, cols, (CELL_W, CELL_H), first);
-    state.geometry.set(geo);
+    *geo = GridGeometry {
+        area: inner,
+        columns: cols,
+        cell: (CELL_W, CELL_H),
+        first,
+    };
     for (slot, (index, view)) in jobs
         .iter()
         .enumerate()

@@ -8,10 +8,18 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::RenderCtx;
 use super::fmt::{job_elapsed, one_line, state_label, state_style};
+use super::view::{ListGeometry, scroll_offset};
 use crate::state::{Focus, State};
 
 /// Draws the pane.
-pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, show_profile: bool) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    geo: &mut ListGeometry,
+    ctx: &RenderCtx,
+    show_profile: bool,
+) {
     let t = ctx.theme;
     let jobs = &state.jobs;
     let more = if jobs.more_in_store { "+" } else { "" };
@@ -80,10 +88,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx, sho
         return;
     }
     let height = inner.height as usize;
-    let offset = jobs.visible_offset(height);
-    let mut geo = state.geometry.get();
-    geo.list = (inner, offset);
-    state.geometry.set(geo);
+    let offset = scroll_offset(geo.first, jobs.selected, jobs.len(), height);
+    *geo = ListGeometry {
+        area: inner,
+        first: offset,
+    };
     let width = inner.width as usize;
     let lines: Vec<Line> = jobs
         .items()

@@ -10,6 +10,7 @@ mod jobs;
 mod popup;
 mod preview;
 mod status_bar;
+pub mod view;
 mod viewer;
 
 use std::time::Instant;
@@ -24,6 +25,7 @@ use crate::config::theme::Theme;
 use crate::domain::Timestamp;
 use crate::preview::Previews;
 use crate::state::{Pane, State};
+pub use view::ViewState;
 
 /// Width from which all three panes show at once.
 pub const WIDE_MIN_WIDTH: u16 = 120;
@@ -52,7 +54,13 @@ pub fn is_wide(area: Rect) -> bool {
 }
 
 /// Draws the whole screen.
-pub fn render(frame: &mut Frame, state: &State, previews: &mut Previews, ctx: &RenderCtx) {
+pub fn render(
+    frame: &mut Frame,
+    state: &State,
+    view: &mut ViewState,
+    previews: &mut Previews,
+    ctx: &RenderCtx,
+) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area, ctx);
@@ -68,7 +76,7 @@ pub fn render(frame: &mut Frame, state: &State, previews: &mut Previews, ctx: &R
     if let Some(id) = state.viewer {
         viewer::render(frame, main, state, id, previews, ctx);
     } else if state.gallery {
-        gallery::render(frame, main, state, previews, ctx);
+        gallery::render(frame, main, state, &mut view.grid, previews, ctx);
     } else if is_wide(area) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
@@ -76,16 +84,16 @@ pub fn render(frame: &mut Frame, state: &State, previews: &mut Previews, ctx: &R
         let compose_h = compose::wanted_height(state).min(left.height.saturating_sub(6));
         let [top, bottom] =
             Layout::vertical([Constraint::Length(compose_h), Constraint::Fill(1)]).areas(left);
-        compose::render(frame, top, state, ctx);
-        jobs::render(frame, bottom, state, ctx, true);
+        compose::render(frame, top, state, view, ctx);
+        jobs::render(frame, bottom, state, &mut view.list, ctx, true);
         preview::render(frame, right, state, previews, ctx);
     } else {
         let [tabs, pane] =
             Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
         render_tabs(frame, tabs, state, ctx);
         match state.pane() {
-            Pane::Compose => compose::render(frame, pane, state, ctx),
-            Pane::Jobs => jobs::render(frame, pane, state, ctx, false),
+            Pane::Compose => compose::render(frame, pane, state, view, ctx),
+            Pane::Jobs => jobs::render(frame, pane, state, &mut view.list, ctx, false),
             Pane::Preview => preview::render(frame, pane, state, previews, ctx),
         }
     }

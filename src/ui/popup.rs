@@ -57,7 +57,8 @@ fn mode_title(m: Mode) -> &'static str {
         Mode::Preview => "In the preview",
         Mode::Viewer => "In the full-screen viewer",
         Mode::Gallery => "In the gallery",
-        Mode::Help => "In this help",
+        Mode::Help => "In this help and the profile picker",
+        Mode::Confirm => "When qimg asks a question",
     }
 }
 

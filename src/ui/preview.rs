@@ -153,10 +153,7 @@ fn detail_lines(
     lines.push(Line::styled(one_line(&params.join(" · "), width), t.muted));
     // The exact input files or URLs that leave (or left) the machine.
     for input in &r.images {
-        let shown = match input {
-            crate::domain::ImageInput::File(p) => p.display().to_string(),
-            crate::domain::ImageInput::Url(u) => u.clone(),
-        };
+        let shown = input.to_string();
         lines.push(Line::styled(
             one_line(&format!("input {shown}"), width),
             t.muted,

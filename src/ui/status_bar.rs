@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 use super::RenderCtx;
 use super::fmt::one_line;
 use crate::action::Action;
-use crate::api::Level;
 use crate::config::keymap::Mode;
+use crate::domain::Level;
 use crate::state::{Field, Focus, Overlay, State};
 
 /// The actions hinted in each mode, most useful first.
@@ -64,6 +64,13 @@ fn hinted(state: &State) -> Vec<Action> {
             Action::UseAsReference,
             Action::Help,
         ],
+        Mode::Confirm => match &state.overlay {
+            Some(Overlay::Confirm {
+                on_yes: crate::state::Confirmed::Delete(_),
+                ..
+            }) => vec![Action::Yes, Action::YesWithFiles, Action::No],
+            _ => vec![Action::Yes, Action::No],
+        },
         Mode::Help | Mode::Global if matches!(state.overlay, Some(Overlay::Profiles { .. })) => {
             vec![Action::Open, Action::Close, Action::Down, Action::Up]
         }

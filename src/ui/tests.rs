@@ -9,9 +9,9 @@ use ratatui::backend::TestBackend;
 use ratatui_image::picker::Picker;
 
 use super::*;
-use crate::api::models::{AspectRatio, Wire};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
+use crate::domain::models::{AspectRatio, Wire};
 use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
 use crate::preview::Previews;
 use crate::state::{ComposeForm, Field, Focus, FormError, Overlay, ProfileView, State};
@@ -106,7 +106,7 @@ fn render_to(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
         wall: Timestamp(T0),
     };
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| render(f, state, &mut previews, &ctx))
+    term.draw(|f| render(f, state, &mut ViewState::default(), &mut previews, &ctx))
         .unwrap();
     term
 }
@@ -144,9 +144,7 @@ fn help_overlay(#[case] w: u16, #[case] h: u16) {
 #[test]
 fn form_error_and_gateway_fields() {
     let mut s = sample_state();
-    s.form.focus = Field::Model;
-    s.form.step(2); // wan2.5-t2i-preview
-    s.form.focus = Field::Seed;
+    s.form.step(Field::Model, 2); // wan2.5-t2i-preview
     s.focus = Focus::Form(Field::Seed);
     s.form.error = Some(FormError {
         field: Field::Seed,
@@ -264,10 +262,12 @@ fn a_finished_job_shows_its_image_with_halfblocks() {
         wall: Timestamp(T0),
     };
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    term.draw(|f| render(f, &s, &mut previews, &ctx)).unwrap();
+    term.draw(|f| render(f, &s, &mut ViewState::default(), &mut previews, &ctx))
+        .unwrap();
     let resized = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
     assert!(previews.on_resized(resized));
-    term.draw(|f| render(f, &s, &mut previews, &ctx)).unwrap();
+    term.draw(|f| render(f, &s, &mut ViewState::default(), &mut previews, &ctx))
+        .unwrap();
     let text = format!("{}", term.backend());
     assert!(text.contains('▀') || text.contains('▄'), "{text}");
     insta::assert_snapshot!("preview_halfblocks_120x40", text);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use qimg::api::models::AspectRatio;
+use qimg::domain::models::AspectRatio;
 use qimg::domain::{JobRequest, JobState};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex};

@@ -136,9 +136,9 @@ fn the_key_never_leaks() {
 #[test]
 fn debug_and_display_never_show_the_key() {
     use qimg::api::apiframe::ApiframeClient;
-    use qimg::api::models::ParamsKey;
     use qimg::api::openai::OpenAiClient;
     use qimg::api::runtime::ProfileRuntime;
+    use qimg::domain::models::ParamsKey;
     use secrecy::SecretString;
 
     let base = reqwest::Url::parse("https://api.example.invalid").unwrap();

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use qimg::api::models::ParamsKey;
 use qimg::api::{ApiEvent, Engine, EngineConfig};
 use qimg::config::{KeySource, Paths, Profile, ProviderKind};
+use qimg::domain::models::ParamsKey;
 use qimg::domain::{Job, JobId, JobRequest};
 use qimg::sim::{SimConfig, SimServer};
 use qimg::store::Store;
@@ -106,7 +106,9 @@ impl Rig {
             paths: paths.clone(),
             config_file: paths.config_file(),
             profiles,
-            sim: sim.as_ref().map(SimServer::endpoint),
+            sim: sim
+                .as_ref()
+                .map(|s| qimg::api::SimEndpoint::new(s.base_url().clone(), s.key())),
             adopt,
             watch_store: true,
             transport: None,
@@ -196,7 +198,7 @@ pub fn gateway_profile(base: &str, model: &str) -> Profile {
 pub fn gateway_request(model: &str, prompt: &str, size: Option<&str>) -> JobRequest {
     JobRequest {
         model: model.into(),
-        wire: qimg::api::models::Wire::OpenAi,
+        wire: qimg::domain::models::Wire::OpenAi,
         prompt: prompt.into(),
         negative_prompt: None,
         seed: None,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
-use qimg::api::models::AspectRatio;
+use qimg::domain::models::AspectRatio;
 use qimg::domain::{JobRequest, JobState};
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use qimg::api::models::{AspectRatio, ParamsKey};
+use qimg::domain::models::{AspectRatio, ParamsKey};
 use qimg::domain::{JobRequest, JobState};
 use qimg::sim::{ResultShape, SimConfig, switches};
 

@@ -12,6 +12,7 @@ mod downloads;
 mod engine_flow;
 mod fault;
 mod gateway;
+mod layering;
 mod preview_bytes;
 mod proxy;
 mod pty;

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 use qimg::api::apiframe::ApiframeClient;
-use qimg::api::models::{AspectRatio, ParamsKey};
 use qimg::api::{Adopt, ApiEvent, Command, Engine, EngineConfig};
 use qimg::config::{Paths, Profile};
+use qimg::domain::models::{AspectRatio, ParamsKey};
 use qimg::domain::{Job, JobRequest, JobState};
 use qimg::sim::SimServer;
 use qimg::store::{JobPatch, Store};
@@ -179,7 +179,10 @@ fn engine(
         paths: paths.clone(),
         config_file: paths.config_file(),
         profiles,
-        sim: Some(sim.endpoint()),
+        sim: Some(qimg::api::SimEndpoint::new(
+            sim.base_url().clone(),
+            sim.key(),
+        )),
         adopt,
         watch_store: true,
         transport: None,

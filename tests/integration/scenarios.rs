@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use qimg::api::models::AspectRatio;
 use qimg::config::Profile;
+use qimg::domain::models::AspectRatio;
 use qimg::domain::{Job, JobRequest, JobState};
 use qimg::sim::scenarios::Scenarios;
 use qimg::sim::{SimConfig, SimServer};
@@ -55,7 +55,7 @@ fn check(names: &str, jobs: &[Job], stats: &qimg::sim::StatsSnapshot) {
     let sc = Scenarios::parse(names).unwrap();
     let apiframe: Vec<&Job> = jobs
         .iter()
-        .filter(|j| j.request.wire == qimg::api::models::Wire::Apiframe)
+        .filter(|j| j.request.wire == qimg::domain::models::Wire::Apiframe)
         .collect();
     assert!(
         stats.jobs_created as usize <= apiframe.len(),

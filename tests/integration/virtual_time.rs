@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use qimg::api::models::AspectRatio;
 use qimg::api::transport::{Responding, Transport};
 use qimg::api::{Adopt, ApiEvent, Command, Engine, EngineConfig, TransportOverride};
 use qimg::config::{Paths, Profile};
+use qimg::domain::models::AspectRatio;
 use qimg::domain::{Job, JobId, JobRequest, JobState};
 use qimg::store::Store;
 use tokio::time::Instant;

@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use super::error::{self, ApiError};
 use super::http::{self, JSON_CAP, POLL_TIMEOUT};
-use super::models::ParamsKey;
 use super::transport::{Reqwest, Transport, send};
 use crate::domain::JobRequest;
+use crate::domain::models::ParamsKey;
 pub use wire::{RemoteJob, RemoteStatus};
 
 /// Timeout for the submit request (the SDK's default is 60 s).
@@ -56,7 +56,7 @@ impl std::fmt::Debug for ApiframeClient {
 impl ApiframeClient {
     /// A client for `base` (validated: https, or http on loopback) with `key`.
     pub fn new(base: Url, key: SecretString, params_key: ParamsKey) -> Result<Self, ApiError> {
-        let loopback = crate::config::profile::is_loopback(&base);
+        let loopback = crate::util::is_loopback(&base);
         let http = http::api_client(loopback)?;
         Ok(Self {
             base,

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::api::models::ParamsKey;
 use crate::domain::JobRequest;
+use crate::domain::models::ParamsKey;
 use crate::sanitize::sanitize_line;
 
 /// A job status as Apiframe reports it.
@@ -197,7 +197,7 @@ pub fn parse_result(v: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::AspectRatio;
+    use crate::domain::models::AspectRatio;
 
     #[test]
     fn body_uses_the_params_key_and_only_set_fields() {

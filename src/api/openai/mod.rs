@@ -40,7 +40,7 @@ impl std::fmt::Debug for OpenAiClient {
 impl OpenAiClient {
     /// A client for `base` with `key`.
     pub fn new(base: Url, key: SecretString) -> Result<Self, ApiError> {
-        let loopback = crate::config::profile::is_loopback(&base);
+        let loopback = crate::util::is_loopback(&base);
         let http = http::api_client(loopback)?;
         Ok(Self {
             base,

@@ -126,7 +126,7 @@ pub fn decode_b64(s: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::Wire;
+    use crate::domain::models::Wire;
 
     fn req(neg: Option<&str>, seed: Option<u32>) -> JobRequest {
         JobRequest {

@@ -1,11 +1,17 @@
 //! Tests of form validation and field visibility.
 
 use super::*;
-use crate::api::models::AspectRatio;
+use crate::domain::models::AspectRatio;
+use crate::domain::seed::{SeedStream, parse_seed};
 use rstest::rstest;
 
 fn form(wires: &[Wire], model: &str) -> ComposeForm {
     ComposeForm::new(ComposeForm::models_for(wires), model)
+}
+
+/// The form's requests with their seeds drawn, as the jobs will carry them.
+fn requests(f: &ComposeForm) -> Vec<JobRequest> {
+    f.validate().unwrap().seeded(&mut SeedStream::new(3))
 }
 
 #[rstest]
@@ -47,15 +53,17 @@ fn count_makes_n_jobs_with_their_own_random_seeds() {
     let mut f = form(&[Wire::Apiframe], "qwen-image-2");
     f.prompt.set("a lake");
     f.count = 4;
-    let reqs = f.validate().unwrap();
+    let reqs = requests(&f);
     assert_eq!(reqs.len(), 4);
+    let seeds: std::collections::HashSet<_> = reqs.iter().map(|r| r.seed).collect();
+    assert_eq!(seeds.len(), 4, "each job its own seed");
     assert!(
         reqs.iter()
             .all(|r| r.seed.is_some() && r.aspect_ratio == Some(AspectRatio::Square))
     );
     f.seed_locked = true;
     f.seed.set("7");
-    assert!(f.validate().unwrap().iter().all(|r| r.seed == Some(7)));
+    assert!(requests(&f).iter().all(|r| r.seed == Some(7)));
     f.seed.set("x");
     assert_eq!(f.validate().unwrap_err().field, Field::Seed);
 }
@@ -70,7 +78,7 @@ fn fields_follow_the_model() {
     f.prompt.set("make it night");
     assert_eq!(f.validate().unwrap_err().field, Field::Reference);
     f.reference.set("/tmp/in.png");
-    let r = f.validate().unwrap();
+    let r = requests(&f);
     assert_eq!(r[0].images, vec![ImageInput::File("/tmp/in.png".into())]);
     assert_eq!(r[0].seed, None);
     let g = form(&[Wire::OpenAi], "qwen-image-plus");
@@ -92,7 +100,7 @@ fn fields_follow_the_model() {
 fn gateway_seed_only_when_locked() {
     let mut f = form(&[Wire::OpenAi], "qwen-image-plus");
     f.prompt.set("a cat");
-    let r = f.validate().unwrap();
+    let r = requests(&f);
     assert_eq!((r[0].seed, r[0].size.as_deref()), (None, Some("1328*1328")));
 }
 
@@ -107,13 +115,11 @@ fn too_many_images_for_the_model() {
 #[test]
 fn switching_models_keeps_the_ratio_where_possible() {
     let mut f = form(&[Wire::Apiframe, Wire::OpenAi], "qwen-image-2");
-    f.focus = Field::Shape;
-    f.step(6); // 16:9
+    f.step(Field::Shape, 6); // 16:9
     assert_eq!(f.shape_label().as_deref(), Some("16:9"));
-    f.focus = Field::Model;
-    f.step(1);
+    f.step(Field::Model, 1);
     assert_eq!(f.spec().unwrap().id, "qwen-image-plus");
-    f.step(-1);
+    f.step(Field::Model, -1);
     assert_eq!(f.spec().unwrap().id, "qwen-image-2");
 }
 
@@ -123,6 +129,6 @@ fn load_round_trips_a_request() {
     let mut req = JobRequest::apiframe("a kite", AspectRatio::P9x16, 99);
     req.negative_prompt = Some("fog".into());
     f.load(&req);
-    let back = f.validate().unwrap().remove(0);
+    let back = requests(&f).remove(0);
     assert_eq!(back, req);
 }

@@ -1,8 +1,8 @@
 //! Tests of image saving: sniffing, chunks, names, atomic writes.
 
 use super::*;
-use crate::api::models::AspectRatio;
 use crate::domain::JobRequest;
+use crate::domain::models::AspectRatio;
 
 fn tiny_png() -> Vec<u8> {
     let img = image::RgbImage::from_pixel(3, 2, image::Rgb([200, 10, 10]));
@@ -58,7 +58,7 @@ fn unusual_but_valid_pngs_save_and_preview() {
     let dir = tempfile::tempdir().unwrap();
     let job = crate::domain::Job::new(
         "sim",
-        crate::domain::JobRequest::apiframe("deep", crate::api::models::AspectRatio::Square, 1),
+        crate::domain::JobRequest::apiframe("deep", crate::domain::models::AspectRatio::Square, 1),
     );
     // 16-bit RGBA and grey with alpha.
     let images = [

@@ -1,11 +1,14 @@
-//! `Msg`: everything besides terminal input and network events that enters the app loop.
+//! `Msg`: everything besides terminal input and network events that enters the app loop: the
+//! results of the helpers the effects started.
 
 use std::path::PathBuf;
 
 use image::DynamicImage;
 use ratatui_image::thread::ResizeResponse;
 
+use super::Sent;
 use crate::domain::Job;
+use crate::imaging::DecodeError;
 
 /// A result from a background helper of the app loop.
 pub enum Msg {
@@ -14,7 +17,7 @@ pub enum Msg {
         /// The file.
         path: PathBuf,
         /// The shrunk image, or why it cannot be shown.
-        result: Result<DynamicImage, String>,
+        result: Result<DynamicImage, DecodeError>,
         /// The file's own width and height.
         dims: Option<(u32, u32)>,
     },
@@ -32,7 +35,7 @@ pub enum Msg {
         /// The file.
         path: PathBuf,
         /// The image, or why it cannot be shown.
-        result: Result<DynamicImage, String>,
+        result: Result<DynamicImage, DecodeError>,
     },
     /// A gallery thumbnail, encoded for its cell.
     ThumbReady {
@@ -52,6 +55,23 @@ pub enum Msg {
         /// More remain in the store.
         more: bool,
     },
+    /// New jobs were made (files resolved, seeds drawn), ready to list and send.
+    Created {
+        /// The jobs.
+        jobs: Vec<Job>,
+        /// Why they were made.
+        sent: Sent,
+    },
+    /// A path completion finished: the field text it was for, and the completed text with
+    /// the candidates when several match (`None`: nothing to complete).
+    Completed {
+        /// The image field's text when completion started.
+        typed: String,
+        /// The completed text and the candidates.
+        found: Option<(String, Vec<String>)>,
+    },
+    /// A helper failed in a way the user must hear about (sanitised).
+    Failed(String),
 }
 
 impl std::fmt::Debug for Msg {
@@ -84,6 +104,16 @@ impl std::fmt::Debug for Msg {
                 .field("count", &jobs.len())
                 .field("more", more)
                 .finish(),
+            Self::Created { jobs, sent } => f
+                .debug_struct("Created")
+                .field("count", &jobs.len())
+                .field("sent", sent)
+                .finish(),
+            Self::Completed { found, .. } => f
+                .debug_struct("Completed")
+                .field("found", &found.is_some())
+                .finish(),
+            Self::Failed(text) => f.debug_tuple("Failed").field(text).finish(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! What each model accepts: which wire it speaks, whether it generates or edits, its aspect
-//! ratios or sizes, and its limits (api.md §1.3, §3.1, §4.6, §4.7). The form and the validators
+//! ratios or sizes, and its limits . The form and the validators
 //! read this table; nothing else hard-codes a model's rules.
 
 use serde::{Deserialize, Serialize};
@@ -224,9 +224,6 @@ pub struct ModelSpec {
     /// for qwen and 240 s for wan (api.md §3.5), with room to spare.
     pub timeout_secs: u64,
 }
-
-/// Largest seed every provider accepts (DashScope's bound, api.md §1.12 item 10).
-pub const SEED_MAX: u32 = 2_147_483_647;
 
 /// Largest input image file, in bytes.
 pub const IMAGE_MAX_BYTES: u64 = 10 * 1024 * 1024;

@@ -129,27 +129,29 @@ impl Tui {
         self.clear_pending = true;
     }
 
-    /// Puts `text` on the clipboard with OSC 52, which terminals honour over SSH too.
-    pub fn copy_to_clipboard(&mut self, text: &str) -> std::io::Result<()> {
-        use base64::Engine as _;
-        let text: String = text.chars().take(100_000).collect();
-        let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-        let seq = if std::env::var_os("TMUX").is_some() {
-            // tmux forwards OSC 52 only through passthrough (or with set-clipboard on).
-            format!("\x1bPtmux;\x1b\x1b]52;c;{b64}\x07\x1b\\")
-        } else {
-            format!("\x1b]52;c;{b64}\x07")
-        };
-        let out = self.terminal.backend_mut();
-        out.write_all(seq.as_bytes())?;
-        out.flush()
-    }
-
     /// The terminal size in cells.
     pub fn size(&self) -> (u16, u16) {
         self.terminal
             .size()
             .map_or((80, 24), |s| (s.width, s.height))
+    }
+}
+
+impl super::screen::Screen for Tui {
+    fn draw(&mut self, render: &mut dyn FnMut(&mut ratatui::Frame)) -> std::io::Result<()> {
+        Tui::draw(self, |f| render(f))
+    }
+
+    fn repaint(&mut self) {
+        self.clear();
+    }
+
+    fn write_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        Tui::write_raw(self, bytes)
+    }
+
+    fn size(&self) -> (u16, u16) {
+        Tui::size(self)
     }
 }
 

@@ -1,0 +1,215 @@
+//! `EffectRunner`: carries out the effects the update asks for. Anything slow or blocking
+//! (decoding, the store, reading folders, resolving files) runs on a blocking thread or a task
+//! and reports back through a `Msg`; only screen writes happen on the loop's thread.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::message::Msg;
+use super::screen::{Screen, osc52};
+use super::{App, Effect, PAGE, Sent};
+use crate::api::Command;
+use crate::domain::Level;
+use crate::services::{NewJobs, make_jobs};
+use crate::store::Store;
+
+/// What the effects need from outside the app.
+pub struct EffectRunner {
+    /// Commands to the network task.
+    pub engine: UnboundedSender<Command>,
+    /// Results back into the loop.
+    pub msgs: UnboundedSender<Msg>,
+    /// The job store.
+    pub store: Store,
+    /// Variables the profiles read keys from: removed from every program qimg starts.
+    pub key_vars: Vec<String>,
+    /// Inside tmux (the clipboard sequence goes through passthrough).
+    pub tmux: bool,
+    /// The home folder, for `~/` in path completion.
+    pub home: Option<PathBuf>,
+}
+
+impl EffectRunner {
+    /// Carries out `effects` in order.
+    pub fn run(&self, effects: Vec<Effect>, app: &mut App, screen: &mut dyn Screen, now: Instant) {
+        for fx in effects {
+            self.one(fx, app, screen, now);
+        }
+    }
+
+    fn one(&self, fx: Effect, app: &mut App, screen: &mut dyn Screen, now: Instant) {
+        match fx {
+            Effect::Engine(cmd) => {
+                if self.engine.send(cmd).is_err() {
+                    app.state.notice(
+                        Level::Error,
+                        "the network task stopped; restart qimg (jobs resume)",
+                        now,
+                    );
+                    app.dirty = true;
+                }
+            }
+            Effect::Create(new, sent) => self.create(new, sent),
+            Effect::Decode(path) => self.decode(path, app, screen.size()),
+            Effect::DecodeFull(path) => self.decode_full(path),
+            Effect::Thumbs(paths) => self.thumbs(paths, app),
+            Effect::Repaint => {
+                screen.repaint();
+                app.dirty = true;
+            }
+            Effect::LoadOlder => {
+                self.load_page(app.state.jobs.len(), app, false);
+                // Only one page at a time.
+                app.state.jobs.more_in_store = false;
+            }
+            Effect::ReloadJobs => self.load_page(0, app, true),
+            Effect::Clipboard(text) => {
+                if let Err(e) = screen.write_raw(osc52(&text, self.tmux).as_bytes()) {
+                    tracing::warn!("clipboard write failed: {e}");
+                }
+            }
+            Effect::OpenExternal(path) => {
+                if let Err(e) = super::external::open(&path, &self.key_vars) {
+                    app.state
+                        .notice(Level::Error, format!("cannot open it: {e}"), now);
+                    app.dirty = true;
+                }
+            }
+            Effect::DeleteJob { id, files } => self.delete(id, files),
+            Effect::LoadParams(typed) => self.load_params(typed),
+            Effect::Complete(text) => self.complete(text),
+        }
+    }
+
+    /// Runs `work` on a blocking thread and sends its message back.
+    fn blocking(&self, work: impl FnOnce() -> Msg + Send + 'static) {
+        let tx = self.msgs.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(work());
+        });
+    }
+
+    fn create(&self, new: NewJobs, sent: Sent) {
+        let entropy = rand::random::<u64>();
+        self.blocking(move || Msg::Created {
+            jobs: make_jobs(new, entropy),
+            sent,
+        });
+    }
+
+    fn decode(&self, path: PathBuf, app: &App, (cols, rows): (u16, u16)) {
+        let (fw, fh) = app.previews.font_size();
+        let max_w = (u32::from(cols) * u32::from(fw)).clamp(64, 2048);
+        let max_h = (u32::from(rows) * u32::from(fh)).clamp(64, 2048);
+        self.blocking(move || {
+            let (result, dims) = crate::imaging::decode_path_for_preview(&path, max_w, max_h);
+            Msg::PreviewDecoded { path, result, dims }
+        });
+    }
+
+    fn decode_full(&self, path: PathBuf) {
+        self.blocking(move || {
+            let (result, _) = crate::imaging::decode_path_for_preview(&path, 8192, 8192);
+            Msg::FullDecoded { path, result }
+        });
+    }
+
+    fn thumbs(&self, paths: Vec<PathBuf>, app: &mut App) {
+        let Some(picker) = app.previews.picker().cloned() else {
+            return;
+        };
+        let (fw, fh) = app.previews.font_size();
+        let size = crate::preview::thumbs::THUMB;
+        let max = (
+            u32::from(size.width) * u32::from(fw),
+            u32::from(size.height) * u32::from(fh),
+        );
+        for path in paths {
+            let kitty_id = app
+                .previews
+                .is_kitty()
+                .then(|| app.previews.next_kitty_id());
+            let picker = picker.clone();
+            self.blocking(move || {
+                let (decoded, _) = crate::imaging::decode_path_for_preview(&path, max.0, max.1);
+                let result = decoded.map_err(|e| e.to_string()).and_then(|img| {
+                    crate::preview::thumbs::encode(&picker, &img, size, kitty_id.unwrap_or(0))
+                });
+                Msg::ThumbReady {
+                    path,
+                    result,
+                    kitty_id,
+                }
+            });
+        }
+    }
+
+    /// Loads a page of the list for the current view: the first one again (`replace`), or the
+    /// next older one.
+    fn load_page(&self, offset: usize, app: &App, replace: bool) {
+        let (tx, store) = (self.msgs.clone(), self.store.clone());
+        let filter = app.state.history.to_filter();
+        tokio::spawn(async move {
+            match store.run(move |s| s.list(&filter, PAGE, offset)).await {
+                Ok(jobs) => {
+                    let more = jobs.len() == PAGE;
+                    let msg = if replace {
+                        Msg::Reloaded { jobs, more }
+                    } else {
+                        Msg::OlderJobs { jobs, more }
+                    };
+                    let _ = tx.send(msg);
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::Failed(format!("cannot read the job history: {e}")));
+                }
+            }
+        });
+    }
+
+    fn delete(&self, id: crate::domain::JobId, files: Vec<PathBuf>) {
+        let (tx, store) = (self.msgs.clone(), self.store.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.run(move |s| s.delete_job(id)).await {
+                tracing::error!("cannot delete job {id}: {e}");
+                let _ = tx.send(Msg::Failed(format!(
+                    "cannot delete job {}: {e}",
+                    id.short()
+                )));
+            }
+            for f in files {
+                if let Err(e) = tokio::fs::remove_file(&f).await {
+                    tracing::warn!("cannot delete {}: {e}", f.display());
+                }
+            }
+        });
+    }
+
+    fn load_params(&self, typed: String) {
+        self.blocking(move || {
+            let path = crate::util::resolve_path(Path::new(&typed));
+            Msg::Params(read_params(&path))
+        });
+    }
+
+    fn complete(&self, text: String) {
+        let home = self.home.clone();
+        self.blocking(move || Msg::Completed {
+            found: super::reference::complete_field(&text, home.as_deref()),
+            typed: text,
+        });
+    }
+}
+
+/// The parameters embedded in the PNG at `path`, or why there are none (sanitised).
+fn read_params(path: &Path) -> Result<crate::domain::JobRequest, String> {
+    use std::io::Read;
+    let shown = crate::sanitize::sanitize_line(&path.display().to_string()).into_owned();
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(crate::imaging::FILE_CAP).read_to_end(&mut bytes))
+        .map_err(|e| format!("{shown}: {e}"))?;
+    crate::store::params::from_png(&bytes).map_err(|e| format!("{shown}: {e}"))
+}

@@ -1,0 +1,169 @@
+//! From command-line arguments to a plan of jobs: the flags become a domain `Draft`, checked by
+//! the same `validate` as the compose form. `--batch FILE` reads one prompt per line, or JSONL
+//! objects with their own parameters.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::args::JobArgs;
+use crate::config::Profile;
+use crate::domain::draft::{self, Draft, Plan, SeedChoice, Shape};
+use crate::domain::models::{self, AspectRatio, ModelSpec, Task};
+use crate::sanitize::sanitize_line;
+
+/// One line of a JSONL batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchLine {
+    prompt: String,
+    model: Option<String>,
+    #[serde(alias = "aspect_ratio")]
+    aspect: Option<String>,
+    size: Option<String>,
+    seed: Option<u64>,
+    #[serde(alias = "negative_prompt")]
+    negative: Option<String>,
+    #[serde(default)]
+    images: Vec<String>,
+    count: Option<u8>,
+}
+
+/// Reads a prompt argument: `-` reads stdin (at most 64 KiB).
+pub fn read_prompt(p: &str) -> Result<String, String> {
+    if p != "-" {
+        return Ok(p.to_owned());
+    }
+    let mut s = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read the prompt from stdin: {e}"))?;
+    Ok(s.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// The model the arguments choose: `--model`, else the profile's model, else (editing with a
+/// model that takes no image) the profile's first edit model.
+fn model_for(profile: &Profile, a: &JobArgs, editing: bool) -> Result<&'static ModelSpec, String> {
+    let offered: Vec<&'static ModelSpec> = models::for_wire(profile.wire()).collect();
+    let by_id = |id: &str| offered.iter().copied().find(|m| m.id == id);
+    let chosen = match &a.model {
+        Some(m) => by_id(m).ok_or_else(|| {
+            let known: Vec<&str> = offered.iter().map(|x| x.id).collect();
+            format!(
+                "profile `{}` has no model `{m}`; it offers {}",
+                profile.name,
+                known.join(", ")
+            )
+        })?,
+        None => by_id(&profile.model)
+            .or_else(|| offered.first().copied())
+            .ok_or("this profile offers no model")?,
+    };
+    if editing && a.model.is_none() && chosen.images.1 == 0 {
+        return Ok(offered
+            .iter()
+            .copied()
+            .find(|m| m.task == Task::Edit)
+            .unwrap_or(chosen));
+    }
+    Ok(chosen)
+}
+
+/// The shape the flags ask for, with the flag named when the model takes the other kind.
+fn shape_for(spec: &ModelSpec, a: &JobArgs) -> Result<Shape, String> {
+    if let Some(aspect) = &a.aspect {
+        if spec.aspect_ratios.is_empty() {
+            return Err(format!("{} takes --size, not --aspect", spec.id));
+        }
+        let list = || {
+            let all: Vec<&str> = spec.aspect_ratios.iter().map(|r| r.as_str()).collect();
+            format!("--aspect must be one of {}", all.join(" "))
+        };
+        let ratio = AspectRatio::parse(aspect).ok_or_else(list)?;
+        return Ok(Shape::Aspect(ratio));
+    }
+    if let Some(size) = &a.size {
+        if spec.sizes.is_empty() {
+            return Err(format!("{} has no --size choice", spec.id));
+        }
+        return Ok(Shape::Size(size.clone()));
+    }
+    Ok(Shape::Default)
+}
+
+/// The plan for one prompt, by the compose form's own rules.
+pub fn plan(profile: &Profile, prompt: &str, a: &JobArgs, editing: bool) -> Result<Plan, String> {
+    let spec = model_for(profile, a, editing)?;
+    let draft = Draft {
+        prompt: prompt.to_owned(),
+        negative: a.negative.clone().unwrap_or_default(),
+        shape: shape_for(spec, a)?,
+        seed: a
+            .seed
+            .clone()
+            .map_or(SeedChoice::Random, SeedChoice::Locked),
+        references: a.images.clone(),
+        count: a.count,
+    };
+    draft::validate(spec, &draft).map_err(|e| match e {
+        draft::DraftError::Count => format!("--count must be between 1 and {}", draft::COUNT_MAX),
+        other => format!("{}: {other}", other.field().label().to_lowercase()),
+    })
+}
+
+/// The plan of a batch file (`-` for stdin): blank lines and `#` comments are skipped; a line
+/// starting with `{` is a JSON object whose fields override the flags.
+pub fn batch_plan(profile: &Profile, path: &Path, base: &JobArgs) -> Result<Plan, String> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .take(16 * 1024 * 1024)
+            .read_to_string(&mut s)
+            .map_err(|e| e.to_string())?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+    };
+    let mut all = Plan::default();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = |e: String| format!("{}, line {}: {e}", path.display(), n + 1);
+        let (prompt, args) = if line.starts_with('{') {
+            let b: BatchLine = serde_json::from_str(line).map_err(|e| at(e.to_string()))?;
+            let prompt = b.prompt.clone();
+            (prompt, line_args(b, base))
+        } else {
+            (line.to_owned(), base.clone())
+        };
+        all.extend(plan(profile, &prompt, &args, false).map_err(at)?);
+    }
+    if all.jobs.is_empty() {
+        return Err(format!(
+            "{} has no prompts",
+            sanitize_line(&path.display().to_string())
+        ));
+    }
+    Ok(all)
+}
+
+fn line_args(b: BatchLine, base: &JobArgs) -> JobArgs {
+    JobArgs {
+        model: b.model.or_else(|| base.model.clone()),
+        aspect: b.aspect.or_else(|| base.aspect.clone()),
+        size: b.size.or_else(|| base.size.clone()),
+        seed: b.seed.map(|s| s.to_string()).or_else(|| base.seed.clone()),
+        negative: b.negative.or_else(|| base.negative.clone()),
+        images: if b.images.is_empty() {
+            base.images.clone()
+        } else {
+            b.images
+        },
+        count: b.count.unwrap_or(base.count),
+        ..base.clone()
+    }
+}
