@@ -14,12 +14,12 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::runtime::ProfileRuntime;
-use super::{ApiEvent, Command, runner};
+use super::runtime::{ProfileRuntime, RuntimeError};
+use super::{ApiEvent, Command, job};
 use crate::config::{Paths, Profile};
 use crate::domain::Level;
 use crate::domain::{Job, JobId};
-use crate::store::Store;
+use crate::store::{Store, Watcher};
 
 /// Where the in-process simulator listens, and the key it accepts.
 #[derive(Clone)]
@@ -109,7 +109,10 @@ impl Shared {
     }
 
     /// The runtime of a profile, built on first use (resolving its key).
-    pub async fn runtime(self: &Arc<Self>, name: &str) -> Result<Arc<ProfileRuntime>, String> {
+    pub async fn runtime(
+        self: &Arc<Self>,
+        name: &str,
+    ) -> Result<Arc<ProfileRuntime>, RuntimeError> {
         if let Some(rt) = self.runtimes.lock().ok().and_then(|m| m.get(name).cloned()) {
             return Ok(rt);
         }
@@ -118,7 +121,7 @@ impl Shared {
             .profiles
             .get(name)
             .cloned()
-            .ok_or_else(|| format!("there is no profile named `{name}` any more"))?;
+            .ok_or_else(|| RuntimeError::NoProfile(name.to_owned()))?;
         let me = Arc::clone(self);
         let built = tokio::task::spawn_blocking(move || {
             ProfileRuntime::build(
@@ -131,7 +134,7 @@ impl Shared {
             )
         })
         .await
-        .map_err(|_| "internal error while preparing the profile".to_owned())??;
+        .map_err(|_| RuntimeError::Internal)??;
         let rt = Arc::new(built);
         if let Ok(mut m) = self.runtimes.lock() {
             return Ok(Arc::clone(m.entry(name.to_owned()).or_insert(rt)));
@@ -184,157 +187,164 @@ const WATCH_EVERY: Duration = Duration::from_millis(500);
 /// How often leases are renewed and orphaned jobs looked for.
 const LEASE_EVERY: Duration = Duration::from_secs(5);
 
-async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
-    let shutdown = CancellationToken::new();
-    let mut cancels: HashMap<JobId, CancellationToken> = HashMap::new();
-    let mut tasks: JoinSet<JobId> = JoinSet::new();
-    let store = shared.store.clone();
-    let mut seen_version = store.run(|s| s.max_version()).await.unwrap_or(0);
-    let mut data_version = store.run(|s| s.data_version()).await.unwrap_or(0);
+/// The job tasks of this engine.
+struct Jobs {
+    shared: Arc<Shared>,
+    tasks: JoinSet<JobId>,
+    cancels: HashMap<JobId, CancellationToken>,
+    shutdown: CancellationToken,
+}
 
-    adopt(&shared, &mut tasks, &mut cancels, &shutdown).await;
-    let mut watch = tokio::time::interval(WATCH_EVERY);
-    watch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
+    let store = shared.store.clone();
+    let mut watcher = if shared.cfg.watch_store {
+        Watcher::start(store.clone(), WATCH_EVERY).await.ok()
+    } else {
+        None
+    };
+    let mut jobs = Jobs {
+        shared: Arc::clone(&shared),
+        tasks: JoinSet::new(),
+        cancels: HashMap::new(),
+        shutdown: CancellationToken::new(),
+    };
+    jobs.adopt().await;
     let mut leases = tokio::time::interval(LEASE_EVERY);
     leases.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     leases.reset();
-
     loop {
+        let changed = async {
+            match watcher.as_mut() {
+                Some(w) => w.changed().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             cmd = rx.recv() => match cmd {
-                Some(Command::Submit(job)) => spawn_job(&shared, &mut tasks, &mut cancels, &shutdown, *job, true),
-                Some(Command::Cancel(id)) => match cancels.get(&id) {
-                    Some(token) => token.cancel(),
-                    // Another process drives it: record the cancel; its runner stops when it sees
-                    // that the job has ended.
-                    None => cancel_elsewhere(&shared, id).await,
-                },
+                Some(Command::Submit(job)) => jobs.spawn(*job, true),
+                Some(Command::Cancel(id)) => jobs.cancel(id).await,
                 Some(Command::Shutdown) | None => break,
             },
-            Some(done) = tasks.join_next(), if !tasks.is_empty() => match done {
-                Ok(id) => {
-                    cancels.remove(&id);
-                    let (store, owner) = (shared.store.clone(), shared.owner.clone());
-                    let _ = store.run(move |s| s.release_lease(id, &owner)).await;
-                }
-                Err(e) => {
-                    tracing::error!("a job task ended abnormally: {e}");
-                    shared.emit(ApiEvent::Notice { level: Level::Error, text: "a job task stopped unexpectedly; it resumes on the next start".into() });
-                }
-            },
-            _ = watch.tick(), if shared.cfg.watch_store => {
-                let dv = store.run(|s| s.data_version()).await.unwrap_or(data_version);
-                if dv != data_version {
-                    data_version = dv;
-                    let since = seen_version;
-                    if let Ok((jobs, max)) = store.run(move |s| s.changed_since(since)).await {
-                        seen_version = max;
-                        for job in jobs {
-                            shared.emit(ApiEvent::JobChanged(Box::new(job)));
-                        }
-                    }
+            Some(done) = jobs.tasks.join_next(), if !jobs.tasks.is_empty() => jobs.ended(done).await,
+            // Jobs other qimg processes wrote (the watcher is cancel-safe).
+            Ok(changed) = changed => {
+                for job in changed {
+                    shared.emit(ApiEvent::JobChanged(Box::new(job)));
                 }
             }
             _ = leases.tick() => {
                 let owner = shared.owner.clone();
                 let _ = store.run(move |s| s.renew_leases(&owner)).await;
-                if shared.cfg.adopt != Adopt::Nothing {
-                    adopt(&shared, &mut tasks, &mut cancels, &shutdown).await;
-                }
+                jobs.adopt().await;
             }
         }
     }
-    shutdown.cancel();
-    while tasks.join_next().await.is_some() {}
+    jobs.shutdown.cancel();
+    while jobs.tasks.join_next().await.is_some() {}
     // Give the jobs back at once, so another qimg can continue them without waiting.
     let owner = shared.owner.clone();
     let _ = store.run(move |s| s.release_all(&owner)).await;
 }
 
-/// Takes over unfinished jobs nobody drives (this process's own after a crash, or a dead
-/// process's), as the configuration allows.
-async fn adopt(
-    shared: &Arc<Shared>,
-    tasks: &mut JoinSet<JobId>,
-    cancels: &mut HashMap<JobId, CancellationToken>,
-    shutdown: &CancellationToken,
-) {
-    let wanted: Option<Vec<JobId>> = match &shared.cfg.adopt {
-        Adopt::Nothing => return,
-        Adopt::All => None,
-        Adopt::Jobs(ids) => Some(ids.clone()),
-    };
-    let store = shared.store.clone();
-    let orphans = match store.run(|s| s.orphans()).await {
-        Ok(o) => o,
-        Err(e) => {
-            shared.emit(ApiEvent::Notice {
-                level: Level::Error,
-                text: format!("cannot resume jobs: {e}"),
-            });
+impl Jobs {
+    /// Takes over unfinished jobs nobody drives (this process's own after a crash, or a dead
+    /// process's), as the configuration allows.
+    async fn adopt(&mut self) {
+        let wanted: Option<Vec<JobId>> = match &self.shared.cfg.adopt {
+            Adopt::Nothing => return,
+            Adopt::All => None,
+            Adopt::Jobs(ids) => Some(ids.clone()),
+        };
+        let store = self.shared.store.clone();
+        let orphans = match store.run(|s| s.orphans()).await {
+            Ok(o) => o,
+            Err(e) => {
+                self.shared.emit(ApiEvent::Notice {
+                    level: Level::Error,
+                    text: format!("cannot resume jobs: {e}"),
+                });
+                return;
+            }
+        };
+        for id in orphans {
+            if self.cancels.contains_key(&id) || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
+                continue;
+            }
+            let owner = self.shared.owner.clone();
+            let job = store
+                .run(move |s| {
+                    if s.try_lease(id, &owner)? {
+                        s.get(id)
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .await;
+            if let Ok(Some(job)) = job {
+                tracing::info!(id = %job.id.short(), state = job.state.name(), "resuming a job");
+                self.spawn(job, false);
+            }
+        }
+    }
+
+    /// Cancels a job: this process's task stops at once; a job another process drives is
+    /// recorded as cancelled, and its driver stops when it sees that.
+    async fn cancel(&mut self, id: JobId) {
+        if let Some(token) = self.cancels.get(&id) {
+            token.cancel();
             return;
         }
-    };
-    for id in orphans {
-        if cancels.contains_key(&id) || wanted.as_ref().is_some_and(|w| !w.contains(&id)) {
-            continue;
-        }
-        let owner = shared.owner.clone();
-        let job = store
-            .run(move |s| {
-                if s.try_lease(id, &owner)? {
-                    s.get(id)
-                } else {
-                    Ok(None)
-                }
-            })
-            .await;
-        if let Ok(Some(job)) = job {
-            tracing::info!(id = %job.id.short(), state = job.state.name(), "resuming a job");
-            spawn_job(shared, tasks, cancels, shutdown, job, false);
+        let store = self.shared.store.clone();
+        let patch = crate::store::JobPatch::default();
+        match store
+            .run(move |s| s.transition(id, &crate::domain::JobState::Cancelled, &patch))
+            .await
+        {
+            Ok(Some(job)) => self.shared.emit(ApiEvent::JobChanged(Box::new(job))),
+            Ok(None) => {}
+            Err(e) => self.shared.emit(ApiEvent::Notice {
+                level: Level::Error,
+                text: format!("cannot cancel: {e}"),
+            }),
         }
     }
-}
 
-async fn cancel_elsewhere(shared: &Arc<Shared>, id: JobId) {
-    let store = shared.store.clone();
-    let patch = crate::store::JobPatch::default();
-    match store
-        .run(move |s| s.transition(id, &crate::domain::JobState::Cancelled, &patch))
-        .await
-    {
-        Ok(Some(job)) => shared.emit(ApiEvent::JobChanged(Box::new(job))),
-        Ok(None) => {}
-        Err(e) => shared.emit(ApiEvent::Notice {
-            level: Level::Error,
-            text: format!("cannot cancel: {e}"),
-        }),
+    /// A job task ended: its lease goes back to the store.
+    async fn ended(&mut self, done: Result<JobId, tokio::task::JoinError>) {
+        match done {
+            Ok(id) => {
+                self.cancels.remove(&id);
+                let (store, owner) = (self.shared.store.clone(), self.shared.owner.clone());
+                let _ = store.run(move |s| s.release_lease(id, &owner)).await;
+            }
+            Err(e) => {
+                tracing::error!("a job task ended abnormally: {e}");
+                self.shared.emit(ApiEvent::Notice {
+                    level: Level::Error,
+                    text: "a job task stopped unexpectedly; it resumes on the next start".into(),
+                });
+            }
+        }
     }
-}
 
-fn spawn_job(
-    shared: &Arc<Shared>,
-    tasks: &mut JoinSet<JobId>,
-    cancels: &mut HashMap<JobId, CancellationToken>,
-    shutdown: &CancellationToken,
-    job: Job,
-    is_new: bool,
-) {
-    let id = job.id;
-    if cancels.contains_key(&id) {
-        tracing::warn!(%id, "job already running; not started twice");
-        return;
+    /// Runs `job` as its own task (never twice at once).
+    fn spawn(&mut self, job: Job, is_new: bool) {
+        let id = job.id;
+        if self.cancels.contains_key(&id) {
+            tracing::warn!(%id, "job already running; not started twice");
+            return;
+        }
+        let cancel = CancellationToken::new();
+        self.cancels.insert(id, cancel.clone());
+        let shared = Arc::clone(&self.shared);
+        let shutdown = self.shutdown.clone();
+        let span = tracing::info_span!("job", id = %job.id.short(), profile = %job.profile, model = %job.request.model);
+        self.tasks.spawn(tracing::Instrument::instrument(
+            async move {
+                job::run(shared, job, is_new, cancel, shutdown).await;
+                id
+            },
+            span,
+        ));
     }
-    let cancel = CancellationToken::new();
-    cancels.insert(id, cancel.clone());
-    let shared = Arc::clone(shared);
-    let shutdown = shutdown.clone();
-    let span = tracing::info_span!("job", id = %job.id.short(), profile = %job.profile, model = %job.request.model);
-    tasks.spawn(tracing::Instrument::instrument(
-        async move {
-            runner::run(shared, job, is_new, cancel, shutdown).await;
-            id
-        },
-        span,
-    ));
 }

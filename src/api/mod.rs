@@ -1,21 +1,20 @@
-//! Providers and HTTP: the Apiframe and gateway clients, error normalisation, the poll
-//! schedule, downloads, and the network task (`engine`) that runs every job. Never imports
-//! ratatui.
+//! The network side: the providers (Apiframe, the gateway) behind one `Provider` trait, HTTP
+//! and error normalisation, the job driver (`job`: a job's life as a state machine, with
+//! `retry` deciding and `deliver` saving), the poll schedule, and the network task (`engine`)
+//! that runs every job. Never imports ratatui.
 
 pub mod apiframe;
 pub mod deliver;
-pub mod download;
 pub mod engine;
 pub mod error;
-mod finish;
 pub mod gate;
-mod gateway_flow;
 pub mod http;
 pub mod input_image;
+pub mod job;
 pub mod openai;
-mod reference;
+pub mod provider;
+pub mod retry;
 pub mod retry_after;
-mod runner;
 pub mod runtime;
 pub mod schedule;
 pub mod transport;
@@ -24,7 +23,7 @@ use crate::domain::{Job, JobId, Level};
 
 pub use engine::{Adopt, Engine, EngineConfig, SimEndpoint, TransportOverride};
 pub use error::ApiError;
-pub use runner::UNKNOWN_STATUS_DEADLINE;
+pub use job::UNKNOWN_STATUS_DEADLINE;
 
 /// What the network task must do, sent by the TUI or the CLI.
 #[derive(Debug)]
@@ -43,12 +42,12 @@ pub enum Command {
 pub enum ApiEvent {
     /// A job changed (or appeared, from this or another qimg process).
     JobChanged(Box<Job>),
-    /// A note about a job that is not a state change ("rate limited, retrying at 12:00:07").
+    /// A note about a job that is not a state change ("rate limited; retrying in 7 s").
     JobNote {
         /// The job.
         id: JobId,
-        /// The note, sanitised; empty clears it.
-        note: String,
+        /// The note, sanitised; `None` clears it.
+        note: Option<String>,
     },
     /// A message for the user that belongs to no single job.
     Notice {

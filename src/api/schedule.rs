@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use super::retry::Backoff;
+
 /// Smallest gap between two polls of one job.
 pub const MIN_GAP: Duration = Duration::from_millis(1050);
 /// First delay of the plain backoff.
@@ -138,10 +140,20 @@ fn estimate(inp: &PollInputs) -> Option<Expected> {
     }
 }
 
+/// The plain poll backoff while the job runs.
+pub const POLL_BACKOFF: Backoff = Backoff {
+    base: BASE,
+    factor: FACTOR,
+    cap: CAP,
+};
+
 /// `BASE × FACTOR^n`, capped.
 pub fn backoff(n: u32, cap: Duration) -> Duration {
-    let secs = BASE.as_secs_f64() * FACTOR.powi(i32::try_from(n.min(64)).unwrap_or(64));
-    Duration::try_from_secs_f64(secs).unwrap_or(cap).min(cap)
+    Backoff {
+        cap,
+        ..POLL_BACKOFF
+    }
+    .delay(n)
 }
 
 /// Multiplies by a factor in `[0.8, 1.2)`.

@@ -437,6 +437,24 @@ impl Keymap {
             .map(|b| b.key)
     }
 
+    /// Every key bound to `action` in `mode` (or globally, when the mode binds none).
+    pub fn keys_for(&self, mode: Mode, action: Action) -> Vec<KeyCombo> {
+        let own: Vec<KeyCombo> = self
+            .table(mode)
+            .iter()
+            .filter(|b| b.action == action)
+            .map(|b| b.key)
+            .collect();
+        if !own.is_empty() {
+            return own;
+        }
+        self.table(Mode::Global)
+            .iter()
+            .filter(|b| b.action == action)
+            .map(|b| b.key)
+            .collect()
+    }
+
     /// Every binding, grouped by mode, for the help overlay.
     pub fn all(&self) -> impl Iterator<Item = (Mode, &[Binding])> {
         self.tables.iter().map(|(m, t)| (*m, t.as_slice()))

@@ -17,6 +17,16 @@ pub enum Wire {
     OpenAi,
 }
 
+impl Wire {
+    /// The wire's name in messages: "Apiframe" or "gateway".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Apiframe => "Apiframe",
+            Self::OpenAi => "gateway",
+        }
+    }
+}
+
 /// What a model does with its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Task {

@@ -191,7 +191,7 @@ impl JobList {
             ApiEvent::JobChanged(job) => self.upsert((**job).clone()),
             ApiEvent::JobNote { id, note } => match self.get_mut(*id) {
                 Some(v) => {
-                    let new = (!note.is_empty()).then(|| note.clone());
+                    let new = note.clone().filter(|n| !n.is_empty());
                     let changed = v.note != new;
                     v.note = new;
                     changed
@@ -272,12 +272,12 @@ mod tests {
         l.upsert(j.clone());
         assert!(l.apply(&ApiEvent::JobNote {
             id: j.id,
-            note: "rate limited".into()
+            note: Some("rate limited".into())
         }));
         assert_eq!(l.items()[0].note.as_deref(), Some("rate limited"));
         assert!(l.apply(&ApiEvent::JobNote {
             id: j.id,
-            note: String::new()
+            note: None
         }));
         assert_eq!(l.items()[0].note, None);
     }

@@ -8,6 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::fmt::one_line;
 use super::{RenderCtx, ViewState};
+use crate::action::Action;
+use crate::config::keymap::Mode;
 use crate::state::{Field, Focus, State};
 
 /// Rows the prompt gets when there is room.
@@ -71,7 +73,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &mut ViewState
     if form.prompt.text().is_empty() {
         lines.push(Line::styled(
             one_line(
-                "Describe the image (Enter: new line, Ctrl-S: submit)",
+                &format!(
+                    "Describe the image (Enter: new line, {}: submit)",
+                    ctx.key(Mode::Text, Action::Submit)
+                ),
                 width,
             ),
             t.muted,
@@ -100,7 +105,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &mut ViewState
     for field in fields.iter().copied().filter(|f| *f != Field::Prompt) {
         let focused = focus == Some(field);
         let label = format!("{:<9}", field.label());
-        let (value, editing) = field_value(state, field, focused);
+        let (value, editing) = field_value(state, field, focused, ctx);
         let value_style = if focused { t.input_focused } else { t.input };
         let row = lines.len() as u16;
         let value_width = width.saturating_sub(label.len());
@@ -139,8 +144,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &mut ViewState
 }
 
 /// The text shown for a field, and (for text fields) the cursor column within it.
-fn field_value(state: &State, field: Field, focused: bool) -> (String, Option<usize>) {
+fn field_value(
+    state: &State,
+    field: Field,
+    focused: bool,
+    ctx: &RenderCtx,
+) -> (String, Option<usize>) {
     let form = &state.form;
+    let lock = ctx.key(Mode::Text, Action::ToggleSeedLock);
     let text_col = |t: &crate::state::text::TextInput| {
         unicode_width::UnicodeWidthStr::width(&t.text()[..t.cursor()])
     };
@@ -150,11 +161,11 @@ fn field_value(state: &State, field: Field, focused: bool) -> (String, Option<us
             Some(text_col(&form.negative)),
         ),
         Field::Seed if form.seed_locked => (
-            format!("{}  (locked; Ctrl-R: random)", form.seed.text()),
+            format!("{}  (locked; {lock}: random)", form.seed.text()),
             Some(text_col(&form.seed)),
         ),
         Field::Seed => (
-            "random  (type a number or Ctrl-R to lock one)".to_owned(),
+            format!("random  (type a number or {lock} to lock one)"),
             Some(0),
         ),
         Field::Reference if form.reference.text().is_empty() => {

@@ -10,6 +10,8 @@ use ratatui_image::Image;
 use super::RenderCtx;
 use super::fmt::{one_line, state_style};
 use super::view::GridGeometry;
+use crate::action::Action;
+use crate::config::keymap::Mode;
 use crate::domain::JobState;
 use crate::preview::Previews;
 use crate::preview::thumbs::{THUMB, Thumb};
@@ -31,7 +33,11 @@ pub fn render(
     let t = ctx.theme;
     let block = Block::bordered()
         .title(Span::styled(
-            " Gallery · Enter opens · Esc closes ",
+            format!(
+                " Gallery · {} opens · {} closes ",
+                ctx.key(Mode::Gallery, Action::Open),
+                ctx.key(Mode::Gallery, Action::Close)
+            ),
             t.title,
         ))
         .border_style(t.border_focused);

@@ -34,8 +34,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
     if p.kind == ProviderKind::Sim {
-        let banner = " SIMULATOR · local test images, no real API · add a key: README, ? for help "
-            .to_owned();
+        let help = ctx.key(
+            crate::config::keymap::Mode::Global,
+            crate::action::Action::Help,
+        );
+        let banner = format!(
+            " SIMULATOR · local test images, no real API · add a key: README, {help} for help "
+        );
         spans.push(Span::raw(" "));
         spans.push(Span::styled(one_line(&banner, room), t.banner));
     } else if let Some(note) = &p.key_note {

@@ -9,6 +9,8 @@ use ratatui::widgets::{Block, Paragraph};
 use super::RenderCtx;
 use super::fmt::{job_elapsed, one_line, state_label, state_style};
 use super::view::{ListGeometry, scroll_offset};
+use crate::action::Action;
+use crate::config::keymap::Mode;
 use crate::state::{Focus, State};
 
 /// Draws the pane.
@@ -69,7 +71,11 @@ pub fn render(
     if jobs.is_empty() && !state.history.describe().is_empty() {
         frame.render_widget(
             Paragraph::new(Line::styled(
-                "No job matches (f: filter, /: search, Esc in the search clears it).",
+                format!(
+                    "No job matches ({}: filter, {}: search, Esc in the search clears it).",
+                    ctx.key(Mode::Jobs, Action::CycleFilter),
+                    ctx.key(Mode::Jobs, Action::Search)
+                ),
                 t.muted,
             )),
             inner,
@@ -80,7 +86,13 @@ pub fn render(
         let lines = vec![
             Line::styled("No jobs yet.", t.muted),
             Line::styled(
-                one_line("Write a prompt and press Ctrl-S.", inner.width as usize),
+                one_line(
+                    &format!(
+                        "Write a prompt and press {}.",
+                        ctx.key(Mode::Text, Action::Submit)
+                    ),
+                    inner.width as usize,
+                ),
                 t.muted,
             ),
         ];

@@ -20,7 +20,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::config::keymap::Keymap;
+use crate::action::Action;
+use crate::config::keymap::{Keymap, Mode};
 use crate::config::theme::Theme;
 use crate::domain::Timestamp;
 use crate::preview::Previews;
@@ -46,6 +47,31 @@ pub struct RenderCtx<'a> {
     pub now: Instant,
     /// Wall-clock now (elapsed times).
     pub wall: Timestamp,
+}
+
+impl RenderCtx<'_> {
+    /// The name of the key bound to `action` in `mode` (or globally), such as `Ctrl-S`, for
+    /// hints; "(unbound)" when the user removed every binding.
+    pub fn key(&self, mode: Mode, action: Action) -> String {
+        self.keymap
+            .key_for(mode, action)
+            .map_or_else(|| "(unbound)".to_owned(), |k| k.display())
+    }
+
+    /// Every key bound to `action` in `mode`, joined with " / " (`n / Esc`).
+    pub fn keys(&self, mode: Mode, action: Action) -> String {
+        let keys: Vec<String> = self
+            .keymap
+            .keys_for(mode, action)
+            .iter()
+            .map(|k| k.display())
+            .collect();
+        if keys.is_empty() {
+            "(unbound)".to_owned()
+        } else {
+            keys.join(" / ")
+        }
+    }
 }
 
 /// True when the three-pane layout is used for `area`.
@@ -111,10 +137,19 @@ fn render_tabs(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     } else {
         format!("Jobs ({})", state.jobs.len())
     };
+    let key = |a| ctx.key(Mode::Global, a);
     let tabs = [
-        (Pane::Compose, "Compose".to_owned(), "F2"),
-        (Pane::Jobs, jobs_label, "F3"),
-        (Pane::Preview, "Preview".to_owned(), "F4"),
+        (
+            Pane::Compose,
+            "Compose".to_owned(),
+            key(Action::ShowCompose),
+        ),
+        (Pane::Jobs, jobs_label, key(Action::ShowJobs)),
+        (
+            Pane::Preview,
+            "Preview".to_owned(),
+            key(Action::ShowPreview),
+        ),
     ];
     let mut spans = Vec::new();
     for (pane, label, key) in tabs {

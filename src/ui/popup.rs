@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::RenderCtx;
+use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::state::{Overlay, State};
 
@@ -40,7 +41,11 @@ fn profiles(frame: &mut Frame, area: Rect, state: &State, selected: usize, ctx: 
     }
     let block = Block::bordered()
         .title(Span::styled(
-            " Profiles · Enter switches · Esc closes ",
+            format!(
+                " Profiles · {} switches · {} closes ",
+                ctx.key(Mode::Help, Action::Open),
+                ctx.key(Mode::Help, Action::Close)
+            ),
             t.title,
         ))
         .border_style(t.border_focused);
@@ -108,7 +113,13 @@ fn help(frame: &mut Frame, area: Rect, scroll: u16, ctx: &RenderCtx) {
     let inner_h = rect.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
     let block = Block::bordered()
-        .title(Span::styled(" Help · keys · Esc closes ", t.title))
+        .title(Span::styled(
+            format!(
+                " Help · keys · {} closes ",
+                ctx.key(Mode::Help, Action::Close)
+            ),
+            t.title,
+        ))
         .border_style(t.border_focused);
     frame.render_widget(Clear, rect);
     frame.render_widget(
@@ -129,9 +140,15 @@ fn confirm(frame: &mut Frame, area: Rect, text: &str, ctx: &RenderCtx) {
         Line::styled(crate::sanitize::sanitize_text(text).into_owned(), t.text),
         Line::raw(""),
         Line::from(vec![
-            Span::styled(" y ", t.accent),
+            Span::styled(
+                format!(" {} ", ctx.keys(Mode::Confirm, Action::Yes)),
+                t.accent,
+            ),
             Span::styled("yes   ", t.muted),
-            Span::styled(" n / Esc ", t.accent),
+            Span::styled(
+                format!(" {} ", ctx.keys(Mode::Confirm, Action::No)),
+                t.accent,
+            ),
             Span::styled("no", t.muted),
         ]),
     ];

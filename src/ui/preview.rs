@@ -9,6 +9,8 @@ use ratatui_image::StatefulImage;
 
 use super::RenderCtx;
 use super::fmt::{job_elapsed, one_line, state_label, state_style};
+use crate::action::Action;
+use crate::config::keymap::Mode;
 use crate::domain::JobState;
 use crate::preview::{PreviewState, Previews};
 use crate::sanitize::sanitize_text;
@@ -114,13 +116,21 @@ pub fn render_image_or_status(
                 | JobState::TimedOut
                 | JobState::Expired { .. }
                 | JobState::Cancelled => {
-                    lines.push(Line::styled("R: send these parameters again", t.accent));
+                    let key = ctx.key(Mode::Jobs, Action::Resubmit);
+                    lines.push(Line::styled(
+                        format!("{key}: send these parameters again"),
+                        t.accent,
+                    ));
                 }
                 JobState::Running { .. }
                 | JobState::Submitted
                 | JobState::Submitting
                 | JobState::Queued => {
-                    lines.push(Line::styled("c: stop waiting for this job", t.muted));
+                    let key = ctx.key(Mode::Jobs, Action::CancelJob);
+                    lines.push(Line::styled(
+                        format!("{key}: stop waiting for this job"),
+                        t.muted,
+                    ));
                 }
                 _ => {}
             }

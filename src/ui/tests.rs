@@ -96,12 +96,15 @@ fn sample_state() -> State {
 }
 
 fn render_to(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    render_with(state, w, h, &Keymap::default())
+}
+
+fn render_with(state: &State, w: u16, h: u16, keymap: &Keymap) -> Terminal<TestBackend> {
     let theme = Theme::fallback();
-    let keymap = Keymap::default();
     let mut previews = Previews::new(Some(Picker::halfblocks()), &state.graphics, |_| {});
     let ctx = RenderCtx {
         theme: &theme,
-        keymap: &keymap,
+        keymap,
         now: Instant::now(),
         wall: Timestamp(T0),
     };
@@ -109,6 +112,41 @@ fn render_to(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     term.draw(|f| render(f, state, &mut ViewState::default(), &mut previews, &ctx))
         .unwrap();
     term
+}
+
+/// Every key name on the screen comes from the keymap: with `submit` on Ctrl-G (and Ctrl-S
+/// unbound), the empty prompt, the empty job list and the status line all say Ctrl-G.
+#[test]
+fn a_remapped_submit_key_is_shown_everywhere() {
+    use crate::config::keymap::{KeyCombo, Mode, Override};
+    let keymap = Keymap::with_overrides(&[
+        Override {
+            mode: Mode::Global,
+            key: KeyCombo::parse("ctrl-s").unwrap(),
+            action: None,
+        },
+        Override {
+            mode: Mode::Global,
+            key: KeyCombo::parse("ctrl-g").unwrap(),
+            action: Some(crate::action::Action::Submit),
+        },
+    ]);
+    let profile = ProfileView::of(
+        &crate::config::Profile::builtin_sim(),
+        std::path::Path::new("c"),
+    );
+    let s = State::new(
+        profile,
+        ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe]), "qwen-image-2"),
+    );
+    let term = render_with(&s, 120, 40, &keymap);
+    insta::assert_snapshot!("remapped_submit_120x40", term.backend());
+    let text = format!("{}", term.backend());
+    assert!(
+        text.contains("Ctrl-G: submit") && text.contains("press Ctrl-G"),
+        "{text}"
+    );
+    assert!(!text.contains("Ctrl-S"), "{text}");
 }
 
 #[rstest::rstest]

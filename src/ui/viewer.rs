@@ -10,6 +10,8 @@ use ratatui_image::StatefulImage;
 use super::RenderCtx;
 use super::fmt::one_line;
 use super::preview::render_image_or_status;
+use crate::action::Action;
+use crate::config::keymap::Mode;
 use crate::domain::{JobId, JobState};
 use crate::preview::{PreviewState, Previews};
 use crate::state::State;
@@ -64,9 +66,16 @@ pub fn render(
     };
     let proto = state.graphics.protocol.as_deref().unwrap_or("off");
     let file = path.map(|p| p.display().to_string()).unwrap_or_default();
+    let k = |a| ctx.key(Mode::Viewer, a);
     let text = format!(
-        "{} · {size} · {proto} · +/- zoom, H J K L pan · {file}",
-        view.job.id.short()
+        "{} · {size} · {proto} · {}/{} zoom, {} {} {} {} pan · {file}",
+        view.job.id.short(),
+        k(Action::ZoomIn),
+        k(Action::ZoomOut),
+        k(Action::PanLeft),
+        k(Action::PanDown),
+        k(Action::PanUp),
+        k(Action::PanRight),
     );
     frame.render_widget(
         Paragraph::new(Line::styled(one_line(&text, area.width as usize), t.muted)),

@@ -168,7 +168,7 @@ impl Rig {
         self.log
             .iter()
             .filter_map(|ev| match ev {
-                ApiEvent::JobNote { id: j, note } if *j == id => Some(note.clone()),
+                ApiEvent::JobNote { id: j, note } if *j == id => note.clone(),
                 _ => None,
             })
             .collect()

@@ -72,7 +72,7 @@ async fn an_unknown_status_keeps_polling_with_a_note() {
         if let Ok(Some(qimg::api::ApiEvent::JobNote { id: j, note })) =
             tokio::time::timeout(Duration::from_secs(1), rig.events.recv()).await
         {
-            seen = j == id && note.contains("unknown status \"PAUSED\"");
+            seen = j == id && note.is_some_and(|n| n.contains("unknown status \"PAUSED\""));
         }
     }
     assert!(seen, "no note about the unknown status");

@@ -149,7 +149,10 @@ impl Harness {
                         states[i] = Some(j.state.clone());
                     }
                 }
-                Ok(Some(ApiEvent::JobNote { id, note })) => self.notes.push((id, note)),
+                Ok(Some(ApiEvent::JobNote {
+                    id,
+                    note: Some(note),
+                })) => self.notes.push((id, note)),
                 _ => {}
             }
         }

@@ -1,8 +1,11 @@
 //! The Apiframe v2 client: submit with an `Idempotency-Key` and params-key negotiation, poll a
-//! job, upload a reference image, and read `/v2/me`. No retry policy lives here; the job runner
-//! decides what to retry (api/runner.rs).
+//! job, upload a reference image, and read `/v2/me`. No retry policy lives here: the job driver
+//! (`api::job`) decides what to retry, as `api::retry` says.
 
+mod provider;
 pub mod wire;
+
+pub use provider::ApiframeProvider;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -29,6 +32,8 @@ pub struct Accepted {
     pub remote_id: String,
     /// The status it reported (almost always QUEUED).
     pub status: RemoteStatus,
+    /// The params key this submit switched to, when the server refused the other one.
+    pub switched_key: Option<ParamsKey>,
 }
 
 /// One Apiframe origin with its key.
@@ -161,7 +166,10 @@ impl ApiframeClient {
                 {
                     Ok(a) => {
                         self.set_params_key(second);
-                        Ok(a)
+                        Ok(Accepted {
+                            switched_key: Some(second),
+                            ..a
+                        })
                     }
                     Err((e, _)) => Err(e),
                 }
@@ -182,12 +190,21 @@ impl ApiframeClient {
         let mut rb = self
             .request(Method::POST, "/v2/images/generate", self.submit_timeout)
             .json(&body);
-        if let Ok(v) = HeaderValue::from_str(idem) {
-            rb = rb.header("idempotency-key", v);
-        }
+        // A key that cannot be sent must stop the submit: without it a retry could charge twice.
+        let idem = HeaderValue::from_str(idem).map_err(|_| {
+            (
+                ApiError::Local("the job's idempotency key cannot be sent as a header".into()),
+                None,
+            )
+        })?;
+        rb = rb.header("idempotency-key", idem);
         let (_, json) = self.send_json(rb, BodyKind::Plain).await?;
         wire::parse_accepted(&json)
-            .map(|(remote_id, status)| Accepted { remote_id, status })
+            .map(|(remote_id, status)| Accepted {
+                remote_id,
+                status,
+                switched_key: None,
+            })
             .map_err(|m| (ApiError::Invalid(m), None))
     }
 

@@ -2,7 +2,10 @@
 //! /v1/images/generations` (JSON) and `POST /v1/images/edits` (multipart). One long request per
 //! job; nothing here retries.
 
+mod provider;
 pub mod wire;
+
+pub use provider::GatewayProvider;
 
 use std::time::Duration;
 
@@ -67,6 +70,10 @@ impl OpenAiClient {
         };
         u.set_path(&format!("{base_path}{path}"));
         u
+    }
+
+    fn secret(&self) -> &str {
+        self.key.expose_secret()
     }
 
     fn auth(&self) -> HeaderMap {

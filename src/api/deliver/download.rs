@@ -5,14 +5,23 @@ use std::time::Duration;
 
 use reqwest::{Client, Url};
 
-use super::error::ApiError;
-use super::http::{self, DOWNLOAD_CAP};
-use super::transport::{Transport, send};
+use super::super::error::ApiError;
+use super::super::http::{self, DOWNLOAD_CAP};
+use super::super::retry::Backoff;
+use super::super::transport::{Transport, send};
 use crate::domain::ImageFormat;
 use std::sync::Arc;
 
 /// How many times one result URL is tried.
 pub const ATTEMPTS: u32 = 5;
+
+/// The wait before attempt `n` of a download: 1, 2, 4, 8 s (no jitter: downloads of one job
+/// run one after the other).
+const RETRY: Backoff = Backoff {
+    base: Duration::from_millis(500),
+    factor: 2.0,
+    cap: Duration::from_secs(8),
+};
 
 /// Why a result could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,7 +60,7 @@ pub async fn fetch(
     let mut not_image = 0;
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
-            tokio::time::sleep(Duration::from_millis(500 * (1 << attempt.min(4)))).await;
+            tokio::time::sleep(RETRY.delay(attempt)).await;
         }
         match fetch_once(client, transport, &url, timeout).await {
             Ok(bytes) if ImageFormat::sniff(&bytes).is_some() => return Ok(bytes),

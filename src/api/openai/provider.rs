@@ -1,0 +1,122 @@
+//! An OpenAI-compatible gateway as a `Provider`: synchronous (one long request returns the
+//! results), not idempotent (a request that may have been sent is never sent again by itself),
+//! and edits send the input files as multipart.
+
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use super::super::apiframe::RemoteJob;
+use super::super::error::ApiError;
+use super::super::input_image::{self, InputImage};
+use super::super::job::Ctx;
+use super::super::provider::{Inputs, Prepare, Provider, Submitted};
+use super::super::retry::RetryPolicy;
+use super::OpenAiClient;
+use crate::domain::models::{self, ModelSpec, Task, Wire};
+use crate::domain::{ImageInput, Job};
+
+/// The gateway wire of a profile.
+pub struct GatewayProvider {
+    client: OpenAiClient,
+    /// The profile's own request timeout, over the model's.
+    timeout: Option<Duration>,
+}
+
+impl GatewayProvider {
+    /// The provider over `client`; `timeout` overrides the per-model request timeout.
+    pub fn new(client: OpenAiClient, timeout: Option<Duration>) -> Self {
+        Self { client, timeout }
+    }
+}
+
+fn spec_of(job: &Job) -> Result<&'static ModelSpec, Prepare> {
+    models::find(&job.request.model)
+        .ok_or_else(|| Prepare::Refused(format!("unknown model `{}`", job.request.model)))
+}
+
+/// Reads and checks the input files (off the async threads).
+async fn load_files(job: &Job, spec: &'static ModelSpec) -> Result<Vec<InputImage>, Prepare> {
+    let inputs = job.request.images.clone();
+    tokio::task::spawn_blocking(move || {
+        inputs
+            .iter()
+            .map(|i| match i {
+                ImageInput::File(p) => input_image::load(p, Some(spec)).map_err(|e| e.to_string()),
+                ImageInput::Url(_) => {
+                    Err("the gateway takes image files; save the image locally first".to_owned())
+                }
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })
+    .await
+    .map_err(|_| Prepare::Refused("cannot read the input images".into()))?
+    .map_err(Prepare::Refused)
+}
+
+impl Provider for GatewayProvider {
+    fn wire(&self) -> Wire {
+        Wire::OpenAi
+    }
+
+    fn policy(&self) -> RetryPolicy {
+        RetryPolicy::GATEWAY
+    }
+
+    fn polls(&self) -> bool {
+        false
+    }
+
+    fn secret(&self) -> &str {
+        self.client.secret()
+    }
+
+    fn prepare<'a>(
+        &'a self,
+        _ctx: &'a Ctx,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Inputs, Prepare>> {
+        async move {
+            let spec = spec_of(job)?;
+            let files = if spec.task == Task::Edit {
+                load_files(job, spec).await?
+            } else {
+                Vec::new()
+            };
+            Ok(Inputs {
+                image_url: None,
+                files,
+            })
+        }
+        .boxed()
+    }
+
+    fn submit<'a>(
+        &'a self,
+        job: &'a Job,
+        inputs: &'a Inputs,
+    ) -> BoxFuture<'a, Result<Submitted, ApiError>> {
+        async move {
+            let spec = models::find(&job.request.model)
+                .ok_or_else(|| ApiError::Local(format!("unknown model `{}`", job.request.model)))?;
+            let timeout = self
+                .timeout
+                .unwrap_or(Duration::from_secs(spec.timeout_secs));
+            let results = match spec.task {
+                Task::Generate => self.client.generate(&job.request, timeout).await?,
+                Task::Edit => {
+                    self.client
+                        .edit(&job.request, &inputs.files, timeout)
+                        .await?
+                }
+            };
+            Ok(Submitted::Finished(results))
+        }
+        .boxed()
+    }
+
+    fn poll<'a>(&'a self, _remote_id: &'a str) -> BoxFuture<'a, Result<RemoteJob, ApiError>> {
+        async { Err(ApiError::Local("a gateway job has nothing to poll".into())) }.boxed()
+    }
+}

@@ -1,0 +1,451 @@
+//! Retry decisions, pure: what to do after a failed submit or poll, given the error, the tries
+//! so far and the wire's policy; and the one backoff formula every retry uses. The job
+//! driver carries the decisions out.
+
+use std::time::Duration;
+
+use super::error::{ApiError, Outcome};
+
+/// `base × factor^attempt`, capped, optionally spread by jitter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    /// The first delay (attempt 0).
+    pub base: Duration,
+    /// Growth per attempt.
+    pub factor: f64,
+    /// The longest delay.
+    pub cap: Duration,
+}
+
+impl Backoff {
+    /// The delay before attempt `n` (0-based), without jitter.
+    pub fn delay(&self, n: u32) -> Duration {
+        let exp = i32::try_from(n.min(64)).unwrap_or(64);
+        let secs = self.base.as_secs_f64() * self.factor.powi(exp);
+        Duration::try_from_secs_f64(secs)
+            .unwrap_or(self.cap)
+            .min(self.cap)
+    }
+
+    /// The delay before attempt `n`, multiplied by a factor in `[0.8, 1.2)` from `jitter` in
+    /// `[0, 1)`, so many jobs do not retry in step.
+    pub fn jittered(&self, n: u32, jitter: f64) -> Duration {
+        let j = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        self.delay(n).mul_f64(0.8 + 0.4 * j)
+    }
+}
+
+/// How a wire's submits are retried.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Sending again after an unclear answer cannot charge twice (an idempotency key).
+    pub idempotent: bool,
+    /// Retries when nothing reached the server.
+    pub not_sent: u32,
+    /// Retries after a 429.
+    pub limited: u32,
+    /// Retries after an unclear answer (only when idempotent).
+    pub unknown: u32,
+    /// The delay before a retry of a request that was not sent or had no clear answer.
+    pub backoff: Backoff,
+    /// The delay after a 429 that sent no `Retry-After`.
+    pub limited_backoff: Backoff,
+}
+
+impl RetryPolicy {
+    /// Apiframe: every attempt carries the job's idempotency key.
+    pub const APIFRAME: Self = Self {
+        idempotent: true,
+        not_sent: 2,
+        limited: 10,
+        unknown: 2,
+        backoff: Backoff {
+            base: Duration::from_millis(500),
+            factor: 2.0,
+            cap: Duration::from_secs(16),
+        },
+        limited_backoff: Backoff {
+            base: Duration::from_secs(1),
+            factor: 2.0,
+            cap: Duration::from_secs(16),
+        },
+    };
+
+    /// A gateway: a request whose body may have been sent is never sent again by itself.
+    pub const GATEWAY: Self = Self {
+        idempotent: false,
+        not_sent: 2,
+        limited: 5,
+        unknown: 0,
+        backoff: Backoff {
+            base: Duration::from_secs(1),
+            factor: 2.0,
+            cap: Duration::from_secs(16),
+        },
+        limited_backoff: Backoff {
+            base: Duration::from_secs(2),
+            factor: 2.0,
+            cap: Duration::from_secs(64),
+        },
+    };
+}
+
+/// The retries a submit has used so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tries {
+    /// After failures before anything was sent.
+    pub not_sent: u32,
+    /// After 429s.
+    pub limited: u32,
+    /// After unclear answers.
+    pub unknown: u32,
+}
+
+/// What to do after a failed submit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Send again after `after`; `note` tells the user. `rate_limited`: hold every request
+    /// of the profile for `after` (a 429).
+    Retry {
+        /// The wait.
+        after: Duration,
+        /// What the job row says meanwhile.
+        note: String,
+        /// The profile's gate closes for the wait.
+        rate_limited: bool,
+    },
+    /// The job failed; nothing more is sent.
+    Fail(String),
+    /// The key was refused: the job failed and the profile sends nothing more.
+    AuthFailed(String),
+    /// The job may exist on the provider's side: the user decides.
+    Ambiguous(String),
+}
+
+/// What a decision may depend on besides the error: chance and the time (passed in, so the
+/// decision stays pure).
+#[derive(Debug, Clone, Copy)]
+pub struct Moment {
+    /// In `[0, 1)`: spreads retries of many jobs apart.
+    pub jitter: f64,
+    /// The wall clock, for "retrying at 12:00:07 UTC".
+    pub now: time::OffsetDateTime,
+}
+
+impl Moment {
+    /// The moment now, with fresh jitter.
+    pub fn now() -> Self {
+        Self {
+            jitter: rand::random(),
+            now: time::OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+/// `now + after` as a clock time, `12:00:07 UTC`.
+fn clock(now: time::OffsetDateTime, after: Duration) -> String {
+    let at = now + after;
+    format!("{:02}:{:02}:{:02} UTC", at.hour(), at.minute(), at.second())
+}
+
+/// Decides after the submit of a job on profile `profile` failed with `err`, and counts the
+/// try in `tries`.
+pub fn decide(
+    err: &ApiError,
+    tries: &mut Tries,
+    policy: &RetryPolicy,
+    profile: &str,
+    at: Moment,
+) -> Decision {
+    let jitter = at.jitter;
+    match err.outcome() {
+        Outcome::NotSent if tries.not_sent < policy.not_sent => {
+            tries.not_sent += 1;
+            Decision::Retry {
+                after: policy.backoff.jittered(tries.not_sent, jitter),
+                note: format!("{err}; retrying"),
+                rate_limited: false,
+            }
+        }
+        Outcome::NotSent => Decision::Fail(format!("not sent: {err}")),
+        Outcome::NotProcessed if tries.limited < policy.limited => {
+            tries.limited += 1;
+            let after = err
+                .retry_after()
+                .unwrap_or_else(|| policy.limited_backoff.jittered(tries.limited, jitter));
+            Decision::Retry {
+                after,
+                note: format!("rate limited; retrying at {}", clock(at.now, after)),
+                rate_limited: true,
+            }
+        }
+        Outcome::NotProcessed => Decision::Fail(format!(
+            "not sent: still rate limited after {} tries ({err})",
+            tries.limited
+        )),
+        Outcome::Rejected => rejected(err, policy, profile),
+        Outcome::Unknown => unknown(err, tries, policy, jitter),
+    }
+}
+
+fn rejected(err: &ApiError, policy: &RetryPolicy, profile: &str) -> Decision {
+    if policy.idempotent && err.status() == Some(409) {
+        return Decision::Ambiguous(format!(
+            "the provider says this job's idempotency key was already used with a different request ({err}); \
+             the first request may have created a job. Check the dashboard before sending it again."
+        ));
+    }
+    if err.is_auth() {
+        return Decision::AuthFailed(format!(
+            "rejected, not charged: the key of profile `{profile}` was refused: {err}"
+        ));
+    }
+    if matches!(err, ApiError::Tls(_)) {
+        return Decision::Fail(format!("not sent, not retried: {err}"));
+    }
+    Decision::Fail(format!("rejected, not charged: {err}"))
+}
+
+fn unknown(err: &ApiError, tries: &mut Tries, policy: &RetryPolicy, jitter: f64) -> Decision {
+    if !policy.idempotent {
+        if matches!(err, ApiError::Invalid(_)) {
+            return Decision::Fail(format!(
+                "completed without output: {err}; the gateway may have charged for it"
+            ));
+        }
+        return Decision::Ambiguous(format!(
+            "no clear answer from the gateway ({err}). The image may have been made and charged. \
+             Resubmitting sends the request again, which may charge twice."
+        ));
+    }
+    if tries.unknown < policy.unknown {
+        tries.unknown += 1;
+        return Decision::Retry {
+            after: policy.backoff.jittered(tries.unknown, jitter),
+            note: format!("{err}; retrying with the same idempotency key"),
+            rate_limited: false,
+        };
+    }
+    Decision::Ambiguous(format!(
+        "no clear answer from the provider after {} tries ({err}). The job may exist there and cost credits. \
+         Resubmitting sends it again with the same idempotency key, so Apiframe returns the original job \
+         instead of charging twice (within 24 h).",
+        tries.unknown + 1
+    ))
+}
+
+/// What to do after a failed status poll.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollDecision {
+    /// Poll again on the schedule; `note` (if any) tells the user, `gate` holds every
+    /// request of the profile that long (a 429).
+    Again {
+        /// What the job row says.
+        note: Option<String>,
+        /// Close the profile's gate for this long.
+        gate: Option<Duration>,
+    },
+    /// The job is gone on the server.
+    Expired(String),
+    /// The job failed (`auth`: the key was refused, so the profile sends nothing more).
+    Fail {
+        /// Why.
+        message: String,
+        /// The key was refused.
+        auth: bool,
+    },
+}
+
+/// Decides after a poll failed with `err`; `failing` counts the failures in a row (this one
+/// included) and `polls` the polls so far.
+pub fn decide_poll(
+    err: &ApiError,
+    failing: u32,
+    polls: u32,
+    now: time::OffsetDateTime,
+) -> PollDecision {
+    match err.status() {
+        Some(404) => PollDecision::Expired(
+            "the job is not found on the server (HTTP 404); Apiframe keeps jobs for a limited time"
+                .into(),
+        ),
+        Some(401 | 403) => PollDecision::Fail {
+            message: format!(
+                "the key was refused while polling ({err}); the job may still finish on the provider's side"
+            ),
+            auth: true,
+        },
+        Some(400) => PollDecision::Fail {
+            message: format!("the provider refused the job id: {err}"),
+            auth: false,
+        },
+        Some(429) => {
+            let wait = err
+                .retry_after()
+                .unwrap_or_else(|| super::schedule::POLL_BACKOFF.delay(polls));
+            PollDecision::Again {
+                note: Some(format!(
+                    "rate limited; polling again at {}",
+                    clock(now, wait)
+                )),
+                gate: Some(wait),
+            }
+        }
+        _ => PollDecision::Again {
+            note: (failing >= 3).then(|| {
+                format!("degraded: {failing} polls in a row failed ({err}); still retrying")
+            }),
+            gate: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::error::from_response;
+    use rstest::rstest;
+
+    fn at() -> Moment {
+        Moment {
+            jitter: 0.5,
+            now: time::macros::datetime!(2026-12-02 12:00:00 UTC),
+        }
+    }
+
+    fn server(status: u16) -> ApiError {
+        from_response(status, None, b"{}", None, "k")
+    }
+
+    /// (error, policy) → the kind of decision, over a fresh `Tries`.
+    #[rstest]
+    #[case::connect_retried(ApiError::Connect("refused".into()), RetryPolicy::APIFRAME, "retry")]
+    #[case::rate_limited(server(429), RetryPolicy::GATEWAY, "retry")]
+    #[case::rejected(server(422), RetryPolicy::APIFRAME, "fail")]
+    #[case::auth(server(401), RetryPolicy::GATEWAY, "auth")]
+    #[case::tls(ApiError::Tls("bad cert".into()), RetryPolicy::APIFRAME, "fail")]
+    #[case::conflict_apiframe(server(409), RetryPolicy::APIFRAME, "ambiguous")]
+    #[case::conflict_gateway(server(409), RetryPolicy::GATEWAY, "fail")]
+    #[case::unknown_apiframe(server(502), RetryPolicy::APIFRAME, "retry")]
+    #[case::unknown_gateway(server(502), RetryPolicy::GATEWAY, "ambiguous")]
+    #[case::timeout_gateway(ApiError::Timeout("x".into()), RetryPolicy::GATEWAY, "ambiguous")]
+    #[case::invalid_gateway(ApiError::Invalid("x".into()), RetryPolicy::GATEWAY, "fail")]
+    fn first_decisions(#[case] err: ApiError, #[case] policy: RetryPolicy, #[case] want: &str) {
+        let d = decide(&err, &mut Tries::default(), &policy, "p", at());
+        let got = match d {
+            Decision::Retry { .. } => "retry",
+            Decision::Fail(_) => "fail",
+            Decision::AuthFailed(_) => "auth",
+            Decision::Ambiguous(_) => "ambiguous",
+        };
+        assert_eq!(got, want, "{err:?}");
+    }
+
+    #[test]
+    fn retries_stop_at_the_policy_s_limits_with_their_messages() {
+        let p = RetryPolicy::APIFRAME;
+        let mut t = Tries::default();
+        let err = ApiError::Connect("refused".into());
+        assert!(matches!(
+            decide(&err, &mut t, &p, "p", at()),
+            Decision::Retry { .. }
+        ));
+        assert!(matches!(
+            decide(&err, &mut t, &p, "p", at()),
+            Decision::Retry { .. }
+        ));
+        assert_eq!(
+            decide(&err, &mut t, &p, "p", at()),
+            Decision::Fail("not sent: could not connect: refused".into())
+        );
+        let mut t = Tries::default();
+        let unclear = server(500);
+        for _ in 0..2 {
+            let d = decide(&unclear, &mut t, &p, "p", at());
+            assert!(
+                matches!(&d, Decision::Retry { note, .. } if note.contains("same idempotency key"))
+            );
+        }
+        let Decision::Ambiguous(m) = decide(&unclear, &mut t, &p, "p", at()) else {
+            panic!()
+        };
+        assert!(
+            m.contains("no clear answer") && m.contains("after 3 tries"),
+            "{m}"
+        );
+        let mut t = Tries {
+            limited: 10,
+            ..Tries::default()
+        };
+        let Decision::Fail(m) = decide(&server(429), &mut t, &p, "p", at()) else {
+            panic!()
+        };
+        assert!(m.contains("still rate limited after 10 tries"), "{m}");
+    }
+
+    #[test]
+    fn a_429_waits_what_the_server_asks_and_closes_the_gate() {
+        let err = from_response(429, None, b"{}", Some(Duration::from_secs(7)), "k");
+        let d = decide(
+            &err,
+            &mut Tries::default(),
+            &RetryPolicy::APIFRAME,
+            "p",
+            at(),
+        );
+        assert_eq!(
+            d,
+            Decision::Retry {
+                after: Duration::from_secs(7),
+                note: "rate limited; retrying at 12:00:07 UTC".into(),
+                rate_limited: true
+            }
+        );
+    }
+
+    #[test]
+    fn backoff_grows_caps_and_jitters_within_a_fifth() {
+        let b = RetryPolicy::APIFRAME.backoff;
+        let ms: Vec<u128> = (0..8).map(|n| b.delay(n).as_millis()).collect();
+        assert_eq!(ms, [500, 1000, 2000, 4000, 8000, 16000, 16000, 16000]);
+        assert_eq!(b.jittered(1, 0.0), Duration::from_millis(800));
+        assert_eq!(b.jittered(1, 0.5), Duration::from_millis(1000));
+        assert!(b.jittered(1, 0.999) < Duration::from_millis(1200));
+        assert_eq!(b.jittered(1, f64::NAN), Duration::from_millis(1000));
+    }
+
+    #[rstest]
+    #[case(404, "expired")]
+    #[case(401, "auth")]
+    #[case(400, "fail")]
+    #[case(429, "again")]
+    #[case(502, "again")]
+    fn poll_decisions(#[case] status: u16, #[case] want: &str) {
+        let got = match decide_poll(&server(status), 1, 0, at().now) {
+            PollDecision::Expired(_) => "expired",
+            PollDecision::Fail { auth: true, .. } => "auth",
+            PollDecision::Fail { .. } => "fail",
+            PollDecision::Again { .. } => "again",
+        };
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn failing_polls_say_degraded_from_the_third() {
+        let e = server(502);
+        assert_eq!(
+            decide_poll(&e, 2, 5, at().now),
+            PollDecision::Again {
+                note: None,
+                gate: None
+            }
+        );
+        assert!(
+            matches!(decide_poll(&e, 3, 5, at().now), PollDecision::Again { note: Some(n), .. } if n.contains("degraded: 3 polls"))
+        );
+    }
+}
