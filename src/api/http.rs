@@ -52,7 +52,7 @@ pub fn download_client(allow_loopback: bool, read_timeout: Duration) -> Result<C
         if attempt.previous().len() >= 5 {
             attempt.error("too many redirects")
         } else if let Err(why) = check_download_url(attempt.url(), allow_loopback) {
-            attempt.error(why)
+            attempt.error(why.to_string())
         } else {
             attempt.follow()
         }
@@ -70,10 +70,33 @@ pub fn download_client(allow_loopback: bool, read_timeout: Duration) -> Result<C
         .map_err(|e| ApiError::Local(format!("cannot build the download client: {e}")))
 }
 
-/// Checks a result URL before it is fetched (reliability.md case 40): https, or plain http to
-/// loopback when the profile itself is on loopback; never link-local, private or unspecified
-/// addresses, and loopback only when allowed.
-pub fn check_download_url(url: &Url, allow_loopback: bool) -> Result<(), String> {
+/// Why a result URL is not fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RefusedUrl {
+    /// No host.
+    #[error("the result URL has no host")]
+    NoHost,
+    /// Plain http where https is required.
+    #[error("refusing a plain-http result URL (https required)")]
+    PlainHttp,
+    /// Another scheme (`file:`, `ftp:`).
+    #[error("refusing a result URL that is not https")]
+    Scheme,
+    /// This machine, while the profile is not on loopback.
+    #[error("refusing a result URL on this machine (loopback)")]
+    Loopback,
+    /// A private or link-local address.
+    #[error("refusing a result URL in a private or link-local network")]
+    Internal,
+    /// User and password in the URL.
+    #[error("refusing a result URL with credentials in it")]
+    Credentials,
+}
+
+/// Checks a result URL before it is fetched: https, or plain http to loopback when the
+/// profile itself is on loopback; never link-local, private or unspecified addresses, and
+/// loopback only when allowed.
+pub fn check_download_url(url: &Url, allow_loopback: bool) -> Result<(), RefusedUrl> {
     let host_ip = match url.host() {
         Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
         Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
@@ -81,25 +104,25 @@ pub fn check_download_url(url: &Url, allow_loopback: bool) -> Result<(), String>
             Some(IpAddr::from([127, 0, 0, 1]))
         }
         Some(url::Host::Domain(_)) => None,
-        None => return Err("the result URL has no host".into()),
+        None => return Err(RefusedUrl::NoHost),
     };
     let loopback = host_ip.is_some_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => {}
         "http" if loopback && allow_loopback => {}
-        "http" => return Err("refusing a plain-http result URL (https required)".into()),
-        other => return Err(format!("refusing a `{other}:` result URL")),
+        "http" => return Err(RefusedUrl::PlainHttp),
+        _ => return Err(RefusedUrl::Scheme),
     }
     if let Some(ip) = host_ip {
         if loopback && !allow_loopback {
-            return Err("refusing a result URL on this machine (loopback)".into());
+            return Err(RefusedUrl::Loopback);
         }
         if !loopback && is_internal(ip) {
-            return Err("refusing a result URL in a private or link-local network".into());
+            return Err(RefusedUrl::Internal);
         }
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("refusing a result URL with credentials in it".into());
+        return Err(RefusedUrl::Credentials);
     }
     Ok(())
 }
@@ -149,7 +172,7 @@ pub async fn read_capped(resp: Response, cap: u64, secret: &str) -> Result<Vec<u
 mod tests {
     use super::*;
 
-    fn check(u: &str, lo: bool) -> Result<(), String> {
+    fn check(u: &str, lo: bool) -> Result<(), RefusedUrl> {
         check_download_url(&Url::parse(u).unwrap(), lo)
     }
 

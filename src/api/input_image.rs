@@ -31,46 +31,117 @@ impl InputImage {
     }
 }
 
+/// Why a local image cannot be sent. Paths are shown sanitised.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InputError {
+    /// Nothing at that path.
+    #[error("{0}: no such file")]
+    Missing(String),
+    /// The file may not be read.
+    #[error("{0}: permission denied")]
+    Denied(String),
+    /// A folder.
+    #[error("{0} is a folder, not an image")]
+    Folder(String),
+    /// A FIFO, a device, a socket: refused from its metadata, never opened.
+    #[error("{0} is not a regular file")]
+    NotRegular(String),
+    /// Over the size limit.
+    #[error("{shown} is {mb:.1} MB; the limit is 10 MB")]
+    TooBig {
+        /// The path.
+        shown: String,
+        /// Its size in MB.
+        mb: f64,
+    },
+    /// Reading failed.
+    #[error("{shown}: {why}")]
+    Read {
+        /// The path.
+        shown: String,
+        /// The OS error.
+        why: String,
+    },
+    /// Not PNG, JPEG or WebP.
+    #[error("{0} is not a PNG, JPEG or WebP image")]
+    NotAnImage(String),
+    /// The header could not be read (or declares a bomb).
+    #[error("{shown}: {why}")]
+    Header {
+        /// The path.
+        shown: String,
+        /// What the decoder said.
+        why: crate::imaging::DecodeError,
+    },
+    /// A side outside the model's limits.
+    #[error("{shown} is {width}×{height}; {model} needs each side between {lo} and {hi} pixels")]
+    Side {
+        /// The path.
+        shown: String,
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+        /// The model.
+        model: String,
+        /// The least side.
+        lo: u32,
+        /// The largest side.
+        hi: u32,
+    },
+}
+
 /// Loads and checks a local image for `spec`. Each failure has its own message.
-pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, String> {
+pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, InputError> {
     let path = crate::util::resolve_path(path);
     let shown = sanitize_line(&path.to_string_lossy()).into_owned();
+    let read_err = |e: std::io::Error| InputError::Read {
+        shown: shown.clone(),
+        why: sanitize_line(&e.to_string()).into_owned(),
+    };
     let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("{shown}: no such file"),
-        std::io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
-        _ => format!("{shown}: {e}"),
+        std::io::ErrorKind::NotFound => InputError::Missing(shown.clone()),
+        std::io::ErrorKind::PermissionDenied => InputError::Denied(shown.clone()),
+        _ => read_err(e),
     })?;
     if meta.is_dir() {
-        return Err(format!("{shown} is a folder, not an image"));
+        return Err(InputError::Folder(shown));
     }
     if !meta.is_file() {
-        return Err(format!("{shown} is not a regular file"));
+        return Err(InputError::NotRegular(shown));
     }
+    let too_big = |len: u64| InputError::TooBig {
+        shown: shown.clone(),
+        mb: len as f64 / 1_048_576.0,
+    };
     if meta.len() > IMAGE_MAX_BYTES {
-        return Err(format!(
-            "{shown} is {:.1} MB; the limit is 10 MB",
-            meta.len() as f64 / 1_048_576.0
-        ));
+        return Err(too_big(meta.len()));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     std::fs::File::open(&path)
         .and_then(|f| f.take(IMAGE_MAX_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("{shown}: {e}"))?;
+        .map_err(read_err)?;
     if bytes.len() as u64 > IMAGE_MAX_BYTES {
-        return Err(format!("{shown} is larger than 10 MB"));
+        return Err(too_big(bytes.len() as u64));
     }
     let format = ImageFormat::sniff(&bytes)
         .filter(|f| f.is_common())
-        .ok_or_else(|| format!("{shown} is not a PNG, JPEG or WebP image"))?;
-    let (width, height) =
-        crate::imaging::dimensions(&bytes).map_err(|e| format!("{shown}: {e}"))?;
+        .ok_or_else(|| InputError::NotAnImage(shown.clone()))?;
+    let (width, height) = crate::imaging::dimensions(&bytes).map_err(|why| InputError::Header {
+        shown: shown.clone(),
+        why,
+    })?;
     if let Some(spec) = spec {
         let (lo, hi) = spec.image_side;
         if hi > 0 && (width < lo || height < lo || width > hi || height > hi) {
-            return Err(format!(
-                "{shown} is {width}×{height}; {} needs each side between {lo} and {hi} pixels",
-                spec.id
-            ));
+            return Err(InputError::Side {
+                shown,
+                width,
+                height,
+                model: spec.id.to_owned(),
+                lo,
+                hi,
+            });
         }
     }
     Ok(InputImage {
@@ -111,23 +182,25 @@ mod tests {
         assert!(
             load(&fifo, spec)
                 .unwrap_err()
+                .to_string()
                 .contains("not a regular file")
         );
         // A symlink loop.
         let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
         std::os::unix::fs::symlink(&b, &a).unwrap();
         std::os::unix::fs::symlink(&a, &b).unwrap();
-        let err = load(&a, spec).unwrap_err();
+        let err = load(&a, spec).unwrap_err().to_string();
         assert!(err.contains("a.png"), "{err}");
         // A device.
         assert!(
             load(Path::new("/dev/null"), spec)
                 .unwrap_err()
+                .to_string()
                 .contains("not a regular file")
         );
         // A file name with ESC, a newline and a bidi override is shown harmlessly.
         let evil = dir.path().join("x\u{1b}[2J\n\u{202e}gnp.png");
-        let err = load(&evil, spec).unwrap_err();
+        let err = load(&evil, spec).unwrap_err().to_string();
         assert!(err.contains("no such file"), "{err}");
         assert!(
             !err.chars().any(|c| c.is_control() || c == '\u{202e}'),
@@ -153,23 +226,35 @@ mod tests {
         assert!(
             load(&small, spec)
                 .unwrap_err()
+                .to_string()
                 .contains("between 384 and 3072")
         );
 
         let fake = dir.path().join("fake.png");
         std::fs::write(&fake, b"%PDF-1.4 not an image").unwrap();
-        assert!(load(&fake, spec).unwrap_err().contains("not a PNG"));
+        assert!(
+            load(&fake, spec)
+                .unwrap_err()
+                .to_string()
+                .contains("not a PNG")
+        );
 
         assert!(
             load(&dir.path().join("missing.png"), spec)
                 .unwrap_err()
+                .to_string()
                 .contains("no such file")
         );
-        assert!(load(dir.path(), spec).unwrap_err().contains("folder"));
+        assert!(
+            load(dir.path(), spec)
+                .unwrap_err()
+                .to_string()
+                .contains("folder")
+        );
 
         let big = dir.path().join("big.png");
         let f = std::fs::File::create(&big).unwrap();
         f.set_len(11 * 1024 * 1024).unwrap();
-        assert!(load(&big, spec).unwrap_err().contains("10 MB"));
+        assert!(load(&big, spec).unwrap_err().to_string().contains("10 MB"));
     }
 }

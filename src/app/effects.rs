@@ -134,7 +134,7 @@ impl EffectRunner {
             let picker = picker.clone();
             self.blocking(move || {
                 let (decoded, _) = crate::imaging::decode_path_for_preview(&path, max.0, max.1);
-                let result = decoded.map_err(|e| e.to_string()).and_then(|img| {
+                let result = decoded.map_err(Into::into).and_then(|img| {
                     crate::preview::thumbs::encode(&picker, &img, size, kitty_id.unwrap_or(0))
                 });
                 Msg::ThumbReady {

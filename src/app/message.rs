@@ -42,7 +42,7 @@ pub enum Msg {
         /// The file.
         path: PathBuf,
         /// The protocol, or why there is none.
-        result: Result<ratatui_image::protocol::Protocol, String>,
+        result: Result<ratatui_image::protocol::Protocol, crate::preview::thumbs::ThumbError>,
         /// Its kitty image id, when kitty.
         kitty_id: Option<u32>,
     },

@@ -81,8 +81,7 @@ impl App {
                 if let Some(d) = dims {
                     self.previews.set_dims(&path, d);
                 }
-                self.previews
-                    .on_decoded(path, result.map_err(|e| e.to_string()));
+                self.previews.on_decoded(path, result);
                 self.dirty = true;
             }
             Msg::PreviewResized(resp) => {
@@ -96,8 +95,7 @@ impl App {
                 return self.preview_effects();
             }
             Msg::FullDecoded { path, result } => {
-                self.previews
-                    .on_full_decoded(path, result.map_err(|e| e.to_string()));
+                self.previews.on_full_decoded(path, result);
                 self.dirty = true;
             }
             Msg::ThumbReady {

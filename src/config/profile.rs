@@ -215,30 +215,48 @@ fn run_key_command(cmd: &str, timeout: Duration) -> Result<SecretString, KeyErro
     Ok(SecretString::from(key.to_owned()))
 }
 
+/// Why an API origin is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadBaseUrl {
+    /// It does not parse.
+    #[error("not a URL ({0})")]
+    NotAUrl(String),
+    /// Plain http to another machine.
+    #[error(
+        "plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost); use https"
+    )]
+    PlainHttp,
+    /// Another scheme.
+    #[error("unsupported scheme `{0}`; use https")]
+    Scheme(String),
+    /// No host.
+    #[error("the URL has no host")]
+    NoHost,
+    /// User and password in the URL.
+    #[error("credentials in the URL are not allowed; use api_key_env or api_key_cmd")]
+    Credentials,
+    /// A query string.
+    #[error("the base URL must not have a query string")]
+    Query,
+}
+
 /// Checks an API origin: `https`, or plain `http` only for loopback hosts.
-pub fn validate_base_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
+pub fn validate_base_url(raw: &str) -> Result<Url, BadBaseUrl> {
+    let url = Url::parse(raw.trim()).map_err(|e| BadBaseUrl::NotAUrl(e.to_string()))?;
     match url.scheme() {
         "https" => {}
         "http" if crate::util::is_loopback(&url) => {}
-        "http" => {
-            return Err(
-                "plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost); use https"
-                    .into(),
-            );
-        }
-        other => return Err(format!("unsupported scheme `{other}`; use https")),
+        "http" => return Err(BadBaseUrl::PlainHttp),
+        other => return Err(BadBaseUrl::Scheme(other.to_owned())),
     }
     if url.host_str().is_none() {
-        return Err("the URL has no host".into());
+        return Err(BadBaseUrl::NoHost);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(
-            "credentials in the URL are not allowed; use api_key_env or api_key_cmd".into(),
-        );
+        return Err(BadBaseUrl::Credentials);
     }
     if url.query().is_some() {
-        return Err("the base URL must not have a query string".into());
+        return Err(BadBaseUrl::Query);
     }
     Ok(url)
 }

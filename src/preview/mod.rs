@@ -21,6 +21,7 @@ use ratatui_image::protocol::{StatefulProtocol, StatefulProtocolType};
 use ratatui_image::thread::{ResizeRequest, ResizeResponse, ThreadProtocol};
 
 use crate::config::ImageProtocolSetting;
+use crate::imaging::DecodeError;
 use crate::state::GraphicsInfo;
 pub use crate::state::ZoomView;
 
@@ -191,7 +192,7 @@ impl Previews {
     }
 
     /// Stores a finished decode.
-    pub fn on_decoded(&mut self, path: PathBuf, result: Result<DynamicImage, String>) {
+    pub fn on_decoded(&mut self, path: PathBuf, result: Result<DynamicImage, DecodeError>) {
         self.pending.retain(|p| p != &path);
         match result {
             Ok(img) => {
@@ -202,20 +203,20 @@ impl Previews {
                 }
             }
             Err(why) => {
-                self.failed.insert(path, why);
+                self.failed.insert(path, why.to_string());
             }
         }
     }
 
     /// Stores a full-resolution decode (only one is kept).
-    pub fn on_full_decoded(&mut self, path: PathBuf, result: Result<DynamicImage, String>) {
+    pub fn on_full_decoded(&mut self, path: PathBuf, result: Result<DynamicImage, DecodeError>) {
         if self.pending_full.as_ref() == Some(&path) {
             self.pending_full = None;
         }
         match result {
             Ok(img) => self.full = Some((path, Arc::new(img))),
             Err(why) => {
-                self.failed.insert(path, why);
+                self.failed.insert(path, why.to_string());
             }
         }
     }
@@ -353,119 +354,4 @@ impl Previews {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn img(w: u32) -> DynamicImage {
-        DynamicImage::ImageRgb8(image::RgbImage::new(w, 4))
-    }
-
-    #[test]
-    fn lru_stays_bounded_and_decodes_once() {
-        let info = GraphicsInfo::default();
-        let mut p = Previews::new(Some(Picker::halfblocks()), &info, |_| {});
-        for i in 0..(LRU_CAPACITY + 3) {
-            let path = PathBuf::from(format!("/x/{i}.png"));
-            assert!(p.needs_decode(&path));
-            assert!(!p.needs_decode(&path), "pending twice");
-            p.on_decoded(path.clone(), Ok(img(4)));
-            assert!(!p.needs_decode(&path), "decoded twice");
-        }
-        assert_eq!(p.decoded_len(), LRU_CAPACITY);
-        assert!(
-            p.needs_decode(Path::new("/x/0.png")),
-            "the oldest was evicted"
-        );
-    }
-
-    #[test]
-    fn failures_are_remembered_and_explained() {
-        let mut p = Previews::new(Some(Picker::halfblocks()), &GraphicsInfo::default(), |_| {});
-        let path = PathBuf::from("/x/bomb.png");
-        assert!(p.needs_decode(&path));
-        p.on_decoded(path.clone(), Err("too large to preview".into()));
-        assert!(!p.needs_decode(&path));
-        assert!(
-            matches!(p.state_for(&path), PreviewState::Unavailable(m) if m.contains("too large"))
-        );
-    }
-
-    fn kitty_previews() -> Previews {
-        let mut picker = Picker::halfblocks();
-        picker.set_protocol_type(ProtocolType::Kitty);
-        let mut p = Previews::new(Some(picker), &GraphicsInfo::default(), |_| {});
-        for name in ["/x/a.png", "/x/b.png"] {
-            assert!(p.needs_decode(Path::new(name)));
-            p.on_decoded(PathBuf::from(name), Ok(img(64)));
-        }
-        p
-    }
-
-    #[test]
-    fn the_same_image_in_the_same_view_keeps_its_protocol() {
-        let mut p = kitty_previews();
-        let a = Path::new("/x/a.png");
-        assert!(matches!(p.state_for(a), PreviewState::Ready(..)));
-        // Frames that show the same image again neither make a new protocol (which would
-        // send the image again) nor retire the one in the terminal.
-        for _ in 0..5 {
-            assert!(matches!(p.state_for(a), PreviewState::Ready(..)));
-        }
-        assert!(p.take_stale_kitty().is_empty());
-    }
-
-    #[test]
-    fn switching_images_retires_the_old_kitty_image_once() {
-        let mut p = kitty_previews();
-        let (a, b) = (Path::new("/x/a.png"), Path::new("/x/b.png"));
-        let _ = p.state_for(a);
-        let _ = p.state_for(b);
-        let first = p.take_stale_kitty();
-        assert_eq!(first.len(), 1, "a's image is deleted in the terminal");
-        let _ = p.state_for(b);
-        assert!(p.take_stale_kitty().is_empty(), "b stays");
-        let _ = p.state_for(a);
-        let second = p.take_stale_kitty();
-        assert_eq!(second.len(), 1, "b's image is deleted in turn");
-        assert_ne!(first, second, "each shown image had its own id");
-    }
-
-    #[test]
-    fn zooming_makes_a_new_view_and_fit_is_not_a_zoom() {
-        let mut p = kitty_previews();
-        let a = Path::new("/x/a.png");
-        let _ = p.state_for(a);
-        // Level 1 is the fitted view: nothing changes.
-        let fit = ZoomView::FIT;
-        let _ = p.state_for_view(a, Some(fit));
-        assert!(p.take_stale_kitty().is_empty());
-        // A real zoom needs the full decode first; until then the fitted view stays.
-        let zoom = ZoomView { level: 2, ..fit };
-        assert!(matches!(
-            p.state_for_view(a, Some(zoom)),
-            PreviewState::Loading
-        ));
-        assert!(p.needs_full(a));
-        p.on_full_decoded(a.to_path_buf(), Ok(img(64)));
-        assert!(matches!(
-            p.state_for_view(a, Some(zoom)),
-            PreviewState::Ready(..)
-        ));
-        assert_eq!(p.take_stale_kitty().len(), 1, "the fitted view is replaced");
-        let _ = p.state_for_view(a, Some(zoom));
-        assert!(p.take_stale_kitty().is_empty(), "the same zoom is kept");
-    }
-
-    #[test]
-    fn off_says_why() {
-        let info = GraphicsInfo {
-            protocol: None,
-            note: Some("previews are off (image_protocol = off)".into()),
-        };
-        let mut p = Previews::new(None, &info, |_| {});
-        assert!(!p.needs_decode(Path::new("/a.png")));
-        assert!(
-            matches!(p.state_for(Path::new("/a.png")), PreviewState::Unavailable(m) if m.contains("off"))
-        );
-    }
-}
+mod tests;

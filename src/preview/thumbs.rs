@@ -19,13 +19,24 @@ pub const THUMB: Size = Size {
 /// Thumbnails kept.
 pub const CAPACITY: usize = 60;
 
+/// Why a thumbnail cannot be shown (the text is shown in its cell).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThumbError {
+    /// The file did not decode.
+    #[error(transparent)]
+    Decode(#[from] crate::imaging::DecodeError),
+    /// The protocol could not encode it.
+    #[error("cannot encode the thumbnail: {0}")]
+    Encode(String),
+}
+
 /// Encodes `img` for a fixed area. Kitty images get the given id, so they can be deleted.
 pub fn encode(
     picker: &Picker,
     img: &DynamicImage,
     size: Size,
     kitty_id: u32,
-) -> Result<Protocol, String> {
+) -> Result<Protocol, ThumbError> {
     if picker.protocol_type() == ProtocolType::Kitty {
         let font: FontSize = picker.font_size();
         let resize = Resize::Fit(None);
@@ -36,11 +47,11 @@ pub fn encode(
             .contains(&ratatui_image::picker::Capability::KittyCompression);
         return Kitty::new(resized, area, kitty_id, picker.tmux_detected(), compress)
             .map(Protocol::Kitty)
-            .map_err(|e| e.to_string());
+            .map_err(|e| ThumbError::Encode(e.to_string()));
     }
     picker
         .new_protocol(img.clone(), size, Resize::Fit(None))
-        .map_err(|e| e.to_string())
+        .map_err(|e| ThumbError::Encode(e.to_string()))
 }
 
 /// What a thumbnail looks like now.
@@ -78,13 +89,13 @@ impl Thumbs {
     pub fn on_ready(
         &mut self,
         path: PathBuf,
-        result: Result<Protocol, String>,
+        result: Result<Protocol, ThumbError>,
         kitty_id: Option<u32>,
     ) -> Vec<u32> {
         self.pending.retain(|p| p != &path);
         match result {
             Ok(proto) => self.ready.push_back((path, proto, kitty_id)),
-            Err(e) => self.failed.push((path, e)),
+            Err(e) => self.failed.push((path, e.to_string())),
         }
         let mut evicted = Vec::new();
         while self.ready.len() > CAPACITY {

@@ -135,14 +135,56 @@ impl SimServer {
     }
 }
 
+/// A simulator that answers in memory, without a socket: its router serves requests handed
+/// to it directly (in-process tests on tokio's paused clock, where a real socket would race the
+/// clock).
+pub struct SimService {
+    state: Arc<SimState>,
+    router: Router,
+}
+
+impl SimService {
+    /// A simulator whose URLs (result links) start with `base_url`.
+    pub fn new(config: SimConfig, base_url: &str) -> Self {
+        let state = Arc::new(SimState {
+            config,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            inner: std::sync::Mutex::new(Inner::default()),
+            counters: scenarios::Counters::default(),
+            stats: Stats::default(),
+        });
+        Self {
+            router: router(Arc::clone(&state)),
+            state,
+        }
+    }
+
+    /// The router: a tower service from HTTP requests to responses.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.state.stats.snapshot()
+    }
+}
+
 fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .route("/v2/images/generate", post(apiframe::generate))
         .route("/v2/jobs/{id}", get(apiframe::job))
         .route("/v2/uploads", post(apiframe::upload))
         .route("/v2/me", get(apiframe::me))
-        .route("/v1/images/generations", post(gateway::generations))
-        .route("/v1/images/edits", post(gateway::edits))
+        .merge(
+            Router::new()
+                .route("/v1/images/generations", post(gateway::generations))
+                .route("/v1/images/edits", post(gateway::edits))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    Arc::clone(&state),
+                    gateway::guard,
+                )),
+        )
         .route("/cdn/{name}", get(apiframe::cdn))
         .route("/uploads/{name}", get(apiframe::uploaded))
         .route("/__sim/stats", get(stats))

@@ -23,6 +23,11 @@ pub const NAMES: &[&str] = &[
     "b64",
 ];
 
+/// A scenario name that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scenario `{name}`; use {}", NAMES.join(", "), name = .0)]
+pub struct UnknownScenario(pub String);
+
 /// Which scenarios are on. "Every Nth request" counts all requests together, except a job's
 /// polls, which count per job (see [`Counters`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,7 +58,7 @@ pub struct Scenarios {
 
 impl Scenarios {
     /// Parses `a,b,c`.
-    pub fn parse(list: &str) -> Result<Self, String> {
+    pub fn parse(list: &str) -> Result<Self, UnknownScenario> {
         let mut s = Self::default();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
@@ -68,12 +73,7 @@ impl Scenarios {
                 "hang" => s.hang = true,
                 "expired" => s.expired = true,
                 "b64" => s.b64 = true,
-                other => {
-                    return Err(format!(
-                        "unknown scenario `{other}`; use {}",
-                        NAMES.join(", ")
-                    ));
-                }
+                other => return Err(UnknownScenario(other.to_owned())),
             }
         }
         Ok(s)
@@ -276,6 +276,7 @@ mod tests {
         assert!(
             Scenarios::parse("nope")
                 .unwrap_err()
+                .to_string()
                 .contains("unknown scenario")
         );
         for n in NAMES {

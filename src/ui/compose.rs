@@ -22,6 +22,12 @@ pub fn wanted_height(state: &State) -> u16 {
     2 + 1 + PROMPT_ROWS + (fields - 1) + 1 + 1
 }
 
+/// The pane's lines, and where the cursor goes (column, row inside the pane).
+struct Drawn {
+    lines: Vec<Line<'static>>,
+    cursor: Option<(usize, usize)>,
+}
+
 /// Draws the pane.
 pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &mut ViewState, ctx: &RenderCtx) {
     let t = ctx.theme;
@@ -36,110 +42,115 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, view: &mut ViewState
     }
     let form = &state.form;
     let fields = form.visible_fields();
-    let focus = match state.focus {
-        Focus::Form(f) => Some(f),
-        _ => None,
-    };
     let width = inner.width as usize;
     view.prompt_width = width;
-    let other_lines = fields.len() as u16 - 1 + u16::from(form.error.is_some());
-    let prompt_rows = inner.height.saturating_sub(1 + other_lines).max(1);
-    let label_style = |f: Field| if focus == Some(f) { t.accent } else { t.muted };
-    let mut lines: Vec<Line> = Vec::new();
-    let mut cursor: Option<Position> = None;
-
-    // Prompt label with the count.
-    let spec = form.spec();
-    let count = format!(
-        "{}/{}",
-        form.prompt.char_count(),
-        spec.map_or(0, |s| s.prompt_max)
-    );
-    let over = spec.is_some_and(|s| form.prompt.char_count() > s.prompt_max);
-    let pad = width.saturating_sub(6 + count.len());
-    lines.push(Line::from(vec![
-        Span::styled("Prompt", label_style(Field::Prompt)),
-        Span::raw(" ".repeat(pad)),
-        Span::styled(count, if over { t.error } else { t.muted }),
-    ]));
-    // Prompt text, wrapped, scrolled so the cursor row is visible.
-    let (rows, (crow, ccol)) = form.prompt.layout(width);
-    let first = crow.saturating_sub(prompt_rows as usize - 1);
-    let text_style = if focus == Some(Field::Prompt) {
-        t.input_focused
-    } else {
-        t.input
+    let other_lines = fields.len() - 1 + usize::from(form.error.is_some());
+    let prompt_rows = (inner.height as usize)
+        .saturating_sub(1 + other_lines)
+        .max(1);
+    let mut drawn = Drawn {
+        lines: Vec::new(),
+        cursor: None,
     };
-    if form.prompt.text().is_empty() {
-        lines.push(Line::styled(
-            one_line(
-                &format!(
-                    "Describe the image (Enter: new line, {}: submit)",
-                    ctx.key(Mode::Text, Action::Submit)
-                ),
-                width,
-            ),
-            t.muted,
-        ));
-        for _ in 1..prompt_rows {
-            lines.push(Line::raw(""));
-        }
-    } else {
-        for r in rows.iter().skip(first).take(prompt_rows as usize) {
-            lines.push(Line::styled(
-                crate::sanitize::sanitize_line(&form.prompt.text()[r.clone()]).into_owned(),
-                text_style,
-            ));
-        }
-        for _ in rows.len().saturating_sub(first)..prompt_rows as usize {
-            lines.push(Line::raw(""));
-        }
-    }
-    if focus == Some(Field::Prompt) {
-        cursor = Some(Position {
-            x: inner.x + ccol.min(width - 1) as u16,
-            y: inner.y + 1 + (crow - first) as u16,
-        });
-    }
-
+    prompt_lines(state, width, prompt_rows, ctx, &mut drawn);
     for field in fields.iter().copied().filter(|f| *f != Field::Prompt) {
-        let focused = focus == Some(field);
-        let label = format!("{:<9}", field.label());
-        let (value, editing) = field_value(state, field, focused, ctx);
-        let value_style = if focused { t.input_focused } else { t.input };
-        let row = lines.len() as u16;
-        let value_width = width.saturating_sub(label.len());
-        let shown = one_line(&value, value_width);
-        if focused && editing.is_some() {
-            let col = editing.unwrap_or(0).min(value_width.saturating_sub(1));
-            cursor = Some(Position {
-                x: inner.x + (label.len() + col) as u16,
-                y: inner.y + row,
-            });
-        }
-        lines.push(Line::from(vec![
-            Span::styled(label, label_style(field)),
-            Span::styled(shown, value_style),
-        ]));
-        if let Some(err) = form.error.as_ref().filter(|e| e.field == field) {
-            lines.push(Line::styled(
-                one_line(&format!("✗ {}", err.message), width),
-                t.error,
-            ));
-        }
+        field_line(state, field, width, ctx, &mut drawn);
     }
     if let Some(err) = form.error.as_ref().filter(|e| e.field == Field::Prompt) {
-        lines.insert(
-            1 + prompt_rows as usize,
+        drawn.lines.insert(
+            1 + prompt_rows,
             Line::styled(one_line(&format!("✗ {}", err.message), width), t.error),
         );
     }
-    frame.render_widget(Paragraph::new(lines), inner);
-    if let Some(pos) = cursor
+    frame.render_widget(Paragraph::new(drawn.lines), inner);
+    if let Some((col, row)) = drawn.cursor
         && state.overlay.is_none()
-        && inner.contains(pos)
     {
-        frame.set_cursor_position(pos);
+        let pos = Position {
+            x: inner
+                .x
+                .saturating_add(u16::try_from(col).unwrap_or(u16::MAX)),
+            y: inner
+                .y
+                .saturating_add(u16::try_from(row).unwrap_or(u16::MAX)),
+        };
+        if inner.contains(pos) {
+            frame.set_cursor_position(pos);
+        }
+    }
+}
+
+fn focus_of(state: &State) -> Option<Field> {
+    match state.focus {
+        Focus::Form(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// The prompt's label with its count, and its text wrapped and scrolled to the cursor.
+fn prompt_lines(state: &State, width: usize, rows_shown: usize, ctx: &RenderCtx, out: &mut Drawn) {
+    let t = ctx.theme;
+    let form = &state.form;
+    let focused = focus_of(state) == Some(Field::Prompt);
+    let spec = form.spec();
+    let chars = form.prompt.char_count();
+    let count = format!("{chars}/{}", spec.map_or(0, |s| s.prompt_max));
+    let over = spec.is_some_and(|s| chars > s.prompt_max);
+    let pad = width.saturating_sub(6 + count.len());
+    out.lines.push(Line::from(vec![
+        Span::styled("Prompt", if focused { t.accent } else { t.muted }),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(count, if over { t.error } else { t.muted }),
+    ]));
+    let (rows, (crow, ccol)) = form.prompt.layout(width);
+    let first = crow.saturating_sub(rows_shown - 1);
+    let style = if focused { t.input_focused } else { t.input };
+    if form.prompt.text().is_empty() {
+        let hint = format!(
+            "Describe the image (Enter: new line, {}: submit)",
+            ctx.key(Mode::Text, Action::Submit)
+        );
+        out.lines
+            .push(Line::styled(one_line(&hint, width), t.muted));
+    } else {
+        for r in rows.iter().skip(first).take(rows_shown) {
+            let text = crate::sanitize::sanitize_line(&form.prompt.text()[r.clone()]).into_owned();
+            out.lines.push(Line::styled(text, style));
+        }
+    }
+    while out.lines.len() < 1 + rows_shown {
+        out.lines.push(Line::raw(""));
+    }
+    if focused {
+        out.cursor = Some((ccol.min(width - 1), 1 + crow - first));
+    }
+}
+
+/// One field's line (label and value), and its error under it.
+fn field_line(state: &State, field: Field, width: usize, ctx: &RenderCtx, out: &mut Drawn) {
+    let t = ctx.theme;
+    let focused = focus_of(state) == Some(field);
+    let label = format!("{:<9}", field.label());
+    let (value, editing) = field_value(state, field, focused, ctx);
+    let value_width = width.saturating_sub(label.len());
+    if focused && let Some(col) = editing {
+        out.cursor = Some((
+            label.len() + col.min(value_width.saturating_sub(1)),
+            out.lines.len(),
+        ));
+    }
+    out.lines.push(Line::from(vec![
+        Span::styled(label, if focused { t.accent } else { t.muted }),
+        Span::styled(
+            one_line(&value, value_width),
+            if focused { t.input_focused } else { t.input },
+        ),
+    ]));
+    if let Some(err) = state.form.error.as_ref().filter(|e| e.field == field) {
+        out.lines.push(Line::styled(
+            one_line(&format!("✗ {}", err.message), width),
+            t.error,
+        ));
     }
 }
 

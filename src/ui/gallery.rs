@@ -15,7 +15,7 @@ use crate::config::keymap::Mode;
 use crate::domain::JobState;
 use crate::preview::Previews;
 use crate::preview::thumbs::{THUMB, Thumb};
-use crate::state::State;
+use crate::state::{JobView, State};
 
 /// One cell: the thumbnail plus a frame and a label line.
 const CELL_W: u16 = THUMB.width + 2;
@@ -50,23 +50,14 @@ pub fn render(
         frame.render_widget(Paragraph::new(Line::styled("No jobs yet.", t.muted)), inner);
         return;
     }
-    // Scroll by whole rows so the selection stays visible.
-    let per_page = usize::from(cols) * usize::from(rows);
-    let sel_row = state.jobs.selected / usize::from(cols);
-    let prev_first = geo.first;
-    let mut first_row = prev_first / usize::from(cols);
-    if sel_row < first_row {
-        first_row = sel_row;
-    } else if sel_row >= first_row + usize::from(rows) {
-        first_row = sel_row + 1 - usize::from(rows);
-    }
-    let first = first_row * usize::from(cols);
+    let first = first_visible(geo.first, state.jobs.selected, cols, rows);
     *geo = GridGeometry {
         area: inner,
         columns: cols,
         cell: (CELL_W, CELL_H),
         first,
     };
+    let per_page = usize::from(cols) * usize::from(rows);
     for (slot, (index, view)) in jobs
         .iter()
         .enumerate()
@@ -74,71 +65,98 @@ pub fn render(
         .take(per_page)
         .enumerate()
     {
-        let (cx, cy) = (slot as u16 % cols, slot as u16 / cols);
+        let slot = u16::try_from(slot).unwrap_or(u16::MAX);
+        let (cx, cy) = (slot % cols, slot / cols);
         let cell = Rect {
             x: inner.x + cx * CELL_W,
             y: inner.y + cy * CELL_H,
             width: CELL_W.min(inner.width),
             height: CELL_H.min(inner.height),
-        };
-        let cell = cell.intersection(inner);
-        if cell.width < 4 || cell.height < 3 {
-            continue;
         }
-        let selected = index == state.jobs.selected;
-        let frame_style = if selected { t.border_focused } else { t.border };
-        let st = state_style(t, &view.job.state);
-        let title = Span::styled(
-            format!(
-                "{} {}",
-                view.job.state.glyph(),
-                view.job.state.name().replace('_', " ")
-            ),
-            st,
-        );
-        let b = Block::bordered().title(title).border_style(frame_style);
-        let pic = b.inner(cell);
-        frame.render_widget(b, cell);
-        let label_area = Rect {
-            y: pic.y + pic.height.saturating_sub(1),
-            height: 1,
-            ..pic
-        };
-        let image_area = Rect {
-            height: pic.height.saturating_sub(1),
-            ..pic
-        };
-        let label_style = if selected { t.selection } else { t.muted };
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                one_line(&view.job.request.prompt, label_area.width as usize),
-                label_style,
-            )),
-            label_area,
-        );
-        match (&view.job.state, view.job.saved_paths.first()) {
-            (JobState::Done, Some(path)) => match previews.thumbs.get(path) {
-                Thumb::Ready(proto) => frame.render_widget(Image::new(proto), image_area),
-                Thumb::Loading => {
-                    frame.render_widget(Paragraph::new(Line::styled("…", t.muted)), image_area)
-                }
-                Thumb::Unavailable(why) => frame.render_widget(
-                    Paragraph::new(Line::styled(
-                        one_line(why, image_area.width as usize),
-                        t.warning,
-                    )),
-                    image_area,
-                ),
-            },
-            (s, _) => {
-                let text = s
-                    .message()
-                    .map_or_else(|| "no image".to_owned(), str::to_owned);
-                frame.render_widget(
-                    Paragraph::new(Line::styled(one_line(&text, image_area.width as usize), st)),
-                    image_area,
-                );
+        .intersection(inner);
+        if cell.width >= 4 && cell.height >= 3 {
+            let selected = index == state.jobs.selected;
+            render_cell(frame, cell, view, selected, previews, ctx);
+        }
+    }
+}
+
+/// The first item shown: the grid scrolls by whole rows, only when the selection leaves it.
+fn first_visible(previous: usize, selected: usize, cols: u16, rows: u16) -> usize {
+    let (cols, rows) = (usize::from(cols.max(1)), usize::from(rows.max(1)));
+    let sel_row = selected / cols;
+    let mut first_row = previous / cols;
+    if sel_row < first_row {
+        first_row = sel_row;
+    } else if sel_row >= first_row + rows {
+        first_row = sel_row + 1 - rows;
+    }
+    first_row * cols
+}
+
+/// One cell: a frame titled with the state, the thumbnail (or why there is none), and the
+/// start of the prompt.
+pub fn render_cell(
+    frame: &mut Frame,
+    cell: Rect,
+    view: &JobView,
+    selected: bool,
+    previews: &mut Previews,
+    ctx: &RenderCtx,
+) {
+    let t = ctx.theme;
+    let frame_style = if selected { t.border_focused } else { t.border };
+    let st = state_style(t, &view.job.state);
+    let title = Span::styled(
+        format!(
+            "{} {}",
+            view.job.state.glyph(),
+            view.job.state.name().replace('_', " ")
+        ),
+        st,
+    );
+    let b = Block::bordered().title(title).border_style(frame_style);
+    let pic = b.inner(cell);
+    frame.render_widget(b, cell);
+    let label_area = Rect {
+        y: pic.y + pic.height.saturating_sub(1),
+        height: 1,
+        ..pic
+    };
+    let image_area = Rect {
+        height: pic.height.saturating_sub(1),
+        ..pic
+    };
+    let label_style = if selected { t.selection } else { t.muted };
+    let label = one_line(&view.job.request.prompt, label_area.width as usize);
+    frame.render_widget(Paragraph::new(Line::styled(label, label_style)), label_area);
+    let width = image_area.width as usize;
+    let line = match (&view.job.state, view.job.saved_paths.first()) {
+        (JobState::Done, Some(path)) => match previews.thumbs.get(path) {
+            Thumb::Ready(proto) => {
+                frame.render_widget(Image::new(proto), image_area);
+                return;
             }
+            Thumb::Loading => Line::styled("…", t.muted),
+            Thumb::Unavailable(why) => Line::styled(one_line(why, width), t.warning),
+        },
+        (s, _) => {
+            let text = s.message().unwrap_or("no image");
+            Line::styled(one_line(text, width), st)
         }
+    };
+    frame.render_widget(Paragraph::new(line), image_area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_scrolls_by_rows_only_when_the_selection_leaves_it() {
+        assert_eq!(first_visible(0, 5, 3, 2), 0);
+        assert_eq!(first_visible(0, 6, 3, 2), 3);
+        assert_eq!(first_visible(3, 4, 3, 2), 3);
+        assert_eq!(first_visible(9, 1, 3, 2), 0);
     }
 }

@@ -11,7 +11,7 @@ use super::fmt::{job_elapsed, one_line, state_label, state_style};
 use super::view::{ListGeometry, scroll_offset};
 use crate::action::Action;
 use crate::config::keymap::Mode;
-use crate::state::{Focus, State};
+use crate::state::{Focus, JobView, State};
 
 /// Draws the pane.
 pub fn render(
@@ -48,55 +48,16 @@ pub fn render(
     if inner.height == 0 || inner.width < 10 {
         return;
     }
-    let searching = state.focus == Focus::Search;
-    if searching || !state.history.search.text().is_empty() {
-        let search_row = Rect { height: 1, ..inner };
-        let text = format!("/ {}", state.history.search.text());
-        let style = if searching { t.input_focused } else { t.muted };
-        frame.render_widget(
-            Paragraph::new(Line::styled(one_line(&text, inner.width as usize), style)),
-            search_row,
-        );
-        if searching && state.overlay.is_none() {
-            let typed = &state.history.search.text()[..state.history.search.cursor()];
-            let col = unicode_width::UnicodeWidthStr::width(typed) + 2;
-            frame.set_cursor_position((inner.x + (col as u16).min(inner.width - 1), inner.y));
-        }
+    if state.focus == Focus::Search || !state.history.search.text().is_empty() {
+        search_row(frame, inner, state, ctx);
         inner.y += 1;
         inner.height -= 1;
         if inner.height == 0 {
             return;
         }
     }
-    if jobs.is_empty() && !state.history.describe().is_empty() {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(
-                    "No job matches ({}: filter, {}: search, Esc in the search clears it).",
-                    ctx.key(Mode::Jobs, Action::CycleFilter),
-                    ctx.key(Mode::Jobs, Action::Search)
-                ),
-                t.muted,
-            )),
-            inner,
-        );
-        return;
-    }
     if jobs.is_empty() {
-        let lines = vec![
-            Line::styled("No jobs yet.", t.muted),
-            Line::styled(
-                one_line(
-                    &format!(
-                        "Write a prompt and press {}.",
-                        ctx.key(Mode::Text, Action::Submit)
-                    ),
-                    inner.width as usize,
-                ),
-                t.muted,
-            ),
-        ];
-        frame.render_widget(Paragraph::new(lines), inner);
+        frame.render_widget(Paragraph::new(empty_lines(state, ctx, inner.width)), inner);
         return;
     }
     let height = inner.height as usize;
@@ -105,7 +66,6 @@ pub fn render(
         area: inner,
         first: offset,
     };
-    let width = inner.width as usize;
     let lines: Vec<Line> = jobs
         .items()
         .iter()
@@ -113,33 +73,91 @@ pub fn render(
         .skip(offset)
         .take(height)
         .map(|(i, v)| {
-            let selected = i == jobs.selected;
-            let st = state_style(t, &v.job.state);
-            let label = format!("{:<12}", state_label(v));
-            let elapsed = format!("{:>6} ", job_elapsed(v, ctx.wall));
-            let profile = if show_profile {
-                format!("{:<8} ", one_line(&v.job.profile, 8))
-            } else {
-                String::new()
-            };
-            let used = 2 + 12 + 7 + profile.chars().count();
-            let prompt = one_line(&v.job.request.prompt, width.saturating_sub(used));
-            let mut spans = vec![
-                Span::styled(format!("{} ", v.job.state.glyph()), st),
-                Span::styled(label, st),
-                Span::styled(elapsed, t.muted),
-                Span::styled(profile, t.muted),
-                Span::styled(prompt, t.text),
-            ];
-            if selected {
-                let pad = width.saturating_sub(spans.iter().map(|s| s.width()).sum());
-                spans.push(Span::raw(" ".repeat(pad)));
-                for s in &mut spans {
-                    s.style = s.style.patch(t.selection);
-                }
-            }
-            Line::from(spans)
+            job_line(
+                v,
+                i == jobs.selected,
+                inner.width as usize,
+                show_profile,
+                ctx,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The search field over the list, with the cursor while it is being typed.
+fn search_row(frame: &mut Frame, inner: Rect, state: &State, ctx: &RenderCtx) {
+    let t = ctx.theme;
+    let searching = state.focus == Focus::Search;
+    let search = &state.history.search;
+    let text = format!("/ {}", search.text());
+    let style = if searching { t.input_focused } else { t.muted };
+    frame.render_widget(
+        Paragraph::new(Line::styled(one_line(&text, inner.width as usize), style)),
+        Rect { height: 1, ..inner },
+    );
+    if searching && state.overlay.is_none() {
+        let typed = &search.text()[..search.cursor()];
+        let col = unicode_width::UnicodeWidthStr::width(typed) + 2;
+        let x = inner.x + u16::try_from(col).unwrap_or(u16::MAX).min(inner.width - 1);
+        frame.set_cursor_position((x, inner.y));
+    }
+}
+
+/// What an empty list says: how to find hidden jobs, or how to make the first one.
+fn empty_lines(state: &State, ctx: &RenderCtx, width: u16) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    if !state.history.describe().is_empty() {
+        let text = format!(
+            "No job matches ({}: filter, {}: search, Esc in the search clears it).",
+            ctx.key(Mode::Jobs, Action::CycleFilter),
+            ctx.key(Mode::Jobs, Action::Search)
+        );
+        return vec![Line::styled(text, t.muted)];
+    }
+    let hint = format!(
+        "Write a prompt and press {}.",
+        ctx.key(Mode::Text, Action::Submit)
+    );
+    vec![
+        Line::styled("No jobs yet.", t.muted),
+        Line::styled(one_line(&hint, width as usize), t.muted),
+    ]
+}
+
+/// One row: state glyph and word (coloured, never colour alone), elapsed time, the profile,
+/// and the prompt; the selected row is highlighted across the width.
+fn job_line(
+    v: &JobView,
+    selected: bool,
+    width: usize,
+    show_profile: bool,
+    ctx: &RenderCtx,
+) -> Line<'static> {
+    let t = ctx.theme;
+    let st = state_style(t, &v.job.state);
+    let label = format!("{:<12}", state_label(v));
+    let elapsed = format!("{:>6} ", job_elapsed(v, ctx.wall));
+    let profile = if show_profile {
+        format!("{:<8} ", one_line(&v.job.profile, 8))
+    } else {
+        String::new()
+    };
+    let used = 2 + 12 + 7 + profile.chars().count();
+    let prompt = one_line(&v.job.request.prompt, width.saturating_sub(used));
+    let mut spans = vec![
+        Span::styled(format!("{} ", v.job.state.glyph()), st),
+        Span::styled(label, st),
+        Span::styled(elapsed, t.muted),
+        Span::styled(profile, t.muted),
+        Span::styled(prompt, t.text),
+    ];
+    if selected {
+        let pad = width.saturating_sub(spans.iter().map(Span::width).sum());
+        spans.push(Span::raw(" ".repeat(pad)));
+        for s in &mut spans {
+            s.style = s.style.patch(t.selection);
+        }
+    }
+    Line::from(spans)
 }

@@ -291,7 +291,7 @@ fn a_finished_job_shows_its_image_with_halfblocks() {
     assert!(previews.needs_decode(&path));
     previews.on_decoded(
         path.clone(),
-        crate::imaging::decode_file_for_preview(&path, 640, 640).map_err(|e| e.to_string()),
+        crate::imaging::decode_file_for_preview(&path, 640, 640),
     );
     let ctx = RenderCtx {
         theme: &theme,

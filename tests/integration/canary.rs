@@ -13,6 +13,74 @@ use crate::pty::PtyApp;
 
 const CANARY: &str = "afk_CANARY_7f3a9e1d5b2c4e60";
 
+/// What every CLI command printed (stdout and stderr) with the canary key in the environment.
+fn cli_outputs(sim: &ExtSim) -> Vec<Vec<u8>> {
+    let env = |c: &mut std::process::Command| {
+        c.env("QIMG_CANARY_KEY", CANARY).env("QIMG_LOG", "trace");
+    };
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["generate", "a fine job", "--wait", "--json"],
+        vec![
+            "--profile",
+            "echo",
+            "generate",
+            "an echoed failure",
+            "--wait",
+            "--json",
+        ],
+        vec![
+            "--profile",
+            "echogw",
+            "generate",
+            "a gateway echo",
+            "--wait",
+            "--json",
+        ],
+        vec!["jobs", "--json"],
+        vec!["config", "check"],
+    ] {
+        let mut c = sim.cmd();
+        env(&mut c);
+        let out = c.args(&args).output().unwrap();
+        outputs.push(out.stdout);
+        outputs.push(out.stderr);
+    }
+    outputs
+}
+
+/// The TUI's screen and raw bytes: a failing job on screen, then a deliberate panic.
+fn tui_outputs(root: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut outputs = Vec::new();
+    // The TUI: a failing job on screen, then a deliberate panic.
+    let mut pty_env = vec![
+        ("QIMG_CONFIG_DIR", root.join("config").display().to_string()),
+        ("QIMG_DATA_DIR", root.join("data").display().to_string()),
+        ("QIMG_CACHE_DIR", root.join("cache").display().to_string()),
+        ("QIMG_IMAGE_PROTOCOL", "halfblocks".into()),
+        ("QIMG_CANARY_KEY", CANARY.into()),
+        ("QIMG_LOG", "trace".into()),
+        ("QIMG_PROFILE", "echo".into()),
+    ];
+    let mut app = PtyApp::spawn(&[], &pty_env, 120, 40);
+    app.wait_for("Compose", Duration::from_secs(30));
+    app.type_text("echo in the tui");
+    app.send(b"\x13");
+    app.wait_for("failed", Duration::from_secs(30));
+    app.send(b"\x1bOR"); // F3: the job list, with the message in the preview
+    app.wait_for("reported a failure", Duration::from_secs(30));
+    outputs.push(app.screen().into_bytes());
+    app.send(b"\x03");
+    app.wait_exit(Duration::from_secs(30));
+    outputs.push(app.raw());
+    pty_env.push(("QIMG_TEST_PANIC", "render".into()));
+    let mut panicking = PtyApp::spawn(&[], &pty_env, 100, 30);
+    panicking.wait_exit(Duration::from_secs(30));
+    outputs.push(panicking.raw());
+
+    outputs
+}
+
 fn grep_tree(dir: &std::path::Path, needle: &[u8], hits: &mut Vec<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -49,63 +117,9 @@ fn the_key_never_leaks() {
         sim.url, echo.base, echo.base
     );
     std::fs::write(sim.root.path().join("config/config.toml"), cfg).unwrap();
-    let env = |c: &mut std::process::Command| {
-        c.env("QIMG_CANARY_KEY", CANARY).env("QIMG_LOG", "trace");
-    };
-    let mut outputs = Vec::new();
-    for args in [
-        vec!["generate", "a fine job", "--wait", "--json"],
-        vec![
-            "--profile",
-            "echo",
-            "generate",
-            "an echoed failure",
-            "--wait",
-            "--json",
-        ],
-        vec![
-            "--profile",
-            "echogw",
-            "generate",
-            "a gateway echo",
-            "--wait",
-            "--json",
-        ],
-        vec!["jobs", "--json"],
-        vec!["config", "check"],
-    ] {
-        let mut c = sim.cmd();
-        env(&mut c);
-        let out = c.args(&args).output().unwrap();
-        outputs.push(out.stdout);
-        outputs.push(out.stderr);
-    }
-    // The TUI: a failing job on screen, then a deliberate panic.
+    let mut outputs = cli_outputs(&sim);
     let root = sim.root.path();
-    let mut pty_env = vec![
-        ("QIMG_CONFIG_DIR", root.join("config").display().to_string()),
-        ("QIMG_DATA_DIR", root.join("data").display().to_string()),
-        ("QIMG_CACHE_DIR", root.join("cache").display().to_string()),
-        ("QIMG_IMAGE_PROTOCOL", "halfblocks".into()),
-        ("QIMG_CANARY_KEY", CANARY.into()),
-        ("QIMG_LOG", "trace".into()),
-        ("QIMG_PROFILE", "echo".into()),
-    ];
-    let mut app = PtyApp::spawn(&[], &pty_env, 120, 40);
-    app.wait_for("Compose", Duration::from_secs(30));
-    app.type_text("echo in the tui");
-    app.send(b"\x13");
-    app.wait_for("failed", Duration::from_secs(30));
-    app.send(b"\x1bOR"); // F3: the job list, with the message in the preview
-    std::thread::sleep(Duration::from_millis(800));
-    outputs.push(app.screen().into_bytes());
-    app.send(b"\x03");
-    app.wait_exit(Duration::from_secs(30));
-    outputs.push(app.raw());
-    pty_env.push(("QIMG_TEST_PANIC", "render".into()));
-    let mut panicking = PtyApp::spawn(&[], &pty_env, 100, 30);
-    panicking.wait_exit(Duration::from_secs(30));
-    outputs.push(panicking.raw());
+    outputs.extend(tui_outputs(root));
 
     let needle = CANARY.as_bytes();
     for (i, o) in outputs.iter().enumerate() {

@@ -38,64 +38,65 @@ fn sim_jobs(sim: &ExtSim) -> Vec<serde_json::Value> {
     })
 }
 
-#[test]
-fn random_sigkills_lose_nothing_and_send_nothing_twice() {
-    let cycles: u64 = std::env::var("QIMG_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(16);
-    let seed: u64 = std::env::var("QIMG_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_261_123);
-    eprintln!("crash test: {cycles} cycles, seed {seed}");
-    let mut rng = Lcg(seed);
-    let sim = ExtSim::start(0.6);
-    let (mut kills, mut aborts) = (0, 0);
-    for cycle in 0..cycles {
-        let mut cmd = sim.cmd();
-        // Every other cycle also aborts at named points inside the submit and download paths.
-        if cycle % 2 == 1 {
-            cmd.env(
-                "QIMG_FAILPOINTS",
-                "submit.after_response=0.3,download.before_save=0.3,download.after_save=0.3",
-            );
-        }
-        let child = cmd
-            .args([
-                "generate",
-                &format!("crash cycle {cycle}"),
-                "--count",
-                "3",
-                "--wait",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let delay = rng.next_ms(2200);
-        std::thread::sleep(Duration::from_millis(delay));
-        let mut child = child;
-        match child.try_wait().unwrap() {
-            None => {
-                let _ = std::process::Command::new("kill")
-                    .args(["-KILL", &child.id().to_string()])
-                    .status();
-                kills += 1;
-            }
-            Some(status) if std::os::unix::process::ExitStatusExt::signal(&status) == Some(6) => {
-                aborts += 1
-            }
-            Some(_) => {}
-        }
-        let _ = child.wait();
-        // The next start (here: `qimg wait`) resumes whatever was left.
-        let (code, _, err) = sim.run(&["wait", "--timeout", "60"]);
-        assert!(
-            code == 0,
-            "cycle {cycle} (killed after {delay} ms): wait exited {code}: {err}"
+/// How one cycle's `qimg generate` ended.
+enum Ended {
+    Killed,
+    Aborted,
+    Finished,
+}
+
+/// One cycle: start three jobs, kill the process at a random moment (every other cycle with
+/// failpoints that abort inside submit and download), then let `qimg wait` resume them.
+fn crash_cycle(sim: &ExtSim, cycle: u64, rng: &mut Lcg) -> Ended {
+    let mut cmd = sim.cmd();
+    // Every other cycle also aborts at named points inside the submit and download paths.
+    if cycle % 2 == 1 {
+        cmd.env(
+            "QIMG_FAILPOINTS",
+            "submit.after_response=0.3,download.before_save=0.3,download.after_save=0.3",
         );
     }
+    let child = cmd
+        .args([
+            "generate",
+            &format!("crash cycle {cycle}"),
+            "--count",
+            "3",
+            "--wait",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let delay = rng.next_ms(2200);
+    std::thread::sleep(Duration::from_millis(delay));
+    let mut child = child;
+    let mut ended = Ended::Finished;
+    match child.try_wait().unwrap() {
+        None => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &child.id().to_string()])
+                .status();
+            ended = Ended::Killed;
+        }
+        Some(status) if std::os::unix::process::ExitStatusExt::signal(&status) == Some(6) => {
+            ended = Ended::Aborted;
+        }
+        Some(_) => {}
+    }
+    let _ = child.wait();
+    // The next start (here: `qimg wait`) resumes whatever was left.
+    let (code, _, err) = sim.run(&["wait", "--timeout", "60"]);
+    assert!(
+        code == 0,
+        "cycle {cycle} (killed after {delay} ms): wait exited {code}: {err}"
+    );
+    ended
+}
+
+/// Checks that no job was lost or sent twice and each has exactly one decodable file; returns
+/// the local rows, the simulator's job ids and its counters.
+fn check_invariants(sim: &ExtSim) -> (Vec<serde_json::Value>, Vec<String>, serde_json::Value) {
     // Invariants.
     let (_, out, _) = sim.run(&["jobs", "--json", "--limit", "10000"]);
     let rows: Vec<serde_json::Value> = out
@@ -106,7 +107,7 @@ fn random_sigkills_lose_nothing_and_send_nothing_twice() {
         .iter()
         .filter_map(|r| r["remote_id"].as_str().map(str::to_owned))
         .collect();
-    let created: Vec<String> = sim_jobs(&sim)
+    let created: Vec<String> = sim_jobs(sim)
         .iter()
         .map(|j| j["id"].as_str().unwrap().to_owned())
         .collect();
@@ -150,6 +151,31 @@ fn random_sigkills_lose_nothing_and_send_nothing_twice() {
             files_per_job.get(short)
         );
     }
+    (rows, created, stats)
+}
+
+#[test]
+fn random_sigkills_lose_nothing_and_send_nothing_twice() {
+    let cycles: u64 = std::env::var("QIMG_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
+    let seed: u64 = std::env::var("QIMG_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_261_123);
+    eprintln!("crash test: {cycles} cycles, seed {seed}");
+    let mut rng = Lcg(seed);
+    let sim = ExtSim::start(0.6);
+    let (mut kills, mut aborts) = (0, 0);
+    for cycle in 0..cycles {
+        match crash_cycle(&sim, cycle, &mut rng) {
+            Ended::Killed => kills += 1,
+            Ended::Aborted => aborts += 1,
+            Ended::Finished => {}
+        }
+    }
+    let (rows, created, stats) = check_invariants(&sim);
     eprintln!(
         "crash test: {cycles} cycles, {kills} SIGKILLs, {aborts} failpoint aborts, {} jobs, {} created at the simulator, {} idempotent replays, invariants: no job lost, none sent twice, one decodable file per done job",
         rows.len(),

@@ -8,7 +8,7 @@ use qimg::api::apiframe::ApiframeClient;
 use qimg::api::{Adopt, ApiEvent, Command, Engine, EngineConfig};
 use qimg::config::{Paths, Profile};
 use qimg::domain::models::{AspectRatio, ParamsKey};
-use qimg::domain::{Job, JobRequest, JobState};
+use qimg::domain::{Job, JobId, JobRequest, JobState};
 use qimg::sim::SimServer;
 use qimg::store::{JobPatch, Store};
 
@@ -18,17 +18,13 @@ fn req(p: &str) -> JobRequest {
     JobRequest::apiframe(p, AspectRatio::Square, 3)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
-    let sim = SimServer::start(sim_config(Duration::from_millis(300)), 0)
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let paths = Paths::under(dir.path());
-    let store = Store::open(&paths.store_file()).unwrap();
-    let client =
-        ApiframeClient::new(sim.base_url().clone(), sim.key(), ParamsKey::default()).unwrap();
-
+/// Jobs left in every unfinished Apiframe state by a qimg that stopped: never sent; sent with
+/// the answer lost; accepted and running; finished remotely with the download interrupted.
+async fn unfinished_apiframe_jobs(
+    store: &Store,
+    client: &ApiframeClient,
+    sim: &SimServer,
+) -> [Job; 4] {
     // Never sent.
     let queued = Job::new("sim", req("queued"));
     store.insert_job(&queued).unwrap();
@@ -79,6 +75,12 @@ async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
             },
         )
         .unwrap();
+    [queued, submitting, running, downloading]
+}
+
+/// A gateway request that may have been sent, a done job, and one job in each other end
+/// state (which must stay as they are).
+fn settled_and_gateway_jobs(store: &Store) -> (Job, Job, Vec<(JobId, JobState)>) {
     // A gateway request that may have been sent.
     let mut gw = Job::new(
         "sim-gateway",
@@ -121,6 +123,23 @@ async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
             .unwrap();
         ended.push((j.id, state));
     }
+    (gw, done, ended)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_continues_every_unfinished_job_and_sends_nothing_twice() {
+    let sim = SimServer::start(sim_config(Duration::from_millis(300)), 0)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::under(dir.path());
+    let store = Store::open(&paths.store_file()).unwrap();
+    let client =
+        ApiframeClient::new(sim.base_url().clone(), sim.key(), ParamsKey::default()).unwrap();
+
+    let [queued, submitting, running, downloading] =
+        unfinished_apiframe_jobs(&store, &client, &sim).await;
+    let (gw, done, ended) = settled_and_gateway_jobs(&store);
     drop(store);
     let before = sim.stats();
     assert_eq!(before.jobs_created, 3);

@@ -109,14 +109,12 @@ impl Transport for Fake {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn twelve_virtual_hours_two_hundred_jobs() {
-    let fake = Arc::new(Fake {
-        png: qimg::sim::render::encode_png(&qimg::sim::render::render(8, 8, "soak", 1, None)),
-        ..Fake::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let paths = Paths::under(dir.path());
+/// An engine over an in-memory store whose every request goes to `fake`.
+fn soak_engine(
+    fake: &Arc<Fake>,
+    dir: &std::path::Path,
+) -> (Engine, tokio::sync::mpsc::UnboundedReceiver<ApiEvent>) {
+    let paths = Paths::under(dir);
     let store = Store::open_in_memory().unwrap();
     let profile = Profile {
         name: "af".into(),
@@ -126,10 +124,7 @@ async fn twelve_virtual_hours_two_hundred_jobs() {
     };
     let mut profiles = IndexMap::new();
     profiles.insert("af".to_owned(), profile);
-    let baseline_tasks = tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks();
-    let (engine, mut events) = Engine::start(EngineConfig {
+    Engine::start(EngineConfig {
         store: store.clone(),
         paths: paths.clone(),
         config_file: paths.config_file(),
@@ -138,7 +133,20 @@ async fn twelve_virtual_hours_two_hundred_jobs() {
         adopt: Adopt::Nothing,
         watch_store: false,
         transport: Some(TransportOverride(fake.clone())),
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn twelve_virtual_hours_two_hundred_jobs() {
+    let fake = Arc::new(Fake {
+        png: qimg::sim::render::encode_png(&qimg::sim::render::render(8, 8, "soak", 1, None)),
+        ..Fake::default()
     });
+    let dir = tempfile::tempdir().unwrap();
+    let baseline_tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    let (engine, mut events) = soak_engine(&fake, dir.path());
     let t0 = Instant::now();
     let mut ids = Vec::new();
     let mut ended = HashMap::new();

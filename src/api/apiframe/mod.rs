@@ -205,7 +205,7 @@ impl ApiframeClient {
                 status,
                 switched_key: None,
             })
-            .map_err(|m| (ApiError::Invalid(m), None))
+            .map_err(|e| (e, None))
     }
 
     /// Fetches a job's status.

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::super::error::ApiError;
 use crate::domain::JobRequest;
 use crate::domain::models::ParamsKey;
 use crate::sanitize::sanitize_line;
@@ -105,16 +106,20 @@ pub fn names_params_key(body: &Value, key: ParamsKey) -> bool {
 
 /// Reads the submit answer `{"jobId": "...", "status": "QUEUED"}`. A missing, empty, overlong
 /// or strange id is an error (the job becomes ambiguous: it may exist and cost credits).
-pub fn parse_accepted(json: &Value) -> Result<(String, RemoteStatus), String> {
+pub fn parse_accepted(json: &Value) -> Result<(String, RemoteStatus), ApiError> {
     let id = json.get("jobId").or_else(|| json.get("id"));
     match id {
         Some(Value::String(s)) if valid_remote_id(s) => {
             Ok((s.clone(), RemoteStatus::parse(json.get("status"))))
         }
-        Some(Value::String(_)) => Err("the job id in the answer is not usable".into()),
-        Some(_) => Err("the job id in the answer is not a string".into()),
-        None => Err("the answer has no job id".into()),
+        Some(Value::String(_)) => Err(invalid("the job id in the answer is not usable")),
+        Some(_) => Err(invalid("the job id in the answer is not a string")),
+        None => Err(invalid("the answer has no job id")),
     }
+}
+
+fn invalid(why: &str) -> ApiError {
+    ApiError::Invalid(why.to_owned())
 }
 
 /// A remote id must be short, printable and safe in a URL path segment.

@@ -55,7 +55,8 @@ pub async fn fetch(
 ) -> Result<Vec<u8>, DownloadError> {
     let url = Url::parse(raw_url.trim())
         .map_err(|_| DownloadError::Refused("the result URL is not a valid URL".into()))?;
-    http::check_download_url(&url, allow_loopback).map_err(DownloadError::Refused)?;
+    http::check_download_url(&url, allow_loopback)
+        .map_err(|e| DownloadError::Refused(e.to_string()))?;
     let mut last = String::new();
     let mut not_image = 0;
     for attempt in 0..ATTEMPTS {

@@ -27,7 +27,7 @@ use crate::store::JobPatch;
 /// What a step leaves: the job in its next state, or nothing more to do.
 pub enum Next {
     /// Go on from this stored state.
-    Continue(Job),
+    Continue(Box<Job>),
     /// The job ended (or the store refused the move).
     Ended,
 }
@@ -35,7 +35,7 @@ pub enum Next {
 impl Next {
     /// `Continue` with the stored job, or `Ended` when the move was refused.
     pub fn from(stored: Option<Job>) -> Self {
-        stored.map_or(Self::Ended, Self::Continue)
+        stored.map_or(Self::Ended, |j| Self::Continue(Box::new(j)))
     }
 }
 
@@ -116,7 +116,7 @@ async fn drive(ctx: &Ctx, mut job: Job) -> Result<(), Stop> {
     loop {
         let next = step(ctx, &rt, provider.as_ref(), &job).await?;
         match next {
-            Next::Continue(j) => job = j,
+            Next::Continue(j) => job = *j,
             Next::Ended => return Ok(()),
         }
     }

@@ -4,6 +4,7 @@
 //! been sent is never sent again by itself.
 
 use super::super::deliver;
+use super::super::error::ApiError;
 use super::super::provider::{Prepare, Provider, Submitted};
 use super::super::retry::{self, Decision, Tries};
 use super::super::runtime::{PARAMS_KEY_SETTING, ProfileRuntime};
@@ -58,46 +59,49 @@ pub(super) async fn run(
             Ok(submitted) => return accepted(ctx, rt, &job, submitted).await,
             Err(e) => e,
         };
-        match retry::decide(
-            &err,
-            &mut tries,
-            &policy,
-            &rt.profile.name,
-            retry::Moment::now(),
-        ) {
-            Decision::Retry {
-                after,
-                note,
-                rate_limited,
-            } => {
-                ctx.note(note);
-                if rate_limited {
-                    // Every request of the profile waits; this one at the gate above.
-                    rt.gate.close_for(after);
-                } else {
-                    ctx.sleep(after).await?;
-                }
-            }
-            Decision::Fail(message) => {
-                ctx.fail(message).await;
-                return Ok(Next::Ended);
-            }
-            Decision::AuthFailed(message) => {
-                rt.mark_auth_broken();
-                let name = &rt.profile.name;
-                ctx.notice(
-                    Level::Error,
-                    format!("profile `{name}`: the key was refused ({err})"),
-                );
-                ctx.fail(message).await;
-                return Ok(Next::Ended);
-            }
-            Decision::Ambiguous(message) => {
-                ctx.ambiguous(message).await;
-                return Ok(Next::Ended);
-            }
+        let moment = retry::Moment::now();
+        let decision = retry::decide(&err, &mut tries, &policy, &rt.profile.name, moment);
+        if let Some(next) = carry_out(ctx, rt, decision, &err).await? {
+            return Ok(next);
         }
     }
+}
+
+/// Carries out a retry decision: `None` to send again, or how the job ended.
+async fn carry_out(
+    ctx: &Ctx,
+    rt: &ProfileRuntime,
+    decision: Decision,
+    err: &ApiError,
+) -> Result<Option<Next>, Stop> {
+    match decision {
+        Decision::Retry {
+            after,
+            note,
+            rate_limited,
+        } => {
+            ctx.note(note);
+            if rate_limited {
+                // Every request of the profile waits; this one at the gate.
+                rt.gate.close_for(after);
+            } else {
+                ctx.sleep(after).await?;
+            }
+            return Ok(None);
+        }
+        Decision::Fail(message) => ctx.fail(message).await,
+        Decision::AuthFailed(message) => {
+            rt.mark_auth_broken();
+            let name = &rt.profile.name;
+            ctx.notice(
+                Level::Error,
+                format!("profile `{name}`: the key was refused ({err})"),
+            );
+            ctx.fail(message).await;
+        }
+        Decision::Ambiguous(message) => ctx.ambiguous(message).await,
+    }
+    Ok(Some(Next::Ended))
 }
 
 /// The provider took the job: record its id (and a params key it switched to), or deliver the
