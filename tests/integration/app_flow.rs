@@ -23,19 +23,30 @@ fn done_jobs(app: &qimg::app::App) -> usize {
 async fn a_newcomer_types_submits_and_sees_the_image() {
     let mut h = Harness::start(120, 40, Duration::from_secs(4), qimg::sim::DEFAULT_KEY);
     let first = h.screen();
-    assert!(first.contains("SIMULATOR") && first.contains("Describe the image"), "{first}");
+    assert!(
+        first.contains("SIMULATOR") && first.contains("Describe the image"),
+        "{first}"
+    );
     h.text("a red kite over dunes");
     h.ctrl('s');
     h.run_until("the job to be listed", |app, _| app.state.jobs.len() == 1)
         .await;
     let screen = h
-        .run_until("the job to finish", |app, s| done_jobs(app) == 1 && s.contains("done"))
+        .run_until("the job to finish", |app, s| {
+            done_jobs(app) == 1 && s.contains("done")
+        })
         .await;
     assert!(screen.contains("a red kite over dunes"), "{screen}");
     // The preview: half blocks in the preview pane (the right half of the wide layout).
     let screen = h
         .run_until("the half-block preview", |_, s| {
-            s.lines().any(|l| l.chars().skip(60).filter(|c| *c == '▀' || *c == '▄').count() > 20)
+            s.lines().any(|l| {
+                l.chars()
+                    .skip(60)
+                    .filter(|c| *c == '▀' || *c == '▄')
+                    .count()
+                    > 20
+            })
         })
         .await;
     assert!(screen.contains("preview: halfblocks"), "{screen}");
@@ -53,13 +64,19 @@ async fn help_opens_lists_the_keys_and_closes() {
     let screen = h
         .run_until("the help overlay", |_, s| s.contains("Help · keys"))
         .await;
-    assert!(screen.contains("Everywhere") && screen.contains("Ctrl-S"), "{screen}");
+    assert!(
+        screen.contains("Everywhere") && screen.contains("Ctrl-S"),
+        "{screen}"
+    );
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     let screen = h
         .run_until("the help to close", |app, _| app.state.overlay.is_none())
         .await;
     assert!(!screen.contains("Help · keys"), "{screen}");
-    assert!(h.lp.screen.repaints >= 1, "what was under the overlay is drawn again");
+    assert!(
+        h.lp.screen.repaints >= 1,
+        "what was under the overlay is drawn again"
+    );
     h.stop().await;
 }
 
@@ -68,7 +85,8 @@ async fn rerunning_a_finished_job_sends_the_same_seed_again() {
     let mut h = Harness::start(120, 40, Duration::from_secs(2), qimg::sim::DEFAULT_KEY);
     h.text("a quiet harbour");
     h.ctrl('s');
-    h.run_until("the first job", |app, _| done_jobs(app) == 1).await;
+    h.run_until("the first job", |app, _| done_jobs(app) == 1)
+        .await;
     let first_seed = h.lp.app.state.jobs.items()[0].job.request.seed;
     // To the list, then `r`: rerun with the same parameters and seed.
     h.key(KeyCode::Esc, KeyModifiers::NONE);
@@ -94,9 +112,14 @@ async fn the_profile_picker_switches_to_the_gateway_and_keeps_the_prompt() {
     h.key(KeyCode::Down, KeyModifiers::NONE);
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     let screen = h
-        .run_until("the switch", |app, _| app.state.profile.name == "sim-gateway")
+        .run_until("the switch", |app, _| {
+            app.state.profile.name == "sim-gateway"
+        })
         .await;
-    assert!(screen.contains("profile sim-gateway") && screen.contains("qwen-image-plus"), "{screen}");
+    assert!(
+        screen.contains("profile sim-gateway") && screen.contains("qwen-image-plus"),
+        "{screen}"
+    );
     assert_eq!(h.lp.app.state.form.prompt.text(), "keep this prompt");
     h.stop().await;
 }
@@ -106,12 +129,22 @@ async fn a_refused_key_is_a_notice_and_a_failed_job() {
     let mut h = Harness::start(120, 40, Duration::from_secs(1), "not-the-key");
     h.text("denied");
     h.ctrl('s');
+    let refused = |app: &qimg::app::App| {
+        app.state.notices.iter().any(|n| {
+            n.level == qimg::domain::Level::Error && n.text.contains("the key was refused")
+        })
+    };
     let screen = h
-        .run_until("the refusal", |app, s| {
-            app.state.jobs.items().first().is_some_and(|v| v.job.state.is_end())
-                && s.contains("key was refused")
+        .run_until("the refusal", |app, _| {
+            app.state
+                .jobs
+                .items()
+                .first()
+                .is_some_and(|v| v.job.state.is_end())
+                && refused(app)
         })
         .await;
+    assert!(screen.contains("rejected, not charged"), "{screen}");
     let job = &h.lp.app.state.jobs.items()[0].job;
     assert!(
         matches!(&job.state, JobState::Failed { message } if message.contains("rejected, not charged")),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 mod apiframe_wire;
+mod app_flow;
 mod canary;
 mod cli;
 mod cli_cmds;
@@ -12,6 +13,7 @@ mod downloads;
 mod engine_flow;
 mod fault;
 mod gateway;
+mod harness;
 mod layering;
 mod preview_bytes;
 mod proxy;
