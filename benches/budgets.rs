@@ -1,4 +1,4 @@
-//! The DESIGN.md §9 budgets, measured (`cargo bench`). Prints one line per budget with the
+//! The performance budgets (BENCHMARKS.md), measured (`cargo bench`). Prints one line per budget with the
 //! measured number; BENCHMARKS.md records them with the machine.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

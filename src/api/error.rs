@@ -1,4 +1,4 @@
-//! `ApiError`: every provider failure in one type (api.md §0 U12). Error bodies in any of the
+//! `ApiError`: every provider failure in one type. Error bodies in any of the
 //! three wire shapes (Apiframe, OpenAI/new-api, DashScope), with HTTP 200 or not, become one
 //! sanitised message with the key redacted. The raw body is never shown.
 
@@ -33,7 +33,7 @@ pub enum ApiError {
     Connect(String),
     /// The secure connection could not be set up (a bad certificate, or something that does
     /// not speak TLS, such as a proxy or captive portal in the way). Nothing was sent, and
-    /// trying again will meet the same certificate: not retried (reliability.md case 10).
+    /// trying again will meet the same certificate: not retried.
     #[error(
         "the secure connection failed, nothing was sent: {0}; check base_url, and any proxy or \
          captive portal between you and the API"
@@ -91,7 +91,7 @@ pub enum Outcome {
 }
 
 impl ApiError {
-    /// Classifies the failure (reliability.md §0 rule 2).
+    /// Classifies the failure.
     pub fn outcome(&self) -> Outcome {
         match self {
             Self::Connect(_) | Self::Local(_) => Outcome::NotSent,
@@ -220,7 +220,7 @@ pub fn from_response(
 }
 
 /// If a 2xx JSON body is really an error (`{"error": …}` or DashScope `{code, message}`),
-/// returns that error. api.md U11: check for `error` before reading `data`, even on HTTP 200.
+/// returns that error: `error` is checked before `data` is read, even on HTTP 200.
 pub fn error_in_success_body(status: u16, json: &Value, secret: &str) -> Option<ApiError> {
     let has_error = match json.get("error") {
         Some(Value::Null) | None => false,

@@ -1,5 +1,5 @@
 //! A per-profile rate gate: a 429 closes it for `Retry-After`, and every request of that
-//! profile waits until it opens again (reliability.md case 16).
+//! profile waits until it opens again.
 
 use std::sync::Mutex;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The two HTTP clients (DESIGN.md §3): the API client (no redirects, every timeout set, the key
+//! The two HTTP clients: the API client (no redirects, every timeout set, the key
 //! only on requests to the API origin) and the credential-free download client (https only
 //! except loopback, few redirects, size caps). Also the capped body reader.
 
@@ -21,7 +21,7 @@ pub const DOWNLOAD_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest JSON body read from an API.
 pub const JSON_CAP: u64 = 1024 * 1024;
 /// Largest job status answer: bigger than `JSON_CAP` because a failed job's message can be long
-/// (reliability.md case 20); the message itself is cut before it is stored.
+///; the message itself is cut before it is stored.
 pub const POLL_JSON_CAP: u64 = 8 * 1024 * 1024;
 /// Largest downloaded image.
 pub const DOWNLOAD_CAP: u64 = 50 * 1024 * 1024;
@@ -29,7 +29,7 @@ pub const DOWNLOAD_CAP: u64 = 50 * 1024 * 1024;
 const USER_AGENT: &str = concat!("qimg/", env!("CARGO_PKG_VERSION"));
 
 /// Builds the API client. Redirects are never followed (a custom key header would be forwarded
-/// across origins, reliability.md A1). Proxies are skipped for loopback origins.
+/// across origins). Proxies are skipped for loopback origins.
 pub fn api_client(loopback: bool) -> Result<Client, ApiError> {
     let mut b = Client::builder()
         .user_agent(USER_AGENT)

@@ -64,7 +64,7 @@ mod tests {
         httpdate::parse_http_date("Sun, 23 Nov 2025 12:00:00 GMT").unwrap()
     }
 
-    // The openai-python table, ported (reliability.md A1), with a 120 s cap.
+    // The openai-python table, ported, with a 120 s cap.
     #[rstest]
     #[case("20", Some(20.0))]
     #[case("0", Some(0.0))]

@@ -1,4 +1,4 @@
-//! When to poll an Apiframe job next (DESIGN.md §9). Without history: a plain backoff (2 s,
+//! When to poll an Apiframe job next. Without history: a plain backoff (2 s,
 //! ×1.5, up to 15 s, with jitter). With this profile's past job times (and the job's reported
 //! progress) the schedule is sparse early and dense around the expected end, so a finished job
 //! is seen within about a second with few polls. Two polls are never closer than `MIN_GAP`.

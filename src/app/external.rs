@@ -1,5 +1,5 @@
 //! Starting the system opener for a file or folder with no secret in its environment
-//! (reliability.md case 72): a viewer or a shell it starts must never see the user's key.
+//!: a viewer or a shell it starts must never see the user's key.
 
 use std::ffi::{OsStr, OsString};
 use std::path::Path;

@@ -150,7 +150,7 @@ fn esc_leaves_a_text_field_and_ctrl_c_quits_anywhere() {
 fn focus_gained_repaints_and_other_events_do_not() {
     let mut a = app();
     let now = Instant::now();
-    // tmux and some terminals drop images while the window is hidden (graphics.md P7).
+    // tmux and some terminals drop images while the window is hidden.
     let fx = a.on_event(&Event::FocusGained, now);
     assert!(fx.iter().any(|e| matches!(e, Effect::Repaint)));
     // Losing focus, a resize (ratatui clears and redraws by itself) and moving the cursor in

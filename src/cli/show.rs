@@ -1,5 +1,5 @@
 //! `qimg show ID|FILE` and `--show`: print an image in the normal terminal with viuer, which
-//! is what viuer is made for (never inside the TUI; graphics.md §3).
+//! is what viuer is made for (never inside the TUI, where it would resend the image every frame).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

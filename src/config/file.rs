@@ -1,4 +1,4 @@
-//! The shape of `config.toml` exactly as written on disk (DESIGN.md §6). Validation that needs
+//! The shape of `config.toml` exactly as written on disk. Validation that needs
 //! more than serde (loopback-only http, key file permissions) happens in `profile.rs`.
 
 use indexmap::IndexMap;

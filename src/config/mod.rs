@@ -1,4 +1,4 @@
-//! Configuration: paths, `config.toml` (DESIGN.md §6), profiles, themes and key bindings. A bad
+//! Configuration: paths, `config.toml`, profiles, themes and key bindings. A bad
 //! file is reported with its path, line, column and field; nothing here panics.
 
 mod build;
@@ -25,7 +25,7 @@ use keymap::{KeyCombo, Mode, Override};
 /// The default Apiframe origin.
 pub const APIFRAME_BASE_URL: &str = "https://api.apiframe.ai";
 
-/// How previews are drawn (DESIGN.md §4).
+/// How previews are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ImageProtocolSetting {
     /// Ask the terminal once at start.

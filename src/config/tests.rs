@@ -1,4 +1,4 @@
-//! Tests of config parsing: the DESIGN.md §6 example, the profile rules and error messages.
+//! Tests of config parsing: the documented example, the profile rules and error messages.
 
 use super::*;
 

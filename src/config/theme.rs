@@ -273,6 +273,12 @@ mod tests {
             let file: ThemeFile = toml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(file.base.is_none(), "{name} must be complete on its own");
             build(name, &file.roles, &file.palette, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+            // Every role, by name, is written in the file (no default hides a missing one).
+            let table: toml::Table = toml::from_str(text).unwrap();
+            let roles = table["roles"].as_table().unwrap();
+            for role in ROLE_NAMES {
+                assert!(roles.contains_key(*role), "{name} lacks role `{role}`");
+            }
         }
     }
 

@@ -12,7 +12,7 @@ pub enum ImageFormat {
     Jpeg,
     /// WebP.
     Webp,
-    /// GIF: saved as it is; no preview (reliability.md case 34).
+    /// GIF: saved as it is; no preview.
     Gif,
     /// AVIF: saved as it is; no preview.
     Avif,

@@ -1,5 +1,5 @@
 //! The plain job types every layer shares: ids, the request a job carries, its state machine
-//! (DESIGN.md §5a) and timestamps. No I/O here.
+//! and timestamps. No I/O here.
 
 pub mod draft;
 pub mod format;

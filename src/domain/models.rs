@@ -36,7 +36,7 @@ pub enum Task {
     Edit,
 }
 
-/// The Apiframe params block key (api.md C1).
+/// The Apiframe params block key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ParamsKey {
     /// The public OpenAPI spec's name, tried first.
@@ -75,7 +75,7 @@ impl ParamsKey {
     }
 }
 
-/// An Apiframe aspect ratio: the seed's eight plus 2:1 and 1:2 (api.md C3).
+/// An Apiframe aspect ratio: the seed's eight plus 2:1 and 1:2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AspectRatio {
     /// 1:1
@@ -189,7 +189,7 @@ const fn size(width: u32, height: u32, label: &'static str) -> SizePreset {
     }
 }
 
-/// The seed's five qwen-image sizes (api.md §3.1), default `1328*1328`.
+/// The seed's five qwen-image sizes, default `1328*1328`.
 pub const QWEN_SIZES: [SizePreset; 5] = [
     size(1328, 1328, "1:1"),
     size(1664, 928, "16:9"),
@@ -198,7 +198,7 @@ pub const QWEN_SIZES: [SizePreset; 5] = [
     size(928, 1664, "9:16"),
 ];
 
-/// The wan2.5 presets (api.md §4.7), default `1280*1280`.
+/// The wan2.5 presets, default `1280*1280`.
 pub const WAN_SIZES: [SizePreset; 5] = [
     size(1280, 1280, "1:1"),
     size(1696, 960, "16:9"),
@@ -231,7 +231,7 @@ pub struct ModelSpec {
     /// Smallest and largest input image side in pixels.
     pub image_side: (u32, u32),
     /// HTTP timeout for one synchronous request, in seconds (gateway models): at least 120 s
-    /// for qwen and 240 s for wan (api.md §3.5), with room to spare.
+    /// for qwen and 240 s for wan, with room to spare.
     pub timeout_secs: u64,
 }
 

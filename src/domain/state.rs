@@ -1,4 +1,4 @@
-//! `JobState` (DESIGN.md §5a): `queued → submitting → submitted → running(progress) →
+//! `JobState`: `queued → submitting → submitted → running(progress) →
 //! downloading → done`, and the ends `failed`, `cancelled`, `ambiguous`, `timed_out`, `expired`.
 //! A state only moves forward.
 
@@ -178,14 +178,6 @@ impl JobState {
     /// True while the network side still works on the job.
     pub fn is_active(&self) -> bool {
         !self.is_end()
-    }
-
-    /// True for ends that need the user's attention (DESIGN.md §5a).
-    pub fn needs_attention(&self) -> bool {
-        matches!(
-            self,
-            Self::Ambiguous { .. } | Self::TimedOut | Self::Expired { .. }
-        )
     }
 
     /// Whether moving from `self` to `next` is a forward move. Progress inside `running` may

@@ -61,7 +61,7 @@ impl TmuxPassthrough {
 }
 
 /// Asks the terminal (unless the user chose) and applies the choice. Must run after raw mode
-/// is on and before anything reads input (graphics.md P10).
+/// is on and before anything reads input.
 pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
     // ratatui-image's query thread reads stdin until the terminal answers: never start it on
     // a terminal that does not answer at all, or it would eat the user's keys.
@@ -99,7 +99,7 @@ pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
     };
     let mut info = super::info_for(&picker, setting);
     // In tmux only kitty's Unicode placeholders survive redraws and window switches; sixel
-    // through passthrough is broken in ratatui-image 11 (graphics.md P6, P7). Unless the user
+    // through passthrough is broken in ratatui-image 11. Unless the user
     // chose a protocol, use half blocks there.
     if setting == ImageProtocolSetting::Auto
         && picker.tmux_detected()
@@ -116,7 +116,7 @@ pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
         };
     }
     // kitty < 0.28 says "OK" to the kitty query but has no Unicode placeholders: ratatui-image
-    // would draw empty boxes there (graphics.md P5). Unless the user chose kitty, ask its version.
+    // would draw empty boxes there. Unless the user chose kitty, ask its version.
     if setting == ImageProtocolSetting::Auto && picker.protocol_type() == ProtocolType::Kitty {
         let version = super::query::xtversion(picker.tmux_detected());
         tracing::info!(?version, "terminal version");

@@ -1,5 +1,5 @@
 //! kitty graphics housekeeping: qimg picks the image ids itself, so images that are no longer
-//! shown can be deleted from the terminal's memory (ratatui-image never deletes; graphics.md P9).
+//! shown can be deleted from the terminal's memory (ratatui-image never deletes them).
 
 /// The sequence that deletes image `id` and its data.
 pub fn delete(id: u32, tmux: bool) -> String {

@@ -1,4 +1,4 @@
-//! Inline previews with ratatui-image (DESIGN.md §4): the terminal is asked once at start which
+//! Inline previews with ratatui-image: the terminal is asked once at start which
 //! graphics it speaks (unless the user chose); decoding happens on a blocking thread, resizing
 //! and encoding on a worker thread; one protocol object per shown image, kept across frames so
 //! its bytes are sent once per (image, area); a small LRU of decoded images bounds memory.

@@ -1,9 +1,9 @@
 //! qimg's own terminal queries, made before ratatui-image's. Its query thread keeps reading
 //! stdin until the terminal answers, so on a terminal that never answers it would eat the
-//! user's keys: qimg first checks that the terminal answers at all (graphics.md P10). It also
+//! user's keys: qimg first checks that the terminal answers at all. It also
 //! asks the terminal's name and version (XTVERSION): kitty before 0.28 answers the kitty
 //! graphics query with "OK" but has no Unicode placeholders, which ratatui-image relies on, so
-//! it would draw a grid of empty boxes (graphics.md P5).
+//! it would draw a grid of empty boxes.
 
 use std::io::Write;
 use std::time::{Duration, Instant};

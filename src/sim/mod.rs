@@ -1,4 +1,4 @@
-//! The built-in simulator (DESIGN.md §2): an HTTP server on 127.0.0.1 that speaks Apiframe v2
+//! The built-in simulator: an HTTP server on 127.0.0.1 that speaks Apiframe v2
 //! and the OpenAI-compatible gateway as strictly as they are documented, takes a few seconds
 //! per job, and serves real PNGs. The `sim` profile runs it in-process; `qimg sim` runs it
 //! standalone; the tests use it.
@@ -26,7 +26,7 @@ use crate::domain::models::ParamsKey;
 use state::{Inner, SimState, Stats};
 pub use state::{JobReport, StatsSnapshot};
 
-/// How the `result` field of a COMPLETED job is shaped (api.md C4).
+/// How the `result` field of a COMPLETED job is shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ResultShape {
     /// A single URL string (AF-DOC2, the SDK tests).

@@ -1,5 +1,5 @@
 //! `JobList`: the jobs the UI shows, newest first, with the selection. `apply` is the only
-//! place network results change a job, and it only moves states forward (DESIGN.md §5a).
+//! place network results change a job, and it only moves states forward.
 
 use std::collections::HashMap;
 

@@ -133,7 +133,7 @@ impl Store {
 
     /// Moves a job to `next` with the fields in `patch`, in one transaction. Returns the job as
     /// stored afterwards, or `None` when the move would go backwards (or the job is unknown):
-    /// such a move is logged and ignored (DESIGN.md §5a).
+    /// such a move is logged and ignored.
     pub fn transition(
         &self,
         id: JobId,

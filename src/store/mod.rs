@@ -1,4 +1,4 @@
-//! The job store: SQLite in the data directory (DESIGN.md §5). WAL (or DELETE on network
+//! The job store: SQLite in the data directory. WAL (or DELETE on network
 //! filesystems), `synchronous=FULL`, a busy timeout, and migrations by `user_version`. Every
 //! state change is committed before the matching event is sent.
 
@@ -69,6 +69,9 @@ pub enum StoreError {
     /// The lock around the connection was poisoned by a panic elsewhere.
     #[error("the job store is unavailable after an internal error")]
     Poisoned,
+    /// The blocking task that ran a store call did not finish (it panicked or was cancelled).
+    #[error("a job store call did not finish")]
+    TaskFailed,
 }
 
 /// A handle to the store; cheap to clone. Calls block briefly (one SQLite transaction), so
@@ -134,7 +137,7 @@ impl Store {
         let store = self.clone();
         tokio::task::spawn_blocking(move || f(&store))
             .await
-            .map_err(|_| StoreError::Poisoned)?
+            .map_err(|_| StoreError::TaskFailed)?
     }
 
     /// Runs many writes with `synchronous=OFF` (imports and benchmarks only: not crash-safe).

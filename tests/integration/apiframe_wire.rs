@@ -376,7 +376,7 @@ async fn a_200_without_a_usable_job_id_is_ambiguous_with_one_key(#[case] body: s
 }
 
 /// At the moment the server receives the paid POST, the job's row is already committed in
-/// `submitting` with the key the request carries (reliability.md B1.1).
+/// `submitting` with the key the request carries.
 struct RowMustExist {
     db: std::path::PathBuf,
     seen: SeenRows,

@@ -1,4 +1,4 @@
-//! The canary (reliability.md case 66): a distinctive fake key goes through the TUI and CLI
+//! The canary: a distinctive fake key goes through the TUI and CLI
 //! flows, including servers that echo it back and a panic, with trace logging. Then every
 //! transcript, log, the store, saved files and panic output are searched for it.
 
@@ -145,7 +145,7 @@ fn the_key_never_leaks() {
     );
 }
 
-/// reliability.md case 70: the `Debug` and `Display` of every type that holds or met the key
+/// The `Debug` and `Display` of every type that holds or met the key
 /// shows `[REDACTED]` or nothing, never the key.
 #[test]
 fn debug_and_display_never_show_the_key() {
@@ -199,7 +199,7 @@ fn debug_and_display_never_show_the_key() {
     assert!(shown[1].contains("[REDACTED]") && shown[2].contains("[REDACTED]"));
 }
 
-/// reliability.md case 60: what the CLI prints (stdout and stderr, text and JSON) after talking
+/// What the CLI prints (stdout and stderr, text and JSON) after talking
 /// to a server that puts ESC, OSC, CSI, C1 and bidi characters in every string it can.
 #[test]
 fn cli_output_never_carries_terminal_controls_from_the_server() {

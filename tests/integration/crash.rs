@@ -1,4 +1,4 @@
-//! The crash test (reliability.md case 42): `qimg generate --wait` is killed with SIGKILL at
+//! The crash test: `qimg generate --wait` is killed with SIGKILL at
 //! random points of its submit, poll and download cycles, then `qimg wait` resumes. Checked
 //! after every cycle and at the end: no job lost, none submitted twice (counted at the
 //! simulator), every finished image saved exactly once and decodable.

@@ -1,5 +1,5 @@
 //! Results that are slow, endless, lying about their length, or cannot be saved; status answers
-//! that are gone or huge; a 409 on submit (reliability.md B1.7, B2.20, B2.21, B3.30–B3.36).
+//! that are gone or huge; a 409 on submit.
 //! Every server is the raw fault server on 127.0.0.1.
 
 use std::path::Path;

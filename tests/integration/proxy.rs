@@ -1,4 +1,4 @@
-//! Proxy variables (reliability.md case 71): HTTPS to the API goes through the proxy only as a
+//! Proxy variables: HTTPS to the API goes through the proxy only as a
 //! `CONNECT` tunnel, so the proxy never sees the key; loopback (the simulator) never goes
 //! through a proxy at all.
 

@@ -1,6 +1,6 @@
 //! SIGTERM, SIGINT and SIGHUP (an SSH session that drops) sent to the TUI while a paid job is
 //! running: the terminal is restored, the exit status says which signal, the store is intact,
-//! and the job finishes on the next run without being sent again (reliability.md B6.62).
+//! and the job finishes on the next run without being sent again.
 
 use std::time::Duration;
 
@@ -208,7 +208,7 @@ fn a_terminal_that_hangs_up_mid_job_exits_cleanly_and_keeps_the_job(
 }
 
 /// SIGKILL (or the OOM killer) leaves no chance to clean up: the next start of the TUI picks the
-/// job up where it was and finishes it, without sending it again (reliability.md B6.63).
+/// job up where it was and finishes it, without sending it again.
 #[test]
 fn after_a_sigkill_the_next_tui_finishes_the_job_without_sending_it_again() {
     let sim = ExtSim::start(4.0);

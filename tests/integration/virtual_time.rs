@@ -1,7 +1,6 @@
 //! Timing rules on tokio's paused clock, against a scripted in-memory Apiframe: a 429 holds
 //! every job of the profile until `Retry-After`, failing polls back off and say "degraded", and
-//! an unknown status ends in `timed_out` after its deadline (reliability.md B1.6, B2.14, B2.16,
-//! B2.17). Hours of virtual time run in milliseconds.
+//! an unknown status ends in `timed_out` after its deadline. Hours of virtual time run in milliseconds.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,4 @@
-//! Apiframe v2 wire formats (api.md §1): the generate body with its params block, the job
+//! Apiframe v2 wire formats: the generate body with its params block, the job
 //! object, the tolerant `result` parser (string, list, `{images: [...]}`), and status names.
 
 use serde_json::{Map, Value, json};
@@ -88,8 +88,8 @@ pub fn generate_body(req: &JobRequest, key: ParamsKey, image_url: Option<&str>) 
     Value::Object(body)
 }
 
-/// True when a 400 body names `key` as the offending field (the params-key negotiation of
-/// DESIGN.md §1): the key appears in `details` paths or in the message.
+/// True when a 400 body names `key` as the offending field (the params-key negotiation): the
+/// key appears in `details` paths or in the message.
 pub fn names_params_key(body: &Value, key: ParamsKey) -> bool {
     let k = key.as_str();
     let in_details = body
@@ -130,7 +130,7 @@ pub fn valid_remote_id(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// Reads a job object (api.md §1.5), tolerating missing fields and odd types.
+/// Reads a job object, tolerating missing fields and odd types.
 pub fn parse_job(json: &Value) -> RemoteJob {
     let progress = json.get("progress").and_then(|p| match p {
         Value::Number(n) => n.as_f64(),
@@ -168,7 +168,7 @@ pub fn parse_job(json: &Value) -> RemoteJob {
     }
 }
 
-/// The tolerant `result` parser (api.md C4): a string; a list of strings or `{url}` objects;
+/// The tolerant `result` parser: a string; a list of strings or `{url}` objects;
 /// an object with `images` (strings or `{url}`), else `url`, `imageUrl`, `gridUrl`.
 pub fn parse_result(v: &Value) -> Vec<String> {
     fn url_of(v: &Value) -> Option<String> {

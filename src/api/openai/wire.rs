@@ -1,4 +1,4 @@
-//! OpenAI-compatible gateway wire formats (api.md §3, seed 2): the generations JSON body, the
+//! OpenAI-compatible gateway wire formats: the generations JSON body, the
 //! multipart edit form, and the tolerant reading of `data[]` (empty strings are absent,
 //! `b64_json` preferred, an `error` object checked first).
 
@@ -15,7 +15,7 @@ pub enum GatewayResult {
     /// A URL to fetch with the credential-free client.
     Url(String),
     /// A `b64_json` that does not decode, with no URL to fall back on: the text is all there
-    /// is of a paid image, so it is kept as it came (reliability.md case 35).
+    /// is of a paid image, so it is kept as it came.
     Undecodable(String),
 }
 

@@ -3,7 +3,7 @@
 use super::Mode;
 use crate::action::Action;
 
-/// The defaults, as `(mode, key, action)`. DESIGN.md §7 lists the ones that must exist.
+/// The defaults, as `(mode, key, action)`; the README lists them.
 pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Global, "ctrl-c", Action::Quit),
     (Mode::Global, "ctrl-s", Action::Submit),

@@ -1,4 +1,4 @@
-//! Key bindings: the `"ctrl-s"` key syntax, the default map per mode (DESIGN.md §7), user
+//! Key bindings: the `"ctrl-s"` key syntax, the default map per mode, user
 //! overrides from `[keybindings.<mode>]`, and lookups for the help overlay and status line.
 
 use crossterm::event::KeyEvent;
