@@ -9,7 +9,8 @@ use secrecy::SecretString;
 use super::APIFRAME_BASE_URL;
 use super::file::{ProfileFile, ProviderKindFile};
 use super::profile::{self, KeySource, Profile, ProviderKind};
-use crate::domain::models::{self, ParamsKey};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::models::{self, ParamsKey, Wire};
 
 /// A value of a profile that is not allowed: where it is, the field, and why.
 #[derive(Debug)]
@@ -35,18 +36,31 @@ pub(super) fn build_profile(
     name: &str,
     pf: &ProfileFile,
     path: &Path,
+    catalogue: &Catalogue,
 ) -> Result<Profile, FieldError> {
     let kind = match pf.provider.get_ref() {
         ProviderKindFile::Apiframe => ProviderKind::Apiframe,
         ProviderKindFile::Openai => ProviderKind::OpenAi,
         ProviderKindFile::Sim => ProviderKind::Sim,
     };
+    let (model, wire) = model(pf, kind, catalogue)?;
     Ok(Profile {
         name: name.to_owned(),
         kind,
         base_url: base_url(pf, kind)?,
         key_source: key_source(name, pf, kind, path)?,
-        model: model(pf, kind)?,
+        model,
+        wire,
+        watermark: pf.watermark.unwrap_or(false),
+        retry_budget: match &pf.retry_budget_secs {
+            Some(_) => std::time::Duration::from_secs(ranged(
+                &pf.retry_budget_secs,
+                "retry_budget_secs",
+                0..=86_400,
+                0,
+            )?),
+            None => profile::RETRY_BUDGET,
+        },
         output_dir: pf
             .output_dir
             .as_ref()
@@ -159,16 +173,26 @@ fn key_source(
     })
 }
 
-fn model(pf: &ProfileFile, kind: ProviderKind) -> Result<String, FieldError> {
+/// The profile's default model (it must exist and speak the profile's wire) and the wire.
+fn model(
+    pf: &ProfileFile,
+    kind: ProviderKind,
+    catalogue: &Catalogue,
+) -> Result<(String, Wire), FieldError> {
     let Some(m) = &pf.model else {
         return Ok(match kind {
-            ProviderKind::OpenAi => "qwen-image-plus",
-            ProviderKind::Apiframe | ProviderKind::Sim => models::APIFRAME_MODEL,
-        }
-        .to_owned());
+            ProviderKind::OpenAi => ("qwen-image-plus".to_owned(), Wire::OpenAi),
+            ProviderKind::Apiframe | ProviderKind::Sim => {
+                (models::APIFRAME_MODEL.to_owned(), Wire::Apiframe)
+            }
+        });
     };
-    let spec = models::find(m.get_ref()).ok_or_else(|| {
-        let known: Vec<&str> = models::MODELS.iter().map(|m| m.id).collect();
+    let spec = catalogue.find(m.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = catalogue
+            .entries()
+            .iter()
+            .map(|e| e.spec.id.as_str())
+            .collect();
         field_err(
             m.span(),
             "model",
@@ -180,8 +204,8 @@ fn model(pf: &ProfileFile, kind: ProviderKind) -> Result<String, FieldError> {
         )
     })?;
     let fits = match kind {
-        ProviderKind::Apiframe => spec.wire == models::Wire::Apiframe,
-        ProviderKind::OpenAi => spec.wire == models::Wire::OpenAi,
+        ProviderKind::Apiframe => spec.wire == Wire::Apiframe,
+        ProviderKind::OpenAi => spec.wire == Wire::OpenAi,
         ProviderKind::Sim => true,
     };
     if !fits {
@@ -195,5 +219,5 @@ fn model(pf: &ProfileFile, kind: ProviderKind) -> Result<String, FieldError> {
             ),
         ));
     }
-    Ok(spec.id.to_owned())
+    Ok((spec.id.clone(), spec.wire))
 }

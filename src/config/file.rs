@@ -24,6 +24,9 @@ pub struct ConfigFile {
     /// Profiles in file order (the order matters for the default-profile rule).
     #[serde(default)]
     pub profiles: IndexMap<String, ProfileFile>,
+    /// Models to add to the catalogue or to change in it.
+    #[serde(default)]
+    pub models: IndexMap<String, Spanned<crate::domain::catalogue::ModelFile>>,
 }
 
 /// One `[profiles.<name>]` table.
@@ -53,6 +56,10 @@ pub struct ProfileFile {
     pub timeout_secs: Option<Spanned<u64>>,
     /// Seconds a simulated job takes (`sim` profiles only; default 4).
     pub sim_job_seconds: Option<Spanned<f64>>,
+    /// Let the provider watermark images (default false; sent where the wire carries it).
+    pub watermark: Option<bool>,
+    /// Seconds an Apiframe submit with no clear answer is sent again (default 900).
+    pub retry_budget_secs: Option<Spanned<u64>>,
 }
 
 /// The provider kinds a profile can name.

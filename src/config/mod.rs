@@ -58,6 +58,8 @@ pub struct Config {
     /// Profiles in file order, with the built-in `sim` profile added when the file has none of
     /// that name.
     pub profiles: IndexMap<String, Profile>,
+    /// Every model: the built-ins with the file's `[models."<id>"]` applied.
+    pub catalogue: std::sync::Arc<crate::domain::catalogue::Catalogue>,
     /// `default_profile` from the file, checked to exist.
     pub default_profile: Option<String>,
     /// Theme name.
@@ -96,7 +98,8 @@ impl Config {
             let inner = e.into_inner();
             at.invalid(inner.span(), field, inner.message())
         })?;
-        let profiles = at.profiles(&file)?;
+        let catalogue = std::sync::Arc::new(at.catalogue(&file)?);
+        let profiles = at.profiles(&file, &catalogue)?;
         let default_profile = match &file.default_profile {
             Some(d) if !profiles.contains_key(d.get_ref()) => {
                 let message = format!("no profile named `{}`", d.get_ref());
@@ -118,6 +121,7 @@ impl Config {
         Ok(Self {
             file: path.to_path_buf(),
             profiles,
+            catalogue,
             default_profile,
             theme: file
                 .theme
@@ -185,12 +189,29 @@ impl Located<'_> {
         }
     }
 
+    /// The catalogue with the file's models applied.
+    fn catalogue(
+        &self,
+        file: &ConfigFile,
+    ) -> Result<crate::domain::catalogue::Catalogue, ConfigError> {
+        let models = file.models.iter().map(|(id, m)| (id.as_str(), m.get_ref()));
+        crate::domain::catalogue::Catalogue::with_config(models).map_err(|e| {
+            let span = file.models.get(&e.model).map(|m| m.span());
+            let field = format!("models.{}.{}", e.model, e.field);
+            self.invalid(span, Some(field), &e.message)
+        })
+    }
+
     /// The file's profiles, in file order, then the built-in simulator profiles the file does
     /// not redefine.
-    fn profiles(&self, file: &ConfigFile) -> Result<IndexMap<String, Profile>, ConfigError> {
+    fn profiles(
+        &self,
+        file: &ConfigFile,
+        catalogue: &crate::domain::catalogue::Catalogue,
+    ) -> Result<IndexMap<String, Profile>, ConfigError> {
         let mut profiles = IndexMap::new();
         for (name, pf) in &file.profiles {
-            let profile = build_profile(name, pf, self.path).map_err(|e| {
+            let profile = build_profile(name, pf, self.path, catalogue).map_err(|e| {
                 let field = format!("profiles.{name}.{}", e.field);
                 self.invalid(Some(e.span), Some(field), &e.message)
             })?;

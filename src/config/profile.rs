@@ -89,7 +89,18 @@ pub struct Profile {
     pub sim_job_seconds: f64,
     /// Overrides the per-model timeout of synchronous gateway requests.
     pub request_timeout: Option<Duration>,
+    /// The wire it speaks: Apiframe and gateway profiles their own; a simulator profile the
+    /// wire of its model.
+    pub wire: Wire,
+    /// Whether the provider may watermark images (sent explicitly where the wire carries it).
+    pub watermark: bool,
+    /// How long an idempotent submit with no clear answer is sent again before the job is
+    /// ambiguous.
+    pub retry_budget: Duration,
 }
+
+/// How long an Apiframe submit is retried by default.
+pub const RETRY_BUDGET: Duration = Duration::from_secs(15 * 60);
 
 impl Profile {
     /// The simulator profile that exists even without a config file: Apiframe's wire.
@@ -103,6 +114,9 @@ impl Profile {
     }
 
     fn builtin_sim_named(name: &str, model: &str) -> Self {
+        let wire = crate::domain::catalogue::Catalogue::builtin()
+            .find(model)
+            .map_or(Wire::Apiframe, |m| m.wire);
         Self {
             name: name.into(),
             kind: ProviderKind::Sim,
@@ -114,19 +128,15 @@ impl Profile {
             max_concurrent: 4,
             sim_job_seconds: 4.0,
             request_timeout: None,
+            wire,
+            watermark: false,
+            retry_budget: RETRY_BUDGET,
         }
     }
 
-    /// The wire this profile speaks: Apiframe and gateway profiles their own; a simulator
-    /// profile the wire of its model.
+    /// The wire this profile speaks.
     pub fn wire(&self) -> Wire {
-        match self.kind {
-            ProviderKind::Apiframe => Wire::Apiframe,
-            ProviderKind::OpenAi => Wire::OpenAi,
-            ProviderKind::Sim => {
-                crate::domain::models::find(&self.model).map_or(Wire::Apiframe, |m| m.wire)
-            }
-        }
+        self.wire
     }
 
     /// True when this profile talks to qimg's own simulator.

@@ -185,3 +185,54 @@ fn a_literal_key_in_an_open_file_is_refused_not_fatal() {
         "Debug must redact the key"
     );
 }
+
+#[test]
+fn models_in_the_file_join_the_catalogue_and_profiles_may_use_them() {
+    let c = parse(
+        r#"
+[profiles.gw]
+provider = "openai"
+base_url = "https://gateway.example"
+api_key_env = "K"
+model = "qwen-image-3.0"
+watermark = true
+retry_budget_secs = 60
+
+[models."qwen-image-3.0"]
+like = "qwen-image-plus"
+n = [1, 6]
+
+[models."qwen-image-2"]
+prompt_max = 1000
+"#,
+    )
+    .unwrap();
+    let m = c.catalogue.find("qwen-image-3.0").unwrap();
+    assert_eq!((m.wire, m.n), (crate::domain::models::Wire::OpenAi, (1, 6)));
+    assert_eq!(c.catalogue.find("qwen-image-2").unwrap().prompt_max, 1000);
+    let gw = &c.profiles["gw"];
+    assert!(gw.watermark);
+    assert_eq!(gw.retry_budget, std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn a_bad_model_names_its_line_and_field() {
+    let (line, field, message) =
+        invalid("\n[models.\"mine\"]\nwire = \"openai\"\nkind = \"paint\"\nprompt_max = 10\n");
+    assert_eq!(line, 2);
+    assert_eq!(field.as_deref(), Some("models.mine.kind"));
+    assert!(
+        message.contains("`paint` is not one of generate, edit, both"),
+        "{message}"
+    );
+    let (_, field, message) = invalid("[models.\"x\"]\nlike = \"nope\"\n");
+    assert_eq!(field.as_deref(), Some("models.x.like"));
+    assert!(message.contains("no model `nope`"), "{message}");
+    let (_, field, _) =
+        invalid("[models.\"y\"]\nlike = \"qwen-image-2\"\nsizes = [\"1024*1024\"]\n");
+    assert_eq!(
+        field.as_deref(),
+        Some("models.y.ratios"),
+        "Apiframe takes ratios"
+    );
+}

@@ -1,6 +1,7 @@
 //! The plain job types every layer shares: ids, the request a job carries, its state machine
 //! and timestamps. No I/O here.
 
+pub mod catalogue;
 pub mod draft;
 pub mod format;
 mod level;
@@ -118,6 +119,8 @@ pub struct Job {
     pub saved_paths: Vec<PathBuf>,
     /// Credits charged, when the provider says.
     pub credit_cost: Option<i64>,
+    /// The prompt the provider actually drew, when it rewrote the one sent (`prompt_extend`).
+    pub revised_prompt: Option<String>,
     /// The job this one resubmits, if any.
     pub resubmit_of: Option<JobId>,
 }
@@ -140,6 +143,7 @@ impl Job {
             result_urls: Vec::new(),
             saved_paths: Vec::new(),
             credit_cost: None,
+            revised_prompt: None,
             resubmit_of: None,
         }
     }

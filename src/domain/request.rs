@@ -50,6 +50,13 @@ pub struct JobRequest {
     /// Reference or input images.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<ImageInput>,
+    /// The provider's prompt rewrite (`prompt_extend`), sent explicitly when the model's wire
+    /// carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_extend: Option<bool>,
+    /// The provider's watermark, sent explicitly when the wire carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<bool>,
 }
 
 impl JobRequest {
@@ -64,6 +71,8 @@ impl JobRequest {
             aspect_ratio: Some(aspect),
             size: None,
             images: Vec::new(),
+            prompt_extend: None,
+            watermark: None,
         }
     }
 

@@ -38,6 +38,14 @@ impl SeedStream {
         Self(entropy)
     }
 
+    /// The next seed in `lo..=hi`.
+    pub fn next_in(&mut self, lo: u32, hi: u32) -> u32 {
+        let (lo, hi) = (lo.min(hi), lo.max(hi));
+        let span = u64::from(hi - lo) + 1;
+        let x = u64::from(self.next_seed());
+        lo + u32::try_from(x % span).unwrap_or(0)
+    }
+
     /// The next seed.
     pub fn next_seed(&mut self) -> u32 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -1,10 +1,26 @@
 //! Tests of `draft`.
 
 use super::*;
-use crate::domain::models::find;
+use crate::domain::BadUrl;
+use crate::domain::ImageInput;
+use crate::domain::catalogue::{Catalogue, ModelSpec};
 
 fn spec(id: &str) -> &'static ModelSpec {
-    find(id).unwrap()
+    Catalogue::builtin().find(id).unwrap()
+}
+
+fn seeds_of(plan: Plan) -> Vec<Option<u32>> {
+    plan.seeded(&mut SeedStream::new(1))
+        .iter()
+        .map(|r| r.seed)
+        .collect()
+}
+
+fn locked(text: &str, mode: SeedMode) -> SeedChoice {
+    SeedChoice::Locked {
+        text: text.into(),
+        mode,
+    }
 }
 
 #[test]
@@ -28,43 +44,139 @@ fn prompts_are_trimmed_counted_in_characters_and_required() {
 fn shapes_must_be_offered_by_the_model() {
     let mut d = Draft::new("x");
     d.shape = Shape::Aspect(AspectRatio::L16x9);
-    let r = validate(spec("qwen-image-2"), &d).unwrap();
+    let r = validate(spec("qwen-image-2-pro"), &d).unwrap();
     assert_eq!(r.jobs[0].request.aspect_ratio, Some(AspectRatio::L16x9));
     let e = validate(spec("qwen-image-plus"), &d).unwrap_err();
     assert_eq!(e.field(), Field::Shape);
     d.shape = Shape::Size("1664x928".into());
     let r = validate(spec("qwen-image-plus"), &d).unwrap();
     assert_eq!(r.jobs[0].request.size.as_deref(), Some("1664*928"));
+    for newer in ["1472*1104", "1104*1472", "1472*1140"] {
+        d.shape = Shape::Size(newer.into());
+        assert!(validate(spec("qwen-image-plus"), &d).is_ok(), "{newer}");
+    }
     d.shape = Shape::Size("1000*1000".into());
     let e = validate(spec("qwen-image-plus"), &d).unwrap_err();
     assert!(e.to_string().contains("1328*1328"), "{e}");
+    d.references = vec!["/in.png".into()];
+    let e = validate(spec("qwen-image-edit-plus"), &d).unwrap_err();
+    assert!(e.to_string().contains("it offers none"), "{e}");
 }
 
 #[test]
-fn seeds_are_drawn_per_job_on_apiframe_and_locked_seeds_are_kept() {
+fn every_job_gets_a_seed_drawn_in_the_model_s_range_on_both_wires() {
     let mut d = Draft::new("x");
     d.count = 3;
+    for model in ["qwen-image-2", "qwen-image-plus", "wan2.5-t2i-preview"] {
+        let plan = validate(spec(model), &d).unwrap();
+        assert!(
+            plan.jobs
+                .iter()
+                .all(|p| p.draw_seed == Some((0, 2_147_483_647))),
+            "{model}"
+        );
+        let seeds: std::collections::HashSet<_> = seeds_of(plan).into_iter().collect();
+        assert_eq!(seeds.len(), 3, "{model}: one seed per job");
+        assert!(!seeds.contains(&None));
+    }
+    // The gateway's edit form carries no seed: nothing to draw, and nothing claimed.
+    d.references = vec!["/in.png".into()];
+    let plan = validate(spec("qwen-image-edit-plus"), &d).unwrap();
+    assert!(plan.jobs.iter().all(|p| p.draw_seed.is_none()));
+}
+
+#[test]
+fn a_locked_seed_counts_up_unless_fixed_and_must_fit_the_range() {
+    let mut d = Draft::new("x");
+    d.count = 3;
+    d.seed = locked("7", SeedMode::Increment);
+    let plan = validate(spec("qwen-image-plus"), &d).unwrap();
+    assert_eq!(seeds_of(plan), [Some(7), Some(8), Some(9)]);
+    d.seed = locked("7", SeedMode::Fixed);
     let plan = validate(spec("qwen-image-2"), &d).unwrap();
-    assert!(plan.jobs.iter().all(|p| p.draw_seed));
-    let reqs = plan.seeded(&mut SeedStream::new(1));
-    let seeds: std::collections::HashSet<_> = reqs.iter().map(|r| r.seed).collect();
-    assert_eq!(seeds.len(), 3);
-    d.seed = SeedChoice::Locked("7".into());
-    let reqs = validate(spec("qwen-image-2"), &d)
-        .unwrap()
-        .seeded(&mut SeedStream::new(1));
-    assert!(reqs.iter().all(|r| r.seed == Some(7)));
-    d.seed = SeedChoice::Locked("x".into());
+    assert_eq!(seeds_of(plan), [Some(7), Some(7), Some(7)]);
+    d.seed = locked("2147483646", SeedMode::Increment);
+    let e = validate(spec("qwen-image-2"), &d).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DraftError::SeedRange {
+                seed: 2_147_483_648,
+                ..
+            }
+        ),
+        "the last seed of the batch is checked: {e}"
+    );
+    d.seed = locked("x", SeedMode::Increment);
     assert_eq!(
         validate(spec("qwen-image-2"), &d).unwrap_err().field(),
         Field::Seed
     );
-    d.seed = SeedChoice::Random;
-    let plan = validate(spec("qwen-image-plus"), &d).unwrap();
-    assert!(
-        !plan.jobs[0].draw_seed,
-        "the gateway sends a seed only when locked"
+}
+
+#[test]
+fn a_parameter_the_model_or_wire_cannot_carry_is_refused_not_dropped() {
+    let mut d = Draft::new("make it night");
+    d.references = vec!["/in.png".into()];
+    d.seed = locked("42", SeedMode::Increment);
+    let e = validate(spec("qwen-image-edit-plus"), &d).unwrap_err();
+    assert_eq!(e.field(), Field::Seed);
+    assert_eq!(
+        e.to_string(),
+        "qwen-image-edit-plus takes no seed (its wire cannot carry it); remove it to send the job"
     );
+    d.seed = SeedChoice::Random;
+    d.negative = "blurry".into();
+    let e = validate(spec("wan2.5-i2i-preview"), &d).unwrap_err();
+    assert_eq!(e.field(), Field::Negative);
+    assert!(
+        e.to_string()
+            .contains("wan2.5-i2i-preview takes no negative prompt"),
+        "{e}"
+    );
+    d.negative.clear();
+    d.rewrite = Some(false);
+    let e = validate(spec("qwen-image-edit-plus"), &d).unwrap_err();
+    assert_eq!(e.field(), Field::Rewrite);
+    d.rewrite = Some(true);
+    let e = validate(
+        spec("qwen-image-2"),
+        &Draft {
+            references: vec![],
+            ..d.clone()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("qwen-image-2 takes no prompt rewrite"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_rewrite_and_watermark_are_sent_explicitly_where_the_model_takes_them() {
+    let mut d = Draft::new("x");
+    let plus = validate(spec("qwen-image-plus"), &d).unwrap();
+    let r = &plus.jobs[0].request;
+    assert_eq!((r.prompt_extend, r.watermark), (Some(false), Some(false)));
+    d.rewrite = Some(true);
+    d.watermark = true;
+    let plus = validate(spec("qwen-image-plus"), &d).unwrap();
+    let r = &plus.jobs[0].request;
+    assert_eq!((r.prompt_extend, r.watermark), (Some(true), Some(true)));
+    let af = validate(spec("qwen-image-2"), &Draft::new("x")).unwrap();
+    let r = &af.jobs[0].request;
+    assert_eq!(
+        (r.prompt_extend, r.watermark),
+        (None, None),
+        "Apiframe has neither"
+    );
+    let mut e = Draft::new("x");
+    e.references = vec!["/in.png".into()];
+    let edit = validate(spec("qwen-image-edit-plus"), &e).unwrap();
+    let r = &edit.jobs[0].request;
+    assert_eq!((r.prompt_extend, r.watermark), (None, Some(false)));
 }
 
 #[test]
@@ -77,6 +189,8 @@ fn references_follow_the_model() {
     d.references = vec!["/a.png; /b.png".into()];
     let e = validate(spec("qwen-image-edit"), &d).unwrap_err();
     assert!(e.to_string().contains("at most 1"), "{e}");
+    d.references = vec!["/a.png".into(), "/b.png".into(), "/c.png".into()];
+    assert!(validate(spec("qwen-image-edit-plus"), &d).is_ok());
     d.references = vec!["https://x.example/a.png".into()];
     assert_eq!(
         validate(spec("qwen-image-edit"), &d).unwrap_err(),
@@ -92,8 +206,9 @@ fn references_follow_the_model() {
         validate(spec("qwen-image-2"), &d),
         Err(DraftError::Url(BadUrl::NotHttps))
     ));
-    let plus = validate(spec("qwen-image-plus"), &Draft::new("x")).unwrap();
-    assert!(plus.jobs[0].request.images.is_empty());
+    d.references = vec!["/a.png".into()];
+    let e = validate(spec("qwen-image-plus"), &d).unwrap_err();
+    assert!(e.to_string().contains("takes no input image"), "{e}");
 }
 
 #[test]
@@ -113,16 +228,4 @@ fn counts_and_negatives_have_limits() {
     let r = validate(spec("qwen-image-2"), &d).unwrap();
     assert_eq!(r.jobs.len(), 2);
     assert_eq!(r.jobs[0].request.negative_prompt.as_deref(), Some("blurry"));
-    let edit = validate(
-        spec("qwen-image-edit"),
-        &Draft {
-            references: vec!["/in.png".into()],
-            ..d
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        edit.jobs[0].request.negative_prompt, None,
-        "edit models take none"
-    );
 }
