@@ -56,6 +56,8 @@ pub struct EngineConfig {
     pub config_file: PathBuf,
     /// Every profile.
     pub profiles: IndexMap<String, Profile>,
+    /// Every model.
+    pub catalogue: Arc<crate::domain::catalogue::Catalogue>,
     /// The in-process simulator, when running.
     pub sim: Option<SimEndpoint>,
     /// Which unfinished jobs from the store this process takes over.
@@ -126,6 +128,7 @@ impl Shared {
         let built = tokio::task::spawn_blocking(move || {
             ProfileRuntime::build(
                 &profile,
+                &me.cfg.catalogue,
                 me.cfg.sim.as_ref(),
                 &me.cfg.paths.images_dir(),
                 &me.store,

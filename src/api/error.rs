@@ -195,6 +195,14 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// Sanitises and redacts a longer server text (a rewritten prompt), keeping up to 4,000
+/// characters and its line breaks.
+pub fn clean_text(s: &str, secret: &str) -> String {
+    let redacted = redact(s, secret);
+    let text = crate::sanitize::sanitize_text(&redacted);
+    truncate_chars(text.trim(), 4000).into_owned()
+}
+
 /// Sanitises, redacts and shortens one server string.
 pub fn clean(s: &str, secret: &str) -> String {
     let redacted = redact(s, secret);

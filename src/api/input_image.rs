@@ -6,7 +6,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::domain::ImageFormat;
-use crate::domain::models::{IMAGE_MAX_BYTES, ModelSpec};
+use crate::domain::catalogue::ModelSpec;
+use crate::domain::models::IMAGE_MAX_BYTES;
 use crate::sanitize::sanitize_line;
 
 /// A checked local image, ready to upload or send as multipart.
@@ -47,12 +48,14 @@ pub enum InputError {
     #[error("{0} is not a regular file")]
     NotRegular(String),
     /// Over the size limit.
-    #[error("{shown} is {mb:.1} MB; the limit is 10 MB")]
+    #[error("{shown} is {mb:.1} MB; the limit is {limit:.0} MB")]
     TooBig {
         /// The path.
         shown: String,
         /// Its size in MB.
         mb: f64,
+        /// The limit in MB.
+        limit: f64,
     },
     /// Reading failed.
     #[error("{shown}: {why}")]
@@ -110,18 +113,23 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, InputEr
     if !meta.is_file() {
         return Err(InputError::NotRegular(shown));
     }
+    let max_bytes = spec
+        .map(|s| s.images.max_bytes)
+        .filter(|b| *b > 0)
+        .unwrap_or(IMAGE_MAX_BYTES);
     let too_big = |len: u64| InputError::TooBig {
         shown: shown.clone(),
         mb: len as f64 / 1_048_576.0,
+        limit: max_bytes as f64 / 1_048_576.0,
     };
-    if meta.len() > IMAGE_MAX_BYTES {
+    if meta.len() > max_bytes {
         return Err(too_big(meta.len()));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     std::fs::File::open(&path)
-        .and_then(|f| f.take(IMAGE_MAX_BYTES + 1).read_to_end(&mut bytes))
+        .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
         .map_err(read_err)?;
-    if bytes.len() as u64 > IMAGE_MAX_BYTES {
+    if bytes.len() as u64 > max_bytes {
         return Err(too_big(bytes.len() as u64));
     }
     let format = ImageFormat::sniff(&bytes)
@@ -132,13 +140,13 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, InputEr
         why,
     })?;
     if let Some(spec) = spec {
-        let (lo, hi) = spec.image_side;
+        let (lo, hi) = (spec.images.min_side, spec.images.max_side);
         if hi > 0 && (width < lo || height < lo || width > hi || height > hi) {
             return Err(InputError::Side {
                 shown,
                 width,
                 height,
-                model: spec.id.to_owned(),
+                model: spec.id.clone(),
                 lo,
                 hi,
             });
@@ -156,7 +164,6 @@ pub fn load(path: &Path, spec: Option<&ModelSpec>) -> Result<InputImage, InputEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::models;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
         let mut out = Vec::new();
@@ -169,7 +176,9 @@ mod tests {
     #[test]
     fn special_files_and_hostile_names_get_their_own_clear_message() {
         let dir = tempfile::tempdir().unwrap();
-        let spec = models::find("qwen-image-edit");
+        let spec = crate::domain::catalogue::Catalogue::builtin()
+            .find("qwen-image-edit")
+            .map(|m| m.as_ref());
         // A FIFO would block a reader forever: it is refused from its metadata, unopened.
         let fifo = dir.path().join("pipe.png");
         assert!(
@@ -211,7 +220,9 @@ mod tests {
     #[test]
     fn good_and_bad_files() {
         let dir = tempfile::tempdir().unwrap();
-        let spec = models::find("qwen-image-edit");
+        let spec = crate::domain::catalogue::Catalogue::builtin()
+            .find("qwen-image-edit")
+            .map(|m| m.as_ref());
         let ok = dir.path().join("ok.png");
         std::fs::write(&ok, png(400, 500)).unwrap();
         let img = load(&ok, spec).unwrap();

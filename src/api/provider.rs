@@ -30,11 +30,33 @@ pub enum Submitted {
     Accepted {
         /// The provider's job id.
         remote_id: String,
-        /// The params key the submit switched to, when the server refused the other one.
-        switched_key: Option<ParamsKey>,
     },
     /// The answer carries the results.
-    Finished(Vec<GatewayResult>),
+    Finished {
+        /// The images (bytes or URLs).
+        results: Vec<GatewayResult>,
+        /// The prompt the provider drew, when it rewrote the one sent.
+        revised_prompt: Option<String>,
+    },
+}
+
+/// What one submit did: its answer, and a params key the server made the client switch to
+/// (kept whatever happened to the retry, so later attempts use it).
+#[derive(Debug)]
+pub struct SubmitOutcome {
+    /// The answer.
+    pub result: Result<Submitted, ApiError>,
+    /// The params key the client now uses, when this submit switched it.
+    pub switched_key: Option<ParamsKey>,
+}
+
+impl From<Result<Submitted, ApiError>> for SubmitOutcome {
+    fn from(result: Result<Submitted, ApiError>) -> Self {
+        Self {
+            result,
+            switched_key: None,
+        }
+    }
 }
 
 /// Why the inputs could not be prepared.
@@ -57,7 +79,7 @@ pub trait Provider: Send + Sync {
     /// The wire.
     fn wire(&self) -> Wire;
 
-    /// How submits of this wire are retried.
+    /// How submits of this wire are retried (before the profile's retry budget is applied).
     fn policy(&self) -> RetryPolicy;
 
     /// Whether jobs are polled after the submit (asynchronous wires).
@@ -71,11 +93,7 @@ pub trait Provider: Send + Sync {
     fn prepare<'a>(&'a self, ctx: &'a Ctx, job: &'a Job) -> BoxFuture<'a, Result<Inputs, Prepare>>;
 
     /// Sends the job once.
-    fn submit<'a>(
-        &'a self,
-        job: &'a Job,
-        inputs: &'a Inputs,
-    ) -> BoxFuture<'a, Result<Submitted, ApiError>>;
+    fn submit<'a>(&'a self, job: &'a Job, inputs: &'a Inputs) -> BoxFuture<'a, SubmitOutcome>;
 
     /// The status of an accepted job (asynchronous wires only).
     fn poll<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<RemoteJob, ApiError>>;

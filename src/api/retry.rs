@@ -44,35 +44,38 @@ impl Backoff {
 pub struct RetryPolicy {
     /// Sending again after an unclear answer cannot charge twice (an idempotency key).
     pub idempotent: bool,
-    /// Retries when nothing reached the server.
+    /// Retries when nothing reached the server (a wrong address or a network that is down
+    /// answers the same way for a while; the job fails, not charged, and can be sent again).
     pub not_sent: u32,
-    /// Retries after a 429.
+    /// Retries after a 429 (without a budget).
     pub limited: u32,
-    /// Retries after an unclear answer (only when idempotent).
-    pub unknown: u32,
     /// The delay before a retry of a request that was not sent or had no clear answer.
     pub backoff: Backoff,
     /// The delay after a 429 that sent no `Retry-After`.
     pub limited_backoff: Backoff,
+    /// An idempotent wire retries 429s and unclear answers until this long after the first
+    /// attempt (the `limited` count does not apply then).
+    pub budget: Option<Duration>,
 }
 
 impl RetryPolicy {
-    /// Apiframe: every attempt carries the job's idempotency key.
+    /// Apiframe: every attempt carries the job's idempotency key, so retrying is free until
+    /// the budget (the profile's, 15 minutes unless it says otherwise) runs out.
     pub const APIFRAME: Self = Self {
         idempotent: true,
         not_sent: 2,
-        limited: 10,
-        unknown: 2,
+        limited: 0,
         backoff: Backoff {
-            base: Duration::from_millis(500),
+            base: Duration::from_secs(1),
             factor: 2.0,
-            cap: Duration::from_secs(16),
+            cap: Duration::from_secs(60),
         },
         limited_backoff: Backoff {
             base: Duration::from_secs(1),
             factor: 2.0,
-            cap: Duration::from_secs(16),
+            cap: Duration::from_secs(60),
         },
+        budget: Some(Duration::from_secs(15 * 60)),
     };
 
     /// A gateway: a request whose body may have been sent is never sent again by itself.
@@ -80,7 +83,6 @@ impl RetryPolicy {
         idempotent: false,
         not_sent: 2,
         limited: 5,
-        unknown: 0,
         backoff: Backoff {
             base: Duration::from_secs(1),
             factor: 2.0,
@@ -91,7 +93,16 @@ impl RetryPolicy {
             factor: 2.0,
             cap: Duration::from_secs(64),
         },
+        budget: None,
     };
+
+    /// This policy with the profile's retry budget (only an idempotent wire has one).
+    pub fn with_budget(self, budget: Duration) -> Self {
+        Self {
+            budget: self.budget.map(|_| budget),
+            ..self
+        }
+    }
 }
 
 /// The retries a submit has used so far.
@@ -103,6 +114,13 @@ pub struct Tries {
     pub limited: u32,
     /// After unclear answers.
     pub unknown: u32,
+}
+
+impl Tries {
+    /// The attempts made so far (the first one included).
+    pub fn attempts(&self) -> u32 {
+        1 + self.not_sent + self.limited + self.unknown
+    }
 }
 
 /// What to do after a failed submit.
@@ -134,14 +152,17 @@ pub struct Moment {
     pub jitter: f64,
     /// The wall clock, for "retrying at 12:00:07 UTC".
     pub now: time::OffsetDateTime,
+    /// How long ago the first attempt of this submit was sent.
+    pub elapsed: Duration,
 }
 
 impl Moment {
-    /// The moment now, with fresh jitter.
-    pub fn now() -> Self {
+    /// The moment now, `elapsed` after the first attempt, with fresh jitter.
+    pub fn now(elapsed: Duration) -> Self {
         Self {
             jitter: rand::random(),
             now: time::OffsetDateTime::now_utc(),
+            elapsed,
         }
     }
 }
@@ -150,6 +171,46 @@ impl Moment {
 fn clock(now: time::OffsetDateTime, after: Duration) -> String {
     let at = now + after;
     format!("{:02}:{:02}:{:02} UTC", at.hour(), at.minute(), at.second())
+}
+
+/// A wait in whole seconds, at least 1: `40 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64().ceil().max(1.0))
+}
+
+/// The error in a few words for a job row: `HTTP 502`, `connection lost`.
+fn brief(err: &ApiError) -> String {
+    match err {
+        ApiError::Server { status, .. } => format!("HTTP {status}"),
+        ApiError::Connect(_) => "could not connect".into(),
+        ApiError::Tls(_) => "secure connection failed".into(),
+        ApiError::Timeout(_) => "no answer in time".into(),
+        ApiError::Transport(_) => "connection lost".into(),
+        ApiError::Invalid(_) => "unexpected answer".into(),
+        ApiError::Redirect { status } => format!("redirect (HTTP {status})"),
+        ApiError::RedirectRefused(_) => "refused redirect".into(),
+        ApiError::TooLarge(_) => "answer too large".into(),
+        ApiError::Local(_) => "local error".into(),
+    }
+}
+
+/// Whether one more retry fits: within the budget, or under the count when there is none.
+fn may_retry(policy: &RetryPolicy, used: u32, limit: u32, at: Moment, after: Duration) -> bool {
+    match policy.budget {
+        Some(budget) => at.elapsed + after <= budget,
+        None => used < limit,
+    }
+}
+
+/// "after 7 tries over 15 min": how long a submit kept trying.
+fn spent(tries: &Tries, at: Moment) -> String {
+    let n = tries.attempts();
+    let secs = at.elapsed.as_secs();
+    if secs >= 60 {
+        format!("after {n} tries over {} min", secs / 60)
+    } else {
+        format!("after {n} tries")
+    }
 }
 
 /// Decides after the submit of a job on profile `profile` failed with `err`, and counts the
@@ -161,34 +222,39 @@ pub fn decide(
     profile: &str,
     at: Moment,
 ) -> Decision {
-    let jitter = at.jitter;
     match err.outcome() {
-        Outcome::NotSent if tries.not_sent < policy.not_sent => {
+        Outcome::NotSent => {
+            let after = policy.backoff.jittered(tries.not_sent, at.jitter);
+            if tries.not_sent >= policy.not_sent {
+                return Decision::Fail(format!("not sent: {err} ({})", spent(tries, at)));
+            }
             tries.not_sent += 1;
+            let (what, n) = (brief(err), tries.attempts());
             Decision::Retry {
-                after: policy.backoff.jittered(tries.not_sent, jitter),
-                note: format!("{err}; retrying"),
+                after,
+                note: format!("retrying: {what}, attempt {n}, next in {}", seconds(after)),
                 rate_limited: false,
             }
         }
-        Outcome::NotSent => Decision::Fail(format!("not sent: {err}")),
-        Outcome::NotProcessed if tries.limited < policy.limited => {
-            tries.limited += 1;
+        Outcome::NotProcessed => {
             let after = err
                 .retry_after()
-                .unwrap_or_else(|| policy.limited_backoff.jittered(tries.limited, jitter));
+                .unwrap_or_else(|| policy.limited_backoff.jittered(tries.limited, at.jitter));
+            if !may_retry(policy, tries.limited, policy.limited, at, after) {
+                return Decision::Fail(format!(
+                    "not sent: still rate limited {} ({err})",
+                    spent(tries, at)
+                ));
+            }
+            tries.limited += 1;
             Decision::Retry {
                 after,
                 note: format!("rate limited; retrying at {}", clock(at.now, after)),
                 rate_limited: true,
             }
         }
-        Outcome::NotProcessed => Decision::Fail(format!(
-            "not sent: still rate limited after {} tries ({err})",
-            tries.limited
-        )),
         Outcome::Rejected => rejected(err, policy, profile),
-        Outcome::Unknown => unknown(err, tries, policy, jitter),
+        Outcome::Unknown => unknown(err, tries, policy, at),
     }
 }
 
@@ -210,7 +276,7 @@ fn rejected(err: &ApiError, policy: &RetryPolicy, profile: &str) -> Decision {
     Decision::Fail(format!("rejected, not charged: {err}"))
 }
 
-fn unknown(err: &ApiError, tries: &mut Tries, policy: &RetryPolicy, jitter: f64) -> Decision {
+fn unknown(err: &ApiError, tries: &mut Tries, policy: &RetryPolicy, at: Moment) -> Decision {
     if !policy.idempotent {
         if matches!(err, ApiError::Invalid(_)) {
             return Decision::Fail(format!(
@@ -222,19 +288,21 @@ fn unknown(err: &ApiError, tries: &mut Tries, policy: &RetryPolicy, jitter: f64)
              Resubmitting sends the request again, which may charge twice."
         ));
     }
-    if tries.unknown < policy.unknown {
+    let after = policy.backoff.jittered(tries.unknown, at.jitter);
+    if may_retry(policy, tries.unknown, 0, at, after) {
         tries.unknown += 1;
+        let (what, n) = (brief(err), tries.attempts());
         return Decision::Retry {
-            after: policy.backoff.jittered(tries.unknown, jitter),
-            note: format!("{err}; retrying with the same idempotency key"),
+            after,
+            note: format!("retrying: {what}, attempt {n}, next in {}", seconds(after)),
             rate_limited: false,
         };
     }
     Decision::Ambiguous(format!(
-        "no clear answer from the provider after {} tries ({err}). The job may exist there and cost credits. \
+        "no clear answer from the provider {} ({err}). The job may exist there and cost credits. \
          Resubmitting sends it again with the same idempotency key, so Apiframe returns the original job \
          instead of charging twice (within 24 h).",
-        tries.unknown + 1
+        spent(tries, at)
     ))
 }
 

@@ -20,6 +20,7 @@ use super::provider::Provider;
 use super::schedule::Expected;
 use super::transport::{Reqwest, Transport};
 use crate::config::{Profile, ProviderKind};
+use crate::domain::catalogue::Catalogue;
 use crate::domain::models::{ParamsKey, Wire};
 use crate::store::Store;
 use crate::util::is_loopback;
@@ -114,6 +115,7 @@ impl ProfileRuntime {
     /// Builds the runtime: resolves the key (may run `api_key_cmd`) and the providers.
     pub fn build(
         profile: &Profile,
+        catalogue: &Arc<Catalogue>,
         sim: Option<&SimEndpoint>,
         images_dir: &Path,
         store: &Store,
@@ -140,7 +142,8 @@ impl ProfileRuntime {
             if let Some(t) = profile.request_timeout {
                 client = client.with_timeout(t);
             }
-            providers.push(Arc::new(ApiframeProvider::new(client, Arc::clone(&gate))));
+            let provider = ApiframeProvider::new(client, Arc::clone(&gate), Arc::clone(catalogue));
+            providers.push(Arc::new(provider));
         }
         if matches!(profile.kind, ProviderKind::OpenAi | ProviderKind::Sim) {
             let mut client = OpenAiClient::new(base, key.clone()).map_err(client_err)?;
@@ -150,6 +153,7 @@ impl ProfileRuntime {
             providers.push(Arc::new(GatewayProvider::new(
                 client,
                 profile.request_timeout,
+                Arc::clone(catalogue),
             )));
         }
         let read_timeout = profile

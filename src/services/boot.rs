@@ -87,6 +87,7 @@ impl Services {
             // A fresh key per run: only this process can use its simulator.
             keys: vec![format!("sim-{}", uuid::Uuid::new_v4().simple())],
             job_duration: Duration::from_secs_f64(p.sim_job_seconds),
+            catalogue: std::sync::Arc::clone(&self.config.catalogue),
             ..SimConfig::default()
         };
         let sim = SimServer::start(cfg, 0)
@@ -110,6 +111,7 @@ impl Services {
             adopt,
             watch_store,
             transport: None,
+            catalogue: std::sync::Arc::clone(&self.config.catalogue),
         }
     }
 

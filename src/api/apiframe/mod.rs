@@ -32,8 +32,6 @@ pub struct Accepted {
     pub remote_id: String,
     /// The status it reported (almost always QUEUED).
     pub status: RemoteStatus,
-    /// The params key this submit switched to, when the server refused the other one.
-    pub switched_key: Option<ParamsKey>,
 }
 
 /// One Apiframe origin with its key.
@@ -92,9 +90,14 @@ impl ApiframeClient {
         self.params_key.lock().map(|k| *k).unwrap_or_default()
     }
 
-    fn set_params_key(&self, key: ParamsKey) {
-        if let Ok(mut k) = self.params_key.lock() {
-            *k = key;
+    /// Switches from `from` to `to`; false when another submit switched already.
+    fn switch_params_key(&self, from: ParamsKey, to: ParamsKey) -> bool {
+        match self.params_key.lock() {
+            Ok(mut k) if *k == from => {
+                *k = to;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -138,14 +141,16 @@ impl ApiframeClient {
     }
 
     /// Submits one generation. The same `idempotency_key` must be used for every attempt of
-    /// the same job. A 400 that names the params key is retried once with the other key; the
-    /// key that worked is remembered for this client.
+    /// the same job. A 400 that names the params key switches this client to the other key at
+    /// once (a 400 creates no job, so sending again is safe) and sends again; the switch holds
+    /// whatever happens to that attempt. Returns the answer and the key switched to, when this
+    /// call did the switching (so one job reports it, however many were in flight).
     pub async fn submit(
         &self,
         req: &JobRequest,
         idempotency_key: &str,
         image_url: Option<&str>,
-    ) -> Result<Accepted, ApiError> {
+    ) -> (Result<Accepted, ApiError>, Option<ParamsKey>) {
         let first = self.params_key();
         match self
             .submit_with(req, idempotency_key, image_url, first)
@@ -154,28 +159,21 @@ impl ApiframeClient {
             Err((err, Some(body)))
                 if err.status() == Some(400) && wire::names_params_key(&body, first) =>
             {
+                let second = first.other();
                 tracing::info!(
                     refused = first.as_str(),
-                    trying = first.other().as_str(),
-                    "params key refused; negotiating"
+                    trying = second.as_str(),
+                    "params key refused; switching"
                 );
-                let second = first.other();
-                match self
+                let switched = self.switch_params_key(first, second);
+                let again = self
                     .submit_with(req, idempotency_key, image_url, second)
                     .await
-                {
-                    Ok(a) => {
-                        self.set_params_key(second);
-                        Ok(Accepted {
-                            switched_key: Some(second),
-                            ..a
-                        })
-                    }
-                    Err((e, _)) => Err(e),
-                }
+                    .map_err(|(e, _)| e);
+                (again, switched.then_some(second))
             }
-            Err((e, _)) => Err(e),
-            Ok(a) => Ok(a),
+            Err((e, _)) => (Err(e), None),
+            Ok(a) => (Ok(a), None),
         }
     }
 
@@ -200,11 +198,7 @@ impl ApiframeClient {
         rb = rb.header("idempotency-key", idem);
         let (_, json) = self.send_json(rb, BodyKind::Plain).await?;
         wire::parse_accepted(&json)
-            .map(|(remote_id, status)| Accepted {
-                remote_id,
-                status,
-                switched_key: None,
-            })
+            .map(|(remote_id, status)| Accepted { remote_id, status })
             .map_err(|e| (e, None))
     }
 

@@ -12,10 +12,11 @@ use super::super::error::{ApiError, Outcome};
 use super::super::gate::RateGate;
 use super::super::input_image;
 use super::super::job::Ctx;
-use super::super::provider::{Inputs, Prepare, Provider, Submitted};
+use super::super::provider::{Inputs, Prepare, Provider, SubmitOutcome, Submitted};
 use super::super::retry::{Backoff, RetryPolicy};
 use super::{ApiframeClient, RemoteJob};
-use crate::domain::models::{self, Wire};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::models::Wire;
 use crate::domain::{ImageInput, Job, Timestamp};
 
 /// An upload closer than this to its expiry is replaced (Apiframe keeps uploads ~1–2 h).
@@ -32,12 +33,18 @@ const UPLOAD_RETRY: Backoff = Backoff {
 pub struct ApiframeProvider {
     client: ApiframeClient,
     gate: Arc<RateGate>,
+    catalogue: Arc<Catalogue>,
 }
 
 impl ApiframeProvider {
-    /// The provider over `client`; `gate` is the profile's rate gate (uploads honour it).
-    pub fn new(client: ApiframeClient, gate: Arc<RateGate>) -> Self {
-        Self { client, gate }
+    /// The provider over `client`; `gate` is the profile's rate gate (uploads honour it);
+    /// `catalogue` gives each model's limits on reference images.
+    pub fn new(client: ApiframeClient, gate: Arc<RateGate>, catalogue: Arc<Catalogue>) -> Self {
+        Self {
+            client,
+            gate,
+            catalogue,
+        }
     }
 
     /// The URL of the job's reference image, uploading a local file when needed.
@@ -58,8 +65,8 @@ impl ApiframeProvider {
             }
             ImageInput::File(p) => p.clone(),
         };
-        let spec = models::find(&job.request.model);
-        let img = tokio::task::spawn_blocking(move || input_image::load(&path, spec))
+        let spec = self.catalogue.find(&job.request.model).cloned();
+        let img = tokio::task::spawn_blocking(move || input_image::load(&path, spec.as_deref()))
             .await
             .map_err(|_| Prepare::Refused("cannot read the reference image".into()))?
             .map_err(|e| Prepare::Refused(e.to_string()))?;
@@ -166,21 +173,19 @@ impl Provider for ApiframeProvider {
         .boxed()
     }
 
-    fn submit<'a>(
-        &'a self,
-        job: &'a Job,
-        inputs: &'a Inputs,
-    ) -> BoxFuture<'a, Result<Submitted, ApiError>> {
+    fn submit<'a>(&'a self, job: &'a Job, inputs: &'a Inputs) -> BoxFuture<'a, SubmitOutcome> {
         async move {
             let image = inputs.image_url.as_deref();
-            let a = self
+            let (answer, switched_key) = self
                 .client
                 .submit(&job.request, &job.idempotency_key, image)
-                .await?;
-            Ok(Submitted::Accepted {
-                remote_id: a.remote_id,
-                switched_key: a.switched_key,
-            })
+                .await;
+            SubmitOutcome {
+                result: answer.map(|a| Submitted::Accepted {
+                    remote_id: a.remote_id,
+                }),
+                switched_key,
+            }
         }
         .boxed()
     }

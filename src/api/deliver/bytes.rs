@@ -63,6 +63,7 @@ pub async fn take_results(
     let patch = JobPatch {
         result_urls: Some(urls),
         saved_paths: Some(sent.saved),
+        revised_prompt: job.revised_prompt.clone(),
         ..JobPatch::default()
     };
     Ok(Next::from(ctx.move_to(JobState::Downloading, patch).await))

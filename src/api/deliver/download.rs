@@ -1,5 +1,6 @@
 //! Fetching result images with the credential-free client: URL policy, size cap, magic-byte
-//! check, a few retries, and the distinction between "gone" (expired) and "broken" results.
+//! check, retries (a paid result is worth waiting for: downloads are free to repeat), and the
+//! distinction between "gone" (expired) and "broken" results.
 
 use std::time::Duration;
 
@@ -12,16 +13,30 @@ use super::super::transport::{Transport, send};
 use crate::domain::ImageFormat;
 use std::sync::Arc;
 
-/// How many times one result URL is tried.
+/// How many times one result URL is tried at least; more while the retry budget lasts.
 pub const ATTEMPTS: u32 = 5;
 
-/// The wait before attempt `n` of a download: 1, 2, 4, 8 s (no jitter: downloads of one job
-/// run one after the other).
+/// The wait before attempt `n` of a download: 1, 2, 4, 8, 16, 30 s, … (no jitter: downloads
+/// of one job run one after the other).
 const RETRY: Backoff = Backoff {
     base: Duration::from_millis(500),
     factor: 2.0,
-    cap: Duration::from_secs(8),
+    cap: Duration::from_secs(30),
 };
+
+/// The longest `Retry-After` a download honours.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
+
+/// How one result is fetched.
+#[derive(Debug, Clone, Copy)]
+pub struct Fetch {
+    /// Loopback URLs are allowed (the simulator).
+    pub allow_loopback: bool,
+    /// The timeout of one attempt.
+    pub timeout: Duration,
+    /// Transient failures are retried past `ATTEMPTS` until this long after the first.
+    pub budget: Duration,
+}
 
 /// Why a result could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,26 +59,31 @@ pub enum DownloadError {
     Failed(String),
 }
 
-/// Downloads one result, retrying transient failures (up to `ATTEMPTS` tries, at most three of
-/// them answered with something that is not an image).
+/// Downloads one result, retrying transient failures (at least `ATTEMPTS` tries, then while
+/// the budget lasts; at most three answered with something that is not an image).
 pub async fn fetch(
     client: &Client,
     transport: &Arc<dyn Transport>,
     raw_url: &str,
-    allow_loopback: bool,
-    timeout: Duration,
+    how: Fetch,
 ) -> Result<Vec<u8>, DownloadError> {
     let url = Url::parse(raw_url.trim())
         .map_err(|_| DownloadError::Refused("the result URL is not a valid URL".into()))?;
-    http::check_download_url(&url, allow_loopback)
+    http::check_download_url(&url, how.allow_loopback)
         .map_err(|e| DownloadError::Refused(e.to_string()))?;
     let mut last = String::new();
     let mut not_image = 0;
-    for attempt in 0..ATTEMPTS {
+    let started = tokio::time::Instant::now();
+    let mut wait = Duration::ZERO;
+    for attempt in 0.. {
         if attempt > 0 {
-            tokio::time::sleep(RETRY.delay(attempt)).await;
+            if attempt >= ATTEMPTS && started.elapsed() + wait > how.budget {
+                break;
+            }
+            tokio::time::sleep(wait).await;
         }
-        match fetch_once(client, transport, &url, timeout).await {
+        wait = RETRY.delay(attempt + 1);
+        match fetch_once(client, transport, &url, how.timeout).await {
             Ok(bytes) if ImageFormat::sniff(&bytes).is_some() => return Ok(bytes),
             Ok(bytes) => {
                 not_image += 1;
@@ -75,7 +95,12 @@ pub async fn fetch(
             Err(FetchError::Gone(s)) => return Err(DownloadError::Gone(s)),
             Err(FetchError::TooLarge(cap)) => return Err(DownloadError::TooLarge(cap)),
             Err(FetchError::Refused(why)) => return Err(DownloadError::Refused(why)),
-            Err(FetchError::Retry(why)) => last = why,
+            Err(FetchError::Retry(why, asked)) => {
+                last = why;
+                if let Some(a) = asked {
+                    wait = a.min(RETRY_AFTER_CAP);
+                }
+            }
         }
     }
     Err(DownloadError::Failed(last))
@@ -86,7 +111,8 @@ enum FetchError {
     TooLarge(u64),
     /// The same answer would come again: a redirect the policy refuses.
     Refused(String),
-    Retry(String),
+    /// Worth another try; the server may say when (`Retry-After` on a 429 or 503).
+    Retry(String, Option<Duration>),
 }
 
 async fn fetch_once(
@@ -103,7 +129,7 @@ async fn fetch_once(
             )),
             // The same certificate would be met again.
             tls @ ApiError::Tls(_) => FetchError::Refused(tls.to_string()),
-            other => FetchError::Retry(other.to_string()),
+            other => FetchError::Retry(other.to_string(), None),
         })?;
     let status = resp.status().as_u16();
     if matches!(status, 403 | 404 | 410) {
@@ -117,13 +143,15 @@ async fn fetch_once(
         )));
     }
     if !resp.status().is_success() {
-        return Err(FetchError::Retry(format!("HTTP {status}")));
+        let asked =
+            super::super::retry_after::from_headers(resp.headers(), std::time::SystemTime::now());
+        return Err(FetchError::Retry(format!("HTTP {status}"), asked));
     }
     http::read_capped(resp, DOWNLOAD_CAP, "")
         .await
         .map_err(|e| match e {
             ApiError::TooLarge(cap) => FetchError::TooLarge(cap),
-            other => FetchError::Retry(other.to_string()),
+            other => FetchError::Retry(other.to_string(), None),
         })
 }
 

@@ -164,14 +164,12 @@ async fn fetch_and_save(rt: &ProfileRuntime, job: &Job) -> Result<Vec<PathBuf>, 
             saved.push(p);
             continue;
         }
-        let bytes = download::fetch(
-            &rt.download,
-            &rt.download_transport,
-            url,
-            rt.allow_loopback,
-            rt.download_timeout,
-        )
-        .await?;
+        let how = download::Fetch {
+            allow_loopback: rt.allow_loopback,
+            timeout: rt.download_timeout,
+            budget: rt.profile.retry_budget,
+        };
+        let bytes = download::fetch(&rt.download, &rt.download_transport, url, how).await?;
         crate::failpoint::hit("download.before_save");
         saved.push(save::save(rt, job, index, total, Arc::new(bytes)).await?);
     }

@@ -43,8 +43,9 @@ pub(super) async fn run(
             None => return Ok(Next::Ended),
         }
     }
-    let policy = provider.policy();
+    let policy = provider.policy().with_budget(rt.profile.retry_budget);
     let mut tries = Tries::default();
+    let started = tokio::time::Instant::now();
     loop {
         ctx.guard(rt.gate.wait()).await?;
         let answer = match ctx.guard(provider.submit(&job, &inputs)).await {
@@ -55,11 +56,15 @@ pub(super) async fn run(
             }
             Err(stop) => return Err(stop),
         };
-        let err = match answer {
+        if let Some(key) = answer.switched_key {
+            // Kept whatever happens to this attempt: every later one uses the key that works.
+            remember_params_key(ctx, rt, key).await;
+        }
+        let err = match answer.result {
             Ok(submitted) => return accepted(ctx, rt, &job, submitted).await,
             Err(e) => e,
         };
-        let moment = retry::Moment::now();
+        let moment = retry::Moment::now(started.elapsed());
         let decision = retry::decide(&err, &mut tries, &policy, &rt.profile.name, moment);
         if let Some(next) = carry_out(ctx, rt, decision, &err).await? {
             return Ok(next);
@@ -104,8 +109,8 @@ async fn carry_out(
     Ok(Some(Next::Ended))
 }
 
-/// The provider took the job: record its id (and a params key it switched to), or deliver the
-/// results it answered with.
+/// The provider took the job: record its id, or deliver the results it answered with (and
+/// the prompt it drew, when it rewrote the one sent).
 async fn accepted(
     ctx: &Ctx,
     rt: &ProfileRuntime,
@@ -113,13 +118,7 @@ async fn accepted(
     submitted: Submitted,
 ) -> Result<Next, Stop> {
     match submitted {
-        Submitted::Accepted {
-            remote_id,
-            switched_key,
-        } => {
-            if let Some(key) = switched_key {
-                remember_params_key(ctx, rt, key).await;
-            }
+        Submitted::Accepted { remote_id } => {
             crate::failpoint::hit("submit.after_response");
             ctx.clear_note();
             let patch = JobPatch {
@@ -128,7 +127,16 @@ async fn accepted(
             };
             Ok(Next::from(ctx.move_to(JobState::Submitted, patch).await))
         }
-        Submitted::Finished(results) => deliver::take_results(ctx, rt, job, results).await,
+        Submitted::Finished {
+            results,
+            revised_prompt,
+        } => {
+            let mut job = job.clone();
+            if let Some(revised) = revised_prompt {
+                job.revised_prompt = Some(revised);
+            }
+            deliver::take_results(ctx, rt, &job, results).await
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use super::http;
 use super::input_image::InputImage;
 use super::transport::{Reqwest, Transport, send};
 use crate::domain::JobRequest;
+use crate::domain::catalogue::ModelSpec;
 use std::sync::Arc;
 pub use wire::GatewayResult;
 
@@ -94,9 +95,10 @@ impl OpenAiClient {
     pub async fn generate(
         &self,
         req: &JobRequest,
+        spec: &ModelSpec,
         timeout: Duration,
-    ) -> Result<Vec<GatewayResult>, ApiError> {
-        let body = wire::generations_body(req, "url");
+    ) -> Result<Answer, ApiError> {
+        let body = wire::generations_body(req, spec, "url");
         let rb = self
             .http
             .post(self.url("/v1/images/generations"))
@@ -106,14 +108,15 @@ impl OpenAiClient {
         self.finish(rb).await
     }
 
-    /// Edits: multipart with `model`, `prompt` and the input image(s). The form is rebuilt
-    /// from the bytes on every call, so a retry sends the identical body.
+    /// Edits: multipart with `model`, `prompt`, `n=1`, the input image(s), and each
+    /// parameter the request carries. The form is rebuilt from the bytes on every call, so a
+    /// retry sends the identical body.
     pub async fn edit(
         &self,
         req: &JobRequest,
         images: &[InputImage],
         timeout: Duration,
-    ) -> Result<Vec<GatewayResult>, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let form = edit_form(req, images)?;
         let rb = self
             .http
@@ -124,22 +127,41 @@ impl OpenAiClient {
         self.finish(rb).await
     }
 
-    async fn finish(&self, rb: reqwest::RequestBuilder) -> Result<Vec<GatewayResult>, ApiError> {
+    async fn finish(&self, rb: reqwest::RequestBuilder) -> Result<Answer, ApiError> {
         let secret = self.key.expose_secret();
         let resp = send(&self.transport, rb).await?;
         let json = read_gateway_json(resp, secret).await?;
-        wire::parse_data(&json).map_err(ApiError::Invalid)
+        let results = wire::parse_data(&json).map_err(ApiError::Invalid)?;
+        Ok(Answer {
+            results,
+            revised_prompt: wire::revised_prompt(&json)
+                .map(|p| super::error::clean_text(&p, secret)),
+        })
     }
 }
 
-/// Builds the edit form.
+/// A gateway's answer: the images, and the prompt it drew when it rewrote the one sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The images.
+    pub results: Vec<GatewayResult>,
+    /// `revised_prompt`, when the gateway sent a non-empty one (sanitised, key redacted).
+    pub revised_prompt: Option<String>,
+}
+
+/// Builds the edit form: `n=1` always (an older gateway bills wan edits as 4 when it is
+/// missing), and each parameter the request carries, sent explicitly.
 pub fn edit_form(
     req: &JobRequest,
     images: &[InputImage],
 ) -> Result<reqwest::multipart::Form, ApiError> {
     let mut form = reqwest::multipart::Form::new()
         .text("model", req.model.clone())
-        .text("prompt", req.prompt.clone());
+        .text("prompt", req.prompt.clone())
+        .text("n", "1");
+    for (name, value) in wire::edit_fields(req) {
+        form = form.text(name, value);
+    }
     let field = wire::image_field_name(images.len());
     for (i, img) in images.iter().enumerate() {
         let part = reqwest::multipart::Part::bytes(img.bytes.clone())

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::domain::JobRequest;
+use crate::domain::catalogue::{ModelSpec, NegativeIn};
 
 /// One result in a gateway answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +20,11 @@ pub enum GatewayResult {
     Undecodable(String),
 }
 
-/// The generations body: `{model, prompt, n: 1, size, response_format}`, plus a `parameters`
-/// object only when the user set a negative prompt or a seed. new-api replaces its own mapping
-/// with `parameters` wholesale, so size and n are repeated inside it.
-pub fn generations_body(req: &JobRequest, response_format: &str) -> Value {
+/// The generations body: `{model, prompt, n: 1, size, response_format, parameters}`. new-api
+/// replaces its own mapping with `parameters` wholesale, so size and n are repeated inside
+/// it, with the seed, the rewrite and the watermark, all explicit. A model that reads its
+/// negative prompt from `input` (wan text-to-image) gets an `input` object as well.
+pub fn generations_body(req: &JobRequest, spec: &ModelSpec, response_format: &str) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), json!(req.model));
     body.insert("prompt".into(), json!(req.prompt));
@@ -32,21 +34,80 @@ pub fn generations_body(req: &JobRequest, response_format: &str) -> Value {
     }
     body.insert("response_format".into(), json!(response_format));
     let negative = req.negative_prompt.as_deref().filter(|n| !n.is_empty());
-    if negative.is_some() || req.seed.is_some() {
-        let mut p = Map::new();
-        if let Some(size) = &req.size {
-            p.insert("size".into(), json!(size));
-        }
-        p.insert("n".into(), json!(1));
-        if let Some(n) = negative {
+    let mut p = Map::new();
+    if let Some(size) = &req.size {
+        p.insert("size".into(), json!(size));
+    }
+    p.insert("n".into(), json!(1));
+    if let Some(seed) = req.seed {
+        p.insert("seed".into(), json!(seed));
+    }
+    if let Some(extend) = req.prompt_extend {
+        p.insert("prompt_extend".into(), json!(extend));
+    }
+    if let Some(w) = req.watermark {
+        p.insert("watermark".into(), json!(w));
+    }
+    match (negative, spec.negative_in) {
+        (Some(n), NegativeIn::Parameters) => {
             p.insert("negative_prompt".into(), json!(n));
         }
-        if let Some(seed) = req.seed {
-            p.insert("seed".into(), json!(seed));
+        (Some(n), NegativeIn::Input) => {
+            body.insert(
+                "input".into(),
+                json!({"prompt": req.prompt, "negative_prompt": n}),
+            );
         }
-        body.insert("parameters".into(), Value::Object(p));
+        (None, _) => {}
     }
+    body.insert("parameters".into(), Value::Object(p));
     Value::Object(body)
+}
+
+/// The parameter fields of a multipart edit, besides `model`, `prompt` and `n`: only what the
+/// request carries (the catalogue decided what the wire can carry when it was validated).
+pub fn edit_fields(req: &JobRequest) -> Vec<(&'static str, String)> {
+    let mut out = vec![("response_format", "url".to_owned())];
+    if let Some(w) = req.watermark {
+        out.push(("watermark", w.to_string()));
+    }
+    if let Some(e) = req.prompt_extend {
+        out.push(("prompt_extend", e.to_string()));
+    }
+    if let Some(seed) = req.seed {
+        out.push(("seed", seed.to_string()));
+    }
+    if let Some(n) = req.negative_prompt.as_deref().filter(|n| !n.is_empty()) {
+        out.push(("negative_prompt", n.to_owned()));
+    }
+    if let Some(size) = &req.size {
+        out.push(("size", size.clone()));
+    }
+    out
+}
+
+/// The first non-empty `revised_prompt` of `data[]`, or `metadata.output.actual_prompt` (the
+/// raw upstream answer), when the provider rewrote the prompt.
+pub fn revised_prompt(json: &Value) -> Option<String> {
+    let from_data = json
+        .get("data")
+        .and_then(Value::as_array)
+        .and_then(|items| {
+            items.iter().find_map(|i| {
+                i.get("revised_prompt")
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            })
+        });
+    let from_metadata = || {
+        json.pointer("/metadata/output/actual_prompt")
+            .or_else(|| json.pointer("/metadata/output/results/0/actual_prompt"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    from_data.or_else(from_metadata).map(str::to_owned)
 }
 
 /// The multipart field name for the input images: `image` for one, `image[]` repeated for
@@ -138,22 +199,63 @@ mod tests {
             aspect_ratio: None,
             size: Some("1328*1328".into()),
             images: vec![],
+            prompt_extend: Some(false),
+            watermark: Some(false),
         }
     }
 
+    fn spec(id: &str) -> &'static ModelSpec {
+        crate::domain::catalogue::Catalogue::builtin()
+            .find(id)
+            .unwrap()
+    }
+
     #[test]
-    fn parameters_only_when_set() {
+    fn every_parameter_is_sent_explicitly_in_parameters() {
+        let b = generations_body(&req(None, Some(7)), spec("qwen-image-plus"), "url");
         assert_eq!(
-            generations_body(&req(None, None), "url"),
-            json!({"model": "qwen-image-plus", "prompt": "a cat", "n": 1, "size": "1328*1328", "response_format": "url"})
+            b,
+            json!({"model": "qwen-image-plus", "prompt": "a cat", "n": 1, "size": "1328*1328",
+                   "response_format": "url",
+                   "parameters": {"size": "1328*1328", "n": 1, "seed": 7,
+                                  "prompt_extend": false, "watermark": false}})
         );
-        let b = generations_body(&req(Some("blurry"), Some(7)), "url");
+        let b = generations_body(
+            &req(Some("blurry"), Some(7)),
+            spec("qwen-image-plus"),
+            "url",
+        );
+        assert_eq!(b["parameters"]["negative_prompt"], "blurry");
+        assert!(b.get("input").is_none());
+        let b = generations_body(&req(Some(""), None), spec("qwen-image-plus"), "url");
+        assert!(b["parameters"].get("negative_prompt").is_none());
+        assert!(b["parameters"].get("seed").is_none());
+    }
+
+    #[test]
+    fn wan_text_to_image_reads_its_negative_prompt_from_input() {
+        let mut r = req(Some("blurry"), Some(1));
+        r.model = "wan2.5-t2i-preview".into();
+        let b = generations_body(&r, spec("wan2.5-t2i-preview"), "url");
         assert_eq!(
-            b["parameters"],
-            json!({"size": "1328*1328", "n": 1, "negative_prompt": "blurry", "seed": 7})
+            b["input"],
+            json!({"prompt": "a cat", "negative_prompt": "blurry"})
         );
-        let b = generations_body(&req(Some(""), None), "url");
-        assert!(b.get("parameters").is_none());
+        assert!(b["parameters"].get("negative_prompt").is_none());
+    }
+
+    #[test]
+    fn edit_fields_carry_what_the_request_carries() {
+        let mut r = req(None, None);
+        r.size = None;
+        r.prompt_extend = None;
+        assert_eq!(
+            edit_fields(&r),
+            vec![
+                ("response_format", "url".to_owned()),
+                ("watermark", "false".to_owned())
+            ]
+        );
     }
 
     #[test]
