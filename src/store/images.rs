@@ -56,6 +56,15 @@ pub struct EmbeddedParams {
     /// Size `W*H` (gateway).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
+    /// The provider's prompt rewrite as sent (`prompt_extend`), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_extend: Option<bool>,
+    /// The watermark setting as sent, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<bool>,
+    /// The prompt the provider drew, when it rewrote the one sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revised_prompt: Option<String>,
     /// Local job id.
     pub job_id: String,
     /// Provider job id.
@@ -78,6 +87,9 @@ impl EmbeddedParams {
             seed: r.seed,
             aspect_ratio: r.aspect_ratio.map(|a| a.as_str().to_owned()),
             size: r.size.clone(),
+            prompt_extend: r.prompt_extend,
+            watermark: r.watermark,
+            revised_prompt: job.revised_prompt.clone(),
             job_id: job.id.to_string(),
             remote_id: job.remote_id.clone(),
             created: job.created_at.to_rfc3339(),
@@ -102,6 +114,10 @@ impl EmbeddedParams {
         if let Some(a) = &self.aspect_ratio {
             kv.push(format!("Aspect ratio: {a}"));
         }
+        if let Some(e) = self.prompt_extend {
+            kv.push(format!("Prompt extend: {e}"));
+        }
+
         kv.push(format!("Provider: {}", self.provider));
         kv.push(format!("Job id: {}", self.job_id));
         s.push('\n');

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use super::{Store, StoreError};
 use crate::domain::{Job, JobId, JobRequest, JobState, StateKind, Timestamp};
 
-const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of";
+const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, revised_prompt";
 
 /// Extra fields that change together with a state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,6 +24,8 @@ pub struct JobPatch {
     pub credit_cost: Option<i64>,
     /// Server-side duration, for the poll schedule.
     pub server_duration_ms: Option<i64>,
+    /// The prompt the provider drew, when it rewrote the one sent.
+    pub revised_prompt: Option<String>,
 }
 
 /// Which jobs a listing returns.
@@ -76,6 +78,7 @@ fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
         resubmit_of: r
             .get::<_, Option<String>>(15)?
             .and_then(|s| JobId::parse(&s)),
+        revised_prompt: r.get(16)?,
     })
 }
 
@@ -101,8 +104,8 @@ impl Store {
         tx.execute(
             "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
                 created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version,
-                lease_owner, lease_expires)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                lease_owner, lease_expires, revised_prompt)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             params![
                 job.id.to_string(),
                 job.profile,
@@ -125,6 +128,7 @@ impl Store {
                 version,
                 owner,
                 owner.map(|_| Timestamp::now().0 + i64::try_from(super::LEASE_TTL.as_millis()).unwrap_or(30_000)),
+                job.revised_prompt,
             ],
         )?;
         tx.commit()?;
@@ -178,6 +182,9 @@ impl Store {
         if patch.credit_cost.is_some() {
             job.credit_cost = patch.credit_cost;
         }
+        if patch.revised_prompt.is_some() {
+            job.revised_prompt.clone_from(&patch.revised_prompt);
+        }
         let version: i64 =
             tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| {
                 r.get(0)
@@ -185,7 +192,8 @@ impl Store {
         tx.execute(
             "UPDATE jobs SET state = ?2, progress = ?3, message = ?4, updated_at = ?5, finished_at = ?6, remote_id = ?7,
                 submitted_at = ?8, result_urls = ?9, saved_paths = ?10, credit_cost = ?11,
-                server_duration_ms = COALESCE(?12, server_duration_ms), version = ?13
+                server_duration_ms = COALESCE(?12, server_duration_ms), version = ?13,
+                revised_prompt = ?14
              WHERE id = ?1",
             params![
                 id.to_string(),
@@ -201,6 +209,7 @@ impl Store {
                 job.credit_cost,
                 patch.server_duration_ms,
                 version,
+                job.revised_prompt,
             ],
         )?;
         tx.commit()?;
@@ -341,7 +350,7 @@ impl Store {
         let mut out = Vec::new();
         let mut rows = st.query([version])?;
         while let Some(r) = rows.next()? {
-            max = max.max(r.get::<_, i64>(16)?);
+            max = max.max(r.get::<_, i64>(17)?);
             match row_to_job(r) {
                 Ok(job) => out.push(job),
                 Err(e) => tracing::warn!("{e}"),

@@ -3,7 +3,8 @@
 
 use super::images::{A1111_KEYWORD, EmbeddedParams, QIMG_KEYWORD, png_text_chunks};
 use crate::domain::JobRequest;
-use crate::domain::models::{self, AspectRatio, Wire};
+use crate::domain::catalogue::{Catalogue, nearest_ratio};
+use crate::domain::models::{AspectRatio, Wire};
 use crate::domain::seed::SEED_MAX;
 
 /// Why no parameters could be read.
@@ -17,8 +18,9 @@ pub enum ParamsError {
     Missing,
 }
 
-/// Parameters found in a PNG, as a request for the form (the model may be unknown).
-pub fn from_png(bytes: &[u8]) -> Result<JobRequest, ParamsError> {
+/// Parameters found in a PNG, as a request for the form (the model may be unknown to
+/// `catalogue`; the form then keeps its own).
+pub fn from_png(bytes: &[u8], catalogue: &Catalogue) -> Result<JobRequest, ParamsError> {
     if super::images::ImageFormat::sniff(bytes) != Some(super::images::ImageFormat::Png) {
         return Err(ParamsError::NotPng);
     }
@@ -26,18 +28,18 @@ pub fn from_png(bytes: &[u8]) -> Result<JobRequest, ParamsError> {
     if let Some((_, json)) = chunks.iter().find(|(k, _)| k == QIMG_KEYWORD)
         && let Ok(p) = serde_json::from_str::<EmbeddedParams>(json)
     {
-        return Ok(from_embedded(&p));
+        return Ok(from_embedded(&p, catalogue));
     }
     let text = chunks
         .iter()
         .find(|(k, _)| k == A1111_KEYWORD)
         .map(|(_, t)| t.as_str())
         .ok_or(ParamsError::Missing)?;
-    Ok(from_a1111(text))
+    Ok(from_a1111(text, catalogue))
 }
 
-fn from_embedded(p: &EmbeddedParams) -> JobRequest {
-    let wire = models::find(&p.model).map_or(Wire::Apiframe, |m| m.wire);
+fn from_embedded(p: &EmbeddedParams, catalogue: &Catalogue) -> JobRequest {
+    let wire = catalogue.find(&p.model).map_or(Wire::Apiframe, |m| m.wire);
     JobRequest {
         model: p.model.clone(),
         wire,
@@ -47,12 +49,14 @@ fn from_embedded(p: &EmbeddedParams) -> JobRequest {
         aspect_ratio: p.aspect_ratio.as_deref().and_then(AspectRatio::parse),
         size: p.size.clone(),
         images: Vec::new(),
+        prompt_extend: p.prompt_extend,
+        watermark: p.watermark,
     }
 }
 
 /// Parses A1111's format: the prompt, an optional `Negative prompt:` line, and a last line of
 /// `Key: value` pairs (`Seed`, `Size`, `Model`, …).
-pub fn from_a1111(text: &str) -> JobRequest {
+pub fn from_a1111(text: &str, catalogue: &Catalogue) -> JobRequest {
     let lines: Vec<&str> = text.lines().collect();
     let kv_line = lines
         .last()
@@ -103,29 +107,23 @@ pub fn from_a1111(text: &str) -> JobRequest {
                 })
             }
             "Model" => {
-                if let Some(m) = models::find(v) {
-                    req.model = m.id.to_owned();
+                if let Some(m) = catalogue.find(v) {
+                    req.model = m.id.clone();
                     req.wire = m.wire;
                 }
             }
             "Aspect ratio" => req.aspect_ratio = AspectRatio::parse(v),
+            "Prompt extend" => req.prompt_extend = v.parse::<bool>().ok(),
             _ => {}
         }
     }
     if let Some((w, h)) = size {
-        let spec = models::find(&req.model);
-        if spec.is_some_and(|m| m.sizes.iter().any(|s| s.width == w && s.height == h)) {
+        let spec = catalogue.find(&req.model);
+        if spec.is_some_and(|m| m.takes_size(w, h)) {
             req.size = Some(format!("{w}*{h}"));
         } else if req.aspect_ratio.is_none() {
             // The closest Apiframe ratio to the image's own.
-            let r = f64::from(w) / f64::from(h.max(1));
-            req.aspect_ratio = AspectRatio::ALL.into_iter().min_by(|a, b| {
-                let ratio = |x: AspectRatio| {
-                    let (aw, ah) = x.sim_dimensions();
-                    (f64::from(aw) / f64::from(ah) - r).abs()
-                };
-                ratio(*a).total_cmp(&ratio(*b))
-            });
+            req.aspect_ratio = Some(nearest_ratio(w, h));
         }
     }
     req
@@ -138,7 +136,7 @@ mod tests {
     #[test]
     fn a1111_from_another_tool() {
         let text = "a castle on a hill, sunset\nmore detail\nNegative prompt: blurry, lowres\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, Size: 1216x832, Model hash: abc, Model: sd_xl";
-        let r = from_a1111(text);
+        let r = from_a1111(text, Catalogue::builtin());
         assert_eq!(r.prompt, "a castle on a hill, sunset\nmore detail");
         assert_eq!(r.negative_prompt.as_deref(), Some("blurry, lowres"));
         assert_eq!(r.seed, Some(1234));
@@ -152,7 +150,7 @@ mod tests {
 
     #[test]
     fn a1111_prompt_only() {
-        let r = from_a1111("just a prompt");
+        let r = from_a1111("just a prompt", Catalogue::builtin());
         assert_eq!(
             (r.prompt.as_str(), r.seed, r.negative_prompt),
             ("just a prompt", None, None)
@@ -161,8 +159,10 @@ mod tests {
 
     #[test]
     fn gateway_sizes_are_kept() {
-        let r =
-            from_a1111("cat\nSeed: 7, Size: 1328x1328, Model: qwen-image-plus, Provider: openai");
+        let r = from_a1111(
+            "cat\nSeed: 7, Size: 1328x1328, Model: qwen-image-plus, Provider: openai",
+            Catalogue::builtin(),
+        );
         assert_eq!(
             (r.model.as_str(), r.size.as_deref(), r.wire),
             ("qwen-image-plus", Some("1328*1328"), Wire::OpenAi)
@@ -171,9 +171,15 @@ mod tests {
 
     #[test]
     fn not_png_and_missing() {
-        assert_eq!(from_png(b"GIF89a"), Err(ParamsError::NotPng));
+        assert_eq!(
+            from_png(b"GIF89a", Catalogue::builtin()),
+            Err(ParamsError::NotPng)
+        );
         let png = crate::sim::render::encode_png(&crate::sim::render::render(4, 4, "x", 1, None));
-        assert_eq!(from_png(&png), Err(ParamsError::Missing));
+        assert_eq!(
+            from_png(&png, Catalogue::builtin()),
+            Err(ParamsError::Missing)
+        );
     }
 }
 
@@ -190,7 +196,11 @@ mod round_trip {
         let job = Job::new("sim", req.clone());
         let png = crate::sim::render::encode_png(&crate::sim::render::render(9, 16, "x", 1, None));
         let path = crate::store::images::save_result(dir.path(), &job, "sim", 0, 1, &png).unwrap();
-        let back = super::from_png(&std::fs::read(path).unwrap()).unwrap();
+        let back = super::from_png(
+            &std::fs::read(path).unwrap(),
+            crate::domain::catalogue::Catalogue::builtin(),
+        )
+        .unwrap();
         assert_eq!(back, req);
     }
 }

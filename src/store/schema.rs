@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::{BUSY_TIMEOUT, StoreError};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     // 1: jobs and per-profile settings.
@@ -51,6 +51,8 @@ const MIGRATIONS: &[&str] = &[
         url TEXT NOT NULL,
         expires_at INTEGER
     );",
+    // 3: the prompt the provider drew when it rewrote the one sent.
+    "ALTER TABLE jobs ADD COLUMN revised_prompt TEXT;",
 ];
 
 /// Opens the file, sets the pragmas and migrates. `network_fs` selects `journal_mode=DELETE`
