@@ -22,9 +22,10 @@ use reqwest::Url;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
+use crate::domain::catalogue::Catalogue;
 use crate::domain::models::ParamsKey;
 use state::{Inner, SimState, Stats};
-pub use state::{JobReport, StatsSnapshot};
+pub use state::{JobReport, SeenRequest, StatsSnapshot};
 
 /// How the `result` field of a COMPLETED job is shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -51,6 +52,8 @@ pub struct SimConfig {
     pub result_shape: ResultShape,
     /// Fault scenarios.
     pub scenarios: scenarios::Scenarios,
+    /// The models it serves, with their rules (the same catalogue the client validates with).
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl Default for SimConfig {
@@ -61,6 +64,7 @@ impl Default for SimConfig {
             params_key: ParamsKey::default(),
             result_shape: ResultShape::default(),
             scenarios: scenarios::Scenarios::default(),
+            catalogue: Catalogue::shared_builtin(),
         }
     }
 }
@@ -128,6 +132,11 @@ impl SimServer {
         self.state.job_reports()
     }
 
+    /// The latest requests that passed validation, oldest first.
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.state.requests()
+    }
+
     /// Stops serving and waits for the server task.
     pub async fn stop(self) {
         self.shutdown.cancel();
@@ -168,6 +177,11 @@ impl SimService {
     pub fn stats(&self) -> StatsSnapshot {
         self.state.stats.snapshot()
     }
+
+    /// The latest requests that passed validation, oldest first.
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.state.requests()
+    }
 }
 
 fn router(state: Arc<SimState>) -> Router {
@@ -189,6 +203,7 @@ fn router(state: Arc<SimState>) -> Router {
         .route("/uploads/{name}", get(apiframe::uploaded))
         .route("/__sim/stats", get(stats))
         .route("/__sim/jobs", get(jobs))
+        .route("/__sim/requests", get(requests))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             timed,
@@ -197,7 +212,8 @@ fn router(state: Arc<SimState>) -> Router {
         .with_state(state)
 }
 
-/// Adds each request's handling time to `server_time_us` (benchmarks subtract it).
+/// Adds each request's handling time to `server_time_us` (benchmarks subtract it), and counts
+/// every 429, whichever switch or scenario sent it.
 async fn timed(
     axum::extract::State(s): axum::extract::State<Arc<SimState>>,
     req: axum::extract::Request,
@@ -205,6 +221,9 @@ async fn timed(
 ) -> axum::response::Response {
     let t = std::time::Instant::now();
     let resp = next.run(req).await;
+    if resp.status() == axum::http::StatusCode::TOO_MANY_REQUESTS {
+        state::Stats::bump(&s.stats.rate_limited);
+    }
     let us = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX);
     s.stats
         .server_time_us
@@ -216,6 +235,12 @@ async fn stats(
     axum::extract::State(s): axum::extract::State<Arc<SimState>>,
 ) -> axum::Json<StatsSnapshot> {
     axum::Json(s.stats.snapshot())
+}
+
+async fn requests(
+    axum::extract::State(s): axum::extract::State<Arc<SimState>>,
+) -> axum::Json<Vec<SeenRequest>> {
+    axum::Json(s.requests())
 }
 
 async fn jobs(

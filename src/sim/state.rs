@@ -242,6 +242,20 @@ pub struct Inner {
     pub gateway: HashMap<String, GatewayImage>,
     /// Result names fetched once (the `expired` scenario answers 404 after that).
     pub fetched: std::collections::HashSet<String>,
+    /// The latest requests that passed validation, oldest first.
+    pub requests: std::collections::VecDeque<SeenRequest>,
+}
+
+/// The most requests the simulator remembers (a standalone simulator runs for hours).
+const REQUESTS_KEPT: usize = 1000;
+
+/// A request that passed validation, as the simulator read it: tests check what was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct SeenRequest {
+    /// `generate` (Apiframe), `generations` or `edits` (gateway).
+    pub endpoint: String,
+    /// The JSON body; for a multipart edit, its text fields and `images`, the file count.
+    pub body: serde_json::Value,
 }
 
 /// Shared simulator state.
@@ -277,6 +291,27 @@ pub struct JobReport {
 }
 
 impl SimState {
+    /// Remembers a request that passed validation.
+    pub fn record(&self, endpoint: &str, body: serde_json::Value) {
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.requests.len() >= REQUESTS_KEPT {
+                inner.requests.pop_front();
+            }
+            inner.requests.push_back(SeenRequest {
+                endpoint: endpoint.to_owned(),
+                body,
+            });
+        }
+    }
+
+    /// The requests remembered, oldest first.
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.inner
+            .lock()
+            .map(|i| i.requests.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Reports on every job.
     pub fn job_reports(&self) -> Vec<JobReport> {
         let Ok(inner) = self.inner.lock() else {

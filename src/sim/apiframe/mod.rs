@@ -93,7 +93,6 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
     if valid.prompt.contains(switches::RATE_LIMIT_ONCE) {
         let k = idem.clone().unwrap_or_else(|| body_hash.to_string());
         if inner.limited_once.insert(k, ()).is_none() {
-            Stats::bump(&s.stats.rate_limited);
             let body = Json(json!({"error": "Rate limit exceeded"}));
             return (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -141,14 +140,17 @@ fn accept(
         let msg = "Idempotency-Key must be 1 to 255 characters";
         return Err(rejected(StatusCode::BAD_REQUEST, msg, None));
     }
-    let valid = validate(s.config.params_key, &json).map_err(|(status, details)| {
-        let msg = if status == StatusCode::BAD_REQUEST {
-            "Validation failed"
-        } else {
-            "Invalid parameter values"
-        };
-        rejected(status, msg, Some(details))
-    })?;
+    let valid = validate(s.config.params_key, &s.config.catalogue, &json).map_err(
+        |(status, details)| {
+            let msg = if status == StatusCode::BAD_REQUEST {
+                "Validation failed"
+            } else {
+                "Invalid parameter values"
+            };
+            rejected(status, msg, Some(details))
+        },
+    )?;
+    s.record("generate", json.clone());
     Ok((valid, idem, render::fnv(json.to_string().as_bytes())))
 }
 
@@ -174,7 +176,7 @@ fn replay(s: &SimState, inner: &Inner, key: &str, body_hash: u64) -> Option<Resp
 }
 
 fn new_job(s: &SimState, inner: &Inner, valid: Valid) -> SimJob {
-    let (width, height) = valid.aspect.sim_dimensions();
+    let (width, height) = valid.model.ratio_size(valid.aspect).unwrap_or((1024, 1024));
     let slow = if valid.prompt.contains(switches::SLOW) {
         3
     } else {

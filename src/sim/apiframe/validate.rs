@@ -1,14 +1,19 @@
 //! Validating an Apiframe generate body as Zod does: unknown keys and wrong types are 400
-//! with `details`; bad values are 422.
+//! with `details`; bad values are 422. The models, their ratios, prompt and negative limits
+//! and seed ranges come from the catalogue the client uses.
+
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use crate::domain::models::{AspectRatio, ParamsKey};
-use crate::domain::seed::SEED_MAX;
+use crate::domain::catalogue::{Catalogue, ModelSpec};
+use crate::domain::models::{AspectRatio, ParamsKey, Wire};
 
 /// A generate body that passed.
 pub struct Valid {
+    /// The model.
+    pub model: Arc<ModelSpec>,
     /// The prompt.
     pub prompt: String,
     /// The seed, when sent.
@@ -36,10 +41,37 @@ impl Errors {
     }
 }
 
-const RATIOS: &str = "Invalid enum value. Expected '1:1' | '2:3' | '3:2' | '3:4' | '4:3' | '9:16' | '16:9' | '21:9' | '2:1' | '1:2'";
+/// Zod's message for a value outside an enum: `Expected 'a' | 'b'`.
+fn expected(values: impl Iterator<Item = String>) -> String {
+    let quoted: Vec<String> = values.map(|v| format!("'{v}'")).collect();
+    format!("Expected {}", quoted.join(" | "))
+}
+
+/// The model the body names, or the discriminator error.
+fn model_of(
+    catalogue: &Catalogue,
+    obj: &Map<String, Value>,
+    e: &mut Errors,
+) -> Option<Arc<ModelSpec>> {
+    let offered = catalogue.for_wire(Wire::Apiframe);
+    let named = obj.get("model").and_then(Value::as_str);
+    let found = named.and_then(|m| offered.iter().find(|s| s.id == m).cloned());
+    if found.is_none() {
+        let ids = offered.iter().map(|s| s.id.clone());
+        e.wrong_type(
+            "model",
+            &format!("Invalid discriminator value. {}", expected(ids)),
+        );
+    }
+    found
+}
 
 /// Zod-like validation: unknown keys and wrong types are 400 with `details`; bad values are 422.
-pub fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCode, Value)> {
+pub fn validate(
+    params_key: ParamsKey,
+    catalogue: &Catalogue,
+    body: &Value,
+) -> Result<Valid, (StatusCode, Value)> {
     let Some(obj) = body.as_object() else {
         return Err((StatusCode::BAD_REQUEST, json!({"": ["Expected object"]})));
     };
@@ -50,11 +82,14 @@ pub fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCod
             e.wrong_type(k, "Unrecognized key");
         }
     }
+    let model = model_of(catalogue, obj, &mut e);
+    let prompt_max = model.as_ref().map_or(2000, |m| m.prompt_max);
     let prompt = match obj.get("prompt") {
         Some(Value::String(p)) => {
             let n = p.chars().count();
-            if n == 0 || n > 2000 {
-                let m = format!("String must contain between 1 and 2000 character(s), got {n}");
+            if n == 0 || n > prompt_max {
+                let m =
+                    format!("String must contain between 1 and {prompt_max} character(s), got {n}");
                 e.bad_value("prompt", &m);
             }
             p.clone()
@@ -68,17 +103,22 @@ pub fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCod
             String::new()
         }
     };
-    match obj.get("model") {
-        Some(Value::String(m)) if m == "qwen-image-2" || m == "qwen-image-2-pro" => {}
-        _ => e.wrong_type(
-            "model",
-            "Invalid discriminator value. Expected 'qwen-image-2' | 'qwen-image-2-pro'",
-        ),
-    }
+    let Some(model) = model else {
+        return Err((StatusCode::BAD_REQUEST, Value::Object(e.types)));
+    };
+    let aspect = if model.ratio_size(AspectRatio::Square).is_some() {
+        AspectRatio::Square
+    } else {
+        model
+            .ratios()
+            .first()
+            .map_or(AspectRatio::Square, |r| r.ratio)
+    };
     let mut valid = Valid {
+        model,
         prompt,
         seed: None,
-        aspect: AspectRatio::Square,
+        aspect,
         image: None,
     };
     match obj.get(pk) {
@@ -95,32 +135,32 @@ pub fn validate(params_key: ParamsKey, body: &Value) -> Result<Valid, (StatusCod
     Ok(valid)
 }
 
-/// The params block's fields.
+/// The params block's fields, against the model's entry.
 fn check_params(pk: &str, p: &Map<String, Value>, valid: &mut Valid, e: &mut Errors) {
+    let spec = Arc::clone(&valid.model);
     for (k, v) in p {
         let path = format!("{pk}.{k}");
         match (k.as_str(), v) {
-            ("aspect_ratio", Value::String(a)) => match AspectRatio::parse(a) {
-                Some(r) => valid.aspect = r,
-                None => e.bad_value(&path, RATIOS),
-            },
-            ("negative_prompt", Value::String(n)) if n.chars().count() > 500 => {
-                e.bad_value(&path, "String must contain at most 500 character(s)");
+            ("aspect_ratio", Value::String(a)) => {
+                match AspectRatio::parse(a).filter(|r| spec.ratio_size(*r).is_some()) {
+                    Some(r) => valid.aspect = r,
+                    None => {
+                        let ratios = spec.ratios().iter().map(|r| r.ratio.as_str().to_owned());
+                        e.bad_value(&path, &format!("Invalid enum value. {}", expected(ratios)));
+                    }
+                }
             }
-            ("negative_prompt", Value::String(_)) => {}
-            ("seed", Value::Number(n)) => match n.as_u64() {
-                Some(v) if v <= u64::from(SEED_MAX) => valid.seed = Some(v),
-                Some(_) => {
+            ("negative_prompt", Value::String(n)) => match spec.negative_max {
+                Some(max) if n.chars().count() > max => {
                     e.bad_value(
                         &path,
-                        &format!("Number must be less than or equal to {SEED_MAX}"),
+                        &format!("String must contain at most {max} character(s)"),
                     );
                 }
-                None if n.as_i64().is_some() => {
-                    e.bad_value(&path, "Number must be greater than or equal to 0");
-                }
-                None => e.wrong_type(&path, "Expected integer, received float"),
+                Some(_) => {}
+                None => e.wrong_type(&path, "Unrecognized key"),
             },
+            ("seed", Value::Number(n)) => check_seed(&spec, &path, n, valid, e),
             ("image", Value::String(u))
                 if u.starts_with("https://") || u.starts_with("http://") =>
             {
@@ -133,5 +173,35 @@ fn check_params(pk: &str, p: &Map<String, Value>, valid: &mut Valid, e: &mut Err
             ("seed", _) => e.wrong_type(&path, "Expected number"),
             _ => e.wrong_type(&path, "Unrecognized key"),
         }
+    }
+}
+
+fn check_seed(
+    spec: &ModelSpec,
+    path: &str,
+    n: &serde_json::Number,
+    valid: &mut Valid,
+    e: &mut Errors,
+) {
+    let Some((lo, hi)) = spec.seed else {
+        e.wrong_type(path, "Unrecognized key");
+        return;
+    };
+    match n.as_u64() {
+        Some(v) if v >= u64::from(lo) && v <= u64::from(hi) => valid.seed = Some(v),
+        Some(v) if v > u64::from(hi) => {
+            e.bad_value(path, &format!("Number must be less than or equal to {hi}"));
+        }
+        Some(_) => e.bad_value(
+            path,
+            &format!("Number must be greater than or equal to {lo}"),
+        ),
+        None if n.as_i64().is_some() => {
+            e.bad_value(
+                path,
+                &format!("Number must be greater than or equal to {lo}"),
+            );
+        }
+        None => e.wrong_type(path, "Expected integer, received float"),
     }
 }

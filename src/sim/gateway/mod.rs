@@ -14,7 +14,10 @@ use serde_json::json;
 
 mod parse;
 
-use parse::{bad, check_images, checked_prompt, model_for, parse_generation, read_edit_form};
+use parse::{
+    Asked, bad, check_images, checked_prompt, edit_params, model_for, parse_generation,
+    read_edit_form,
+};
 
 use super::apiframe::render_png;
 use super::render::fnv;
@@ -75,52 +78,80 @@ fn limited_once(s: &SimState, prompt: &str, key: u64) -> Option<Response> {
         .ok()
         .is_some_and(|mut i| i.limited_once.insert(key.to_string(), ()).is_none());
     first.then(|| {
-        Stats::bump(&s.stats.rate_limited);
-        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], Json(json!({"error": {"message": "rate limit exceeded", "type": "new_api_error", "param": "", "code": "rate_limit"}}))).into_response()
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], Json(json!({"error": {"message": "rate limit exceeded", "type": "new_api_error", "param": "", "code": "rate_limit"}}))).into_response()
     })
 }
 
-async fn answer(s: &SimState, image: GatewayImage, b64: bool) -> Response {
-    let id = format!("g-{}", uuid::Uuid::new_v4().simple());
-    let url = format!("{}/cdn/{id}.png", s.base_url);
+/// The prompt the provider drew when it rewrote `prompt` (the simulator's rewrite adds detail).
+fn rewritten(prompt: &str) -> String {
+    format!("{prompt}, rich detail, soft natural light, high quality")
+}
+
+/// Renders `image` as base64 PNG (for `b64_json`).
+async fn encoded(image: &GatewayImage) -> String {
+    let g = image.clone();
+    let png = tokio::task::spawn_blocking(move || {
+        render_png(
+            g.width,
+            g.height,
+            &g.prompt,
+            g.seed,
+            g.base.as_deref().map(Vec::as_slice),
+        )
+    })
+    .await
+    .unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(png)
+}
+
+/// The answer: `count` images (seed, seed+1, …, as DashScope numbers a batch), each with the
+/// rewritten prompt when the provider rewrote it.
+async fn answer(
+    s: &SimState,
+    image: GatewayImage,
+    b64: bool,
+    count: u32,
+    revised: Option<String>,
+) -> Response {
     let sc = s.config.scenarios;
     let b64 = b64 || sc.b64;
-    let b64_json = if b64 {
-        let g = image.clone();
-        let png = tokio::task::spawn_blocking(move || {
-            render_png(
-                g.width,
-                g.height,
-                &g.prompt,
-                g.seed,
-                g.base.as_deref().map(Vec::as_slice),
-            )
-        })
-        .await
-        .unwrap_or_default();
-        base64::engine::general_purpose::STANDARD.encode(png)
+    let revised = if sc.escape_injection {
+        scenarios::HOSTILE.to_owned()
     } else {
-        String::new()
+        revised.unwrap_or_default()
     };
-    if let Ok(mut inner) = s.inner.lock() {
-        inner.gateway.insert(id, image);
+    let mut data = Vec::new();
+    for i in 0..u64::from(count.max(1)) {
+        let one = GatewayImage {
+            seed: image.seed.wrapping_add(i),
+            ..image.clone()
+        };
+        let id = format!("g-{}", uuid::Uuid::new_v4().simple());
+        let b64_json = if b64 {
+            encoded(&one).await
+        } else {
+            String::new()
+        };
+        // The b64 scenario: only `b64_json`, as some gateway builds answer.
+        let url = if sc.b64 {
+            String::new()
+        } else {
+            format!("{}/cdn/{id}.png", s.base_url)
+        };
+        if let Ok(mut inner) = s.inner.lock() {
+            inner.gateway.insert(id, one);
+        }
+        data.push(json!({"url": url, "b64_json": b64_json, "revised_prompt": revised}));
     }
     let created = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    // The b64 scenario: only `b64_json`, as some gateway builds answer.
-    let url = if sc.b64 { String::new() } else { url };
-    let revised = if sc.escape_injection {
-        scenarios::HOSTILE
-    } else {
-        ""
-    };
     scenarios::json_body(
         &sc,
         &s.counters,
         Count::Shared,
         StatusCode::OK,
-        json!({"created": created, "data": [{"url": url, "b64_json": b64_json, "revised_prompt": revised}]}),
+        json!({"created": created, "data": data}),
     )
 }
 
@@ -153,17 +184,28 @@ pub async fn generations(State(s): State<Arc<SimState>>, body: Bytes) -> Respons
     }
     Stats::bump(&s.stats.gateway_generations);
     let seed = g
+        .asked
         .seed
         .unwrap_or_else(|| fnv(g.prompt.as_bytes()) ^ rand::random::<u64>());
-    let (width, height) = g.size;
+    let (width, height) = g.asked.size.unwrap_or((1024, 1024));
+    let revised = g.asked.rewrites(&g.spec).then(|| rewritten(&g.prompt));
     let image = GatewayImage {
-        prompt: g.prompt,
+        prompt: revised.clone().unwrap_or_else(|| g.prompt.clone()),
         seed,
         width,
         height,
         base: None,
     };
-    answer(&s, image, g.b64).await
+    answer(&s, image, g.b64, g.asked.count(), revised).await
+}
+
+/// The output size of an edit: the size asked for, or the input's ratio within 2048 a side.
+fn edit_size(asked: &Asked, (w, h): (u32, u32)) -> (u32, u32) {
+    asked.size.unwrap_or_else(|| {
+        let scale = (2048.0 / f64::from(w.max(h))).min(1.0);
+        let side = |v: u32| ((f64::from(v) * scale) as u32).max(1);
+        (side(w), side(h))
+    })
 }
 
 /// `POST /v1/images/edits` (multipart only).
@@ -186,12 +228,14 @@ pub async fn edits(
         Ok(m) => m,
         Err(r) => return r,
     };
-    let prompt = match checked_prompt(&s, spec, f.prompt.as_deref()) {
+    let prompt = match checked_prompt(&s, &spec, f.prompt.as_deref()) {
         Ok(p) => p.to_owned(),
         Err(r) => return r,
     };
-    let (w, h) = match check_images(&s, spec, &f.images) {
-        Ok(d) => d,
+    let (dims, asked) = match check_images(&s, &spec, &f.images)
+        .and_then(|d| Ok((d, edit_params(&s, &spec, &f)?)))
+    {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let mut key = fnv(prompt.as_bytes());
@@ -204,16 +248,15 @@ pub async fn edits(
     if let Some(r) = simulate_work(&s, &prompt).await {
         return r;
     }
-    // Keep the input's ratio, within 2048 per side.
-    let scale = (2048.0 / f64::from(w.max(h))).min(1.0);
-    let side = |v: u32| ((f64::from(v) * scale) as u32).max(1);
     Stats::bump(&s.stats.gateway_edits);
+    let (width, height) = edit_size(&asked, dims);
+    let revised = asked.rewrites(&spec).then(|| rewritten(&prompt));
     let image = GatewayImage {
-        prompt,
-        seed: key,
-        width: side(w),
-        height: side(h),
+        prompt: revised.clone().unwrap_or(prompt),
+        seed: asked.seed.unwrap_or(key),
+        width,
+        height,
         base: f.images.first().map(|b| Arc::new(b.to_vec())),
     };
-    answer(&s, image, f.b64).await
+    answer(&s, image, f.b64, asked.count(), revised).await
 }

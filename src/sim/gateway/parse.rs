@@ -1,18 +1,25 @@
-//! Reading gateway requests as strictly as the seed page: known models only, each on its own
-//! endpoint; `n` must be 1; sizes from the model's list; well-typed `parameters`; edits as
-//! multipart with real image files.
+//! Reading gateway requests as strictly as the seed page, with each model's rules from the
+//! catalogue: known models only, each on its own endpoint; `n`, sizes, seeds, negative
+//! prompts, the rewrite and the watermark only where the model takes them; well-typed
+//! `parameters`; edits as multipart with real image files.
+
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use super::super::state::SimState;
 use super::oa_error;
 use crate::domain::ImageFormat;
-use crate::domain::models::{self, ModelSpec, Task, Wire};
-use crate::domain::seed::SEED_MAX;
+use crate::domain::catalogue::{Carried, ModelSpec, NegativeIn, ShapeSpec};
+use crate::domain::models::{Task, Wire};
+
+pub(super) fn bad(s: &SimState, message: &str, code: &str) -> Response {
+    oa_error(s, StatusCode::BAD_REQUEST, message, code)
+}
 
 /// The prompt, or the gateway's 400 when it is missing, blank or too long for the model.
 pub(super) fn checked_prompt<'a>(
@@ -22,105 +29,235 @@ pub(super) fn checked_prompt<'a>(
 ) -> Result<&'a str, Response> {
     match prompt {
         Some(p) if !p.trim().is_empty() && p.chars().count() <= spec.prompt_max => Ok(p),
-        Some(p) if !p.trim().is_empty() => Err(oa_error(
+        Some(p) if !p.trim().is_empty() => Err(bad(
             s,
-            StatusCode::BAD_REQUEST,
             &format!("prompt is longer than {} characters", spec.prompt_max),
             "InvalidParameter",
         )),
-        _ => Err(oa_error(
-            s,
-            StatusCode::BAD_REQUEST,
-            "prompt is required",
-            "invalid_request",
-        )),
+        _ => Err(bad(s, "prompt is required", "invalid_request")),
     }
 }
 
+/// The endpoint a model is served on.
+fn endpoint_of(task: Task) -> &'static str {
+    if task == Task::Edit {
+        "/v1/images/edits"
+    } else {
+        "/v1/images/generations"
+    }
+}
+
+/// The gateway model `name`, when it is served on the endpoint of `task` (a model that does
+/// both is served on either).
 pub(super) fn model_for(
     s: &SimState,
     name: Option<&str>,
     task: Task,
-) -> Result<&'static ModelSpec, Response> {
+) -> Result<Arc<ModelSpec>, Response> {
     let Some(name) = name else {
-        return Err(oa_error(
-            s,
-            StatusCode::BAD_REQUEST,
-            "model is required",
-            "invalid_request",
-        ));
+        return Err(bad(s, "model is required", "invalid_request"));
     };
-    match models::find(name) {
-        Some(m) if m.wire == Wire::OpenAi && m.task == task => Ok(m),
-        Some(m) if m.wire == Wire::OpenAi => {
-            let endpoint = if m.task == Task::Edit {
-                "/v1/images/edits"
-            } else {
-                "/v1/images/generations"
-            };
-            Err(oa_error(
-                s,
-                StatusCode::BAD_REQUEST,
-                &format!("model {name} is served on {endpoint}"),
-                "invalid_request",
-            ))
+    match s.config.catalogue.find(name) {
+        Some(m) if m.wire == Wire::OpenAi && (m.task == task || m.task == Task::Both) => {
+            Ok(Arc::clone(m))
         }
-        _ => Err(oa_error(
+        Some(m) if m.wire == Wire::OpenAi => Err(bad(
             s,
-            StatusCode::BAD_REQUEST,
+            &format!("model {name} is served on {}", endpoint_of(m.task)),
+            "invalid_request",
+        )),
+        _ => Err(bad(
+            s,
             &format!("model {name} is not available"),
             "model_not_found",
         )),
     }
 }
 
-pub(super) fn parse_size(spec: &ModelSpec, v: Option<&Value>) -> Result<(u32, u32), String> {
+/// The output size asked for (or the model's first), when the model takes one.
+pub(super) fn parse_size(
+    spec: &ModelSpec,
+    v: Option<&Value>,
+) -> Result<Option<(u32, u32)>, String> {
     let Some(v) = v else {
-        return spec
-            .sizes
-            .first()
-            .map(|p| (p.width, p.height))
-            .ok_or_else(|| "this model has no size".to_owned());
+        return Ok(spec.sizes().first().map(|p| (p.width, p.height)));
     };
+    if matches!(spec.shape, ShapeSpec::None) {
+        return Err(format!("{} takes no size", spec.id));
+    }
     let text = v
         .as_str()
         .ok_or("size must be a string like \"1328*1328\"")?;
-    spec.sizes
-        .iter()
-        .find(|p| p.wire() == text.replace('x', "*"))
-        .map(|p| (p.width, p.height))
-        .ok_or_else(|| {
-            format!(
-                "size {text} is not supported by {}; use one of {}",
-                spec.id,
-                spec.sizes
-                    .iter()
-                    .map(|p| p.wire())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
+    let wanted = text.replace('x', "*");
+    let parsed = wanted
+        .split_once('*')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
+    match parsed {
+        Some((w, h)) if spec.takes_size(w, h) => Ok(Some((w, h))),
+        _ => Err(format!(
+            "size {text} is not supported by {}; use one of {}",
+            spec.id,
+            spec.sizes()
+                .iter()
+                .map(|p| p.wire())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// What a request asked for besides the prompt and the images, as the simulator read it.
+#[derive(Debug, Default)]
+pub(super) struct Asked {
+    pub seed: Option<u64>,
+    pub n: Option<u64>,
+    pub prompt_extend: Option<bool>,
+    pub size: Option<(u32, u32)>,
+    pub negative: Option<String>,
+}
+
+impl Asked {
+    /// How many images to make (1 unless `n` says otherwise).
+    pub fn count(&self) -> u32 {
+        self.n.and_then(|n| u32::try_from(n).ok()).unwrap_or(1)
+    }
+
+    /// Whether the provider rewrites the prompt: when asked, or by default on a model whose
+    /// wire cannot turn it off (DashScope's default is on).
+    pub fn rewrites(&self, spec: &ModelSpec) -> bool {
+        match spec.rewrite {
+            Carried::Send => self.prompt_extend.unwrap_or(true),
+            Carried::Provider => true,
+            Carried::None => false,
+        }
+    }
+}
+
+/// Checks one parameter against the model; `Err` is the gateway's message.
+fn check_param(spec: &ModelSpec, k: &str, v: &Value, asked: &mut Asked) -> Result<(), String> {
+    let refuse = || Err(format!("{k} is not supported by {}", spec.id));
+    match k {
+        "size" => {}
+        "n" => match v.as_u64() {
+            Some(n) if (u64::from(spec.n.0)..=u64::from(spec.n.1)).contains(&n) => {
+                asked.n = Some(n)
+            }
+            _ => {
+                return Err(format!(
+                    "parameters.n must be an integer between {} and {}",
+                    spec.n.0, spec.n.1
+                ));
+            }
+        },
+        "negative_prompt" => {
+            let Some(max) = spec
+                .negative_max
+                .filter(|_| spec.negative_in == NegativeIn::Parameters)
+            else {
+                return refuse();
+            };
+            match v.as_str() {
+                Some(n) if n.chars().count() <= max => asked.negative = Some(n.to_owned()),
+                _ => {
+                    return Err(format!(
+                        "negative_prompt must be a string of at most {max} characters"
+                    ));
+                }
+            }
+        }
+        "seed" => {
+            let Some((lo, hi)) = spec.seed else {
+                return refuse();
+            };
+            match v.as_u64() {
+                Some(n) if n >= u64::from(lo) && n <= u64::from(hi) => asked.seed = Some(n),
+                _ => return Err(format!("seed must be an integer between {lo} and {hi}")),
+            }
+        }
+        "prompt_extend" if spec.rewrite == Carried::Send => {
+            asked.prompt_extend = Some(v.as_bool().ok_or("must be true or false")?);
+        }
+        "watermark" if spec.watermark == Carried::Send => {
+            v.as_bool().ok_or("must be true or false")?;
+        }
+        "prompt_extend" | "watermark" => return refuse(),
+        _ => return Err("unknown field in parameters".into()),
+    }
+    Ok(())
+}
+
+/// The `parameters` object: every field known, taken by the model and well typed.
+fn check_parameters<'a>(
+    s: &SimState,
+    spec: &ModelSpec,
+    p: &'a Value,
+    asked: &mut Asked,
+) -> Result<Option<&'a Value>, Response> {
+    let Some(p) = p.as_object() else {
+        return Err(bad(s, "parameters must be an object", "invalid_request"));
+    };
+    for (k, v) in p {
+        check_param(spec, k, v, asked)
+            .map_err(|m| bad(s, &format!("{k}: {m}"), "InvalidParameter"))?;
+    }
+    Ok(p.get("size"))
 }
 
 /// A generations request as the simulator understood it.
 pub(super) struct Generation {
+    pub spec: Arc<ModelSpec>,
     pub prompt: String,
     pub b64: bool,
-    pub seed: Option<u64>,
-    pub size: (u32, u32),
+    pub asked: Asked,
 }
 
-const GENERATION_FIELDS: [&str; 6] = [
+const GENERATION_FIELDS: [&str; 7] = [
     "model",
     "prompt",
     "n",
     "size",
     "response_format",
     "parameters",
+    "input",
 ];
 
-pub(super) fn bad(s: &SimState, message: &str, code: &str) -> Response {
-    oa_error(s, StatusCode::BAD_REQUEST, message, code)
+/// The `input` object (forwarded to DashScope as it is): a prompt, and the negative prompt of
+/// a model that reads it from there.
+fn check_input(
+    s: &SimState,
+    spec: &ModelSpec,
+    input: &Value,
+    asked: &mut Asked,
+) -> Result<String, Response> {
+    let Some(obj) = input.as_object() else {
+        return Err(bad(s, "input must be an object", "invalid_request"));
+    };
+    for (k, v) in obj {
+        match k.as_str() {
+            "prompt" => {}
+            "negative_prompt" if spec.negative_in == NegativeIn::Input => {
+                let max = spec.negative_max.unwrap_or(0);
+                match v.as_str() {
+                    Some(n) if n.chars().count() <= max => asked.negative = Some(n.to_owned()),
+                    _ => {
+                        let m = format!(
+                            "input.negative_prompt must be a string of at most {max} characters"
+                        );
+                        return Err(bad(s, &m, "InvalidParameter"));
+                    }
+                }
+            }
+            other => {
+                return Err(bad(
+                    s,
+                    &format!("unknown field in input: {other}"),
+                    "invalid_request",
+                ));
+            }
+        }
+    }
+    let prompt = obj.get("prompt").and_then(Value::as_str);
+    Ok(checked_prompt(s, spec, prompt)?.to_owned())
 }
 
 pub(super) fn parse_generation(s: &SimState, body: &[u8]) -> Result<Generation, Response> {
@@ -142,7 +279,8 @@ pub(super) fn parse_generation(s: &SimState, body: &[u8]) -> Result<Generation, 
         ));
     }
     let spec = model_for(s, obj.get("model").and_then(Value::as_str), Task::Generate)?;
-    let prompt = checked_prompt(s, spec, obj.get("prompt").and_then(Value::as_str))?.to_owned();
+    let mut prompt =
+        checked_prompt(s, &spec, obj.get("prompt").and_then(Value::as_str))?.to_owned();
     if obj.get("n").is_some_and(|n| n.as_u64() != Some(1)) {
         return Err(bad(s, "n must be 1", "InvalidParameter"));
     }
@@ -154,56 +292,23 @@ pub(super) fn parse_generation(s: &SimState, body: &[u8]) -> Result<Generation, 
             return Err(bad(s, m, "invalid_request"));
         }
     };
-    let (seed, size_in_parameters) = match obj.get("parameters") {
-        Some(p) => check_parameters(s, p)?,
-        None => (None, None),
+    let mut asked = Asked::default();
+    // new-api: a `parameters` object replaces its own mapping of size and n wholesale.
+    let size = match obj.get("parameters") {
+        Some(p) => check_parameters(s, &spec, p, &mut asked)?,
+        None => obj.get("size"),
     };
-    let size = parse_size(spec, size_in_parameters.or_else(|| obj.get("size")))
-        .map_err(|m| bad(s, &m, "InvalidParameter"))?;
+    if let Some(input) = obj.get("input") {
+        prompt = check_input(s, &spec, input, &mut asked)?;
+    }
+    asked.size = parse_size(&spec, size).map_err(|m| bad(s, &m, "InvalidParameter"))?;
+    s.record("generations", Value::Object(obj));
     Ok(Generation {
+        spec,
         prompt,
         b64,
-        seed,
-        size,
+        asked,
     })
-}
-
-/// The `parameters` object: every field known and well typed. Returns the seed and the size
-/// it carries.
-pub(super) fn check_parameters<'a>(
-    s: &SimState,
-    p: &'a Value,
-) -> Result<(Option<u64>, Option<&'a Value>), Response> {
-    let Some(p) = p.as_object() else {
-        return Err(bad(s, "parameters must be an object", "invalid_request"));
-    };
-    let (mut seed, mut size) = (None, None);
-    for (k, v) in p {
-        let problem = match k.as_str() {
-            "size" => {
-                size = Some(v);
-                None
-            }
-            "n" => (v.as_u64() != Some(1)).then_some("parameters.n must be 1"),
-            "negative_prompt" => v
-                .as_str()
-                .is_none_or(|n| n.chars().count() > 500)
-                .then_some("negative_prompt must be a string of at most 500 characters"),
-            "seed" => match v.as_u64() {
-                Some(n) if n <= u64::from(SEED_MAX) => {
-                    seed = Some(n);
-                    None
-                }
-                _ => Some("seed must be an integer between 0 and 2147483647"),
-            },
-            "prompt_extend" | "watermark" => (!v.is_boolean()).then_some("must be true or false"),
-            _ => Some("unknown field in parameters"),
-        };
-        if let Some(msg) = problem {
-            return Err(bad(s, &format!("{k}: {msg}"), "InvalidParameter"));
-        }
-    }
-    Ok((seed, size))
 }
 
 /// An edit request's multipart fields.
@@ -213,6 +318,8 @@ pub(super) struct EditForm {
     pub prompt: Option<String>,
     pub images: Vec<Bytes>,
     pub b64: bool,
+    /// The other text fields, checked once the model is known.
+    pub fields: Vec<(String, String)>,
 }
 
 pub(super) async fn read_edit_form(
@@ -225,11 +332,10 @@ pub(super) async fn read_edit_form(
         let name = field.name().unwrap_or_default().to_owned();
         let is_file = field.file_name().is_some();
         let data = field.bytes().await.map_err(|_| malformed())?;
+        let text = || String::from_utf8_lossy(&data).into_owned();
         match name.as_str() {
-            "model" => f.model = Some(String::from_utf8_lossy(&data).into_owned()),
-            "prompt" => f.prompt = Some(String::from_utf8_lossy(&data).into_owned()),
-            "n" if data.as_ref() == b"1" => {}
-            "n" => return Err(bad(s, "n must be 1", "InvalidParameter")),
+            "model" => f.model = Some(text()),
+            "prompt" => f.prompt = Some(text()),
             "response_format" => f.b64 = data.as_ref() == b"b64_json",
             n if n == "image" || n.starts_with("image[") => {
                 if !is_file {
@@ -237,16 +343,46 @@ pub(super) async fn read_edit_form(
                 }
                 f.images.push(data);
             }
-            other => {
-                return Err(bad(
-                    s,
-                    &format!("unknown field: {other}"),
-                    "invalid_request",
-                ));
-            }
+            _ => f.fields.push((name.clone(), text())),
         }
     }
     Ok(f)
+}
+
+/// A form field's text as the JSON value the parameter takes.
+fn form_value(k: &str, text: &str) -> Value {
+    match k {
+        "n" | "seed" => text
+            .parse::<u64>()
+            .map_or_else(|_| json!(text), |n| json!(n)),
+        "prompt_extend" | "watermark" => text
+            .parse::<bool>()
+            .map_or_else(|_| json!(text), |b| json!(b)),
+        _ => json!(text),
+    }
+}
+
+/// The edit form's parameters against the model: what the form path forwards (`n`, the
+/// watermark, and whatever else the catalogue says the model takes on this wire).
+pub(super) fn edit_params(s: &SimState, spec: &ModelSpec, f: &EditForm) -> Result<Asked, Response> {
+    let mut asked = Asked::default();
+    let mut seen = Map::new();
+    let mut size = None;
+    for (k, text) in &f.fields {
+        let v = form_value(k, text);
+        if k == "size" {
+            size = Some(v.clone());
+        } else {
+            check_param(spec, k, &v, &mut asked)
+                .map_err(|m| bad(s, &format!("{k}: {m}"), "InvalidParameter"))?;
+        }
+        seen.insert(k.clone(), v);
+    }
+    asked.size = parse_size(spec, size.as_ref()).map_err(|m| bad(s, &m, "InvalidParameter"))?;
+    seen.insert("model".into(), json!(spec.id));
+    seen.insert("images".into(), json!(f.images.len()));
+    s.record("edits", Value::Object(seen));
+    Ok(asked)
 }
 
 /// Checks the input images (count, format, size, sides); returns the first one's size.
@@ -255,22 +391,23 @@ pub(super) fn check_images(
     spec: &ModelSpec,
     images: &[Bytes],
 ) -> Result<(u32, u32), Response> {
-    let (lo, hi) = spec.images;
-    if images.len() < lo.max(1) || images.len() > hi {
+    let lim = spec.images;
+    if images.len() < lim.min.max(1) || images.len() > lim.max {
         let m = format!(
             "{} takes {}–{} input images, got {}",
             spec.id,
-            lo.max(1),
-            hi,
+            lim.min.max(1),
+            lim.max,
             images.len()
         );
         return Err(bad(s, &m, "InvalidParameter"));
     }
     let mut first = None;
     for img in images {
-        if img.len() as u64 > models::IMAGE_MAX_BYTES || ImageFormat::sniff(img).is_none() {
-            let m = "each image must be a PNG, JPEG or WebP file of at most 10 MB";
-            return Err(bad(s, m, "InvalidParameter"));
+        if img.len() as u64 > lim.max_bytes || ImageFormat::sniff(img).is_none() {
+            let mb = lim.max_bytes / 1_048_576;
+            let m = format!("each image must be a PNG, JPEG or WebP file of at most {mb} MB");
+            return Err(bad(s, &m, "InvalidParameter"));
         }
         let Ok((w, h)) = crate::imaging::dimensions(img) else {
             return Err(bad(
@@ -279,7 +416,7 @@ pub(super) fn check_images(
                 "InvalidParameter",
             ));
         };
-        let (min, max) = spec.image_side;
+        let (min, max) = (lim.min_side, lim.max_side);
         if w < min || h < min || w > max || h > max {
             let m = format!("image sides must be between {min} and {max} pixels, got {w}x{h}");
             return Err(bad(s, &m, "InvalidParameter"));
