@@ -2,7 +2,31 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+/// How a seed is used over several jobs (`--seed-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeedModeArg {
+    /// A new seed per job, drawn by qimg and sent (the default without --seed).
+    Random,
+    /// The same seed for every job: identical paid requests.
+    Fixed,
+    /// Seed, seed+1, seed+2, … (the default with --seed).
+    Increment,
+}
+
+impl SeedModeArg {
+    /// The name as typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Random => "random",
+            Self::Fixed => "fixed",
+            Self::Increment => "increment",
+        }
+    }
+}
 
 /// Options shared by `generate` and `edit`.
 #[derive(Debug, Args, Clone, Default)]
@@ -16,9 +40,20 @@ pub struct JobArgs {
     /// Size for gateway models, such as 1328*1328 (1328x1328 works too).
     #[arg(long)]
     pub size: Option<String>,
-    /// Seed (0–2147483647); without it every job gets its own.
+    /// Seed (within the model's range, 0–2147483647 for the built-ins); without it qimg draws
+    /// one per job. With --count above 1 the jobs get seed, seed+1, … unless --seed-mode fixed.
     #[arg(long)]
     pub seed: Option<String>,
+    /// How the seed is used over several jobs: random, fixed (identical paid requests) or
+    /// increment.
+    #[arg(long, value_enum)]
+    pub seed_mode: Option<SeedModeArg>,
+    /// Let the provider rewrite the prompt (prompt_extend); qimg sends it off otherwise.
+    #[arg(long, visible_alias = "prompt-extend", conflicts_with = "no_rewrite")]
+    pub rewrite: bool,
+    /// Ask explicitly for no rewrite (refused by a model whose wire cannot say so).
+    #[arg(long, visible_alias = "no-prompt-extend")]
+    pub no_rewrite: bool,
     /// Negative prompt.
     #[arg(long)]
     pub negative: Option<String>,
@@ -42,6 +77,17 @@ pub struct JobArgs {
     pub timeout: Option<u64>,
 }
 
+impl JobArgs {
+    /// The rewrite asked for: `None` leaves qimg's default (off, sent where the model takes it).
+    pub fn rewrite(&self) -> Option<bool> {
+        match (self.rewrite, self.no_rewrite) {
+            (true, _) => Some(true),
+            (false, true) => Some(false),
+            (false, false) => None,
+        }
+    }
+}
+
 /// `qimg generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -54,13 +100,29 @@ pub struct GenerateArgs {
     pub job: JobArgs,
 }
 
-/// `qimg edit IMAGE PROMPT`.
+/// `qimg edit PROMPT --image FILE`, or `qimg edit IMAGE PROMPT`.
 #[derive(Debug, Args)]
 pub struct EditArgs {
-    /// The image to edit (a file, or an https URL for Apiframe).
-    pub image: String,
-    /// What to change; `-` reads it from stdin.
-    pub prompt: String,
+    /// What to change (`-` reads it from stdin), with the image given by --image; or the
+    /// image to edit followed by the prompt.
+    #[arg(value_name = "[IMAGE] PROMPT", num_args = 1..=2, required = true)]
+    pub words: Vec<String>,
     #[command(flatten)]
     pub job: JobArgs,
+}
+
+impl EditArgs {
+    /// The prompt and the images: `IMAGE PROMPT` puts that image first, before any --image.
+    pub fn prompt_and_images(&self) -> Result<(String, Vec<String>), String> {
+        match self.words.as_slice() {
+            [image, prompt] => {
+                let mut images = vec![image.clone()];
+                images.extend(self.job.images.iter().cloned());
+                Ok((prompt.clone(), images))
+            }
+            [prompt] if !self.job.images.is_empty() => Ok((prompt.clone(), self.job.images.clone())),
+            [_] => Err("give the image to edit: `qimg edit PROMPT --image FILE` (or `qimg edit IMAGE PROMPT`)".into()),
+            _ => Err("give a prompt".into()),
+        }
+    }
 }

@@ -7,10 +7,13 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::args::JobArgs;
+use std::sync::Arc;
+
+use super::args::{JobArgs, SeedModeArg};
 use crate::config::Profile;
-use crate::domain::draft::{self, Draft, Plan, SeedChoice, Shape};
-use crate::domain::models::{self, AspectRatio, ModelSpec, Task};
+use crate::domain::catalogue::{Catalogue, ModelSpec};
+use crate::domain::draft::{self, Draft, Plan, SeedChoice, SeedMode, Shape};
+use crate::domain::models::{AspectRatio, Task};
 use crate::sanitize::sanitize_line;
 
 /// One line of a JSONL batch.
@@ -23,6 +26,9 @@ struct BatchLine {
     aspect: Option<String>,
     size: Option<String>,
     seed: Option<u64>,
+    seed_mode: Option<SeedModeArg>,
+    #[serde(alias = "prompt_extend")]
+    rewrite: Option<bool>,
     #[serde(alias = "negative_prompt")]
     negative: Option<String>,
     #[serde(default)]
@@ -45,27 +51,32 @@ pub fn read_prompt(p: &str) -> Result<String, String> {
 
 /// The model the arguments choose: `--model`, else the profile's model, else (editing with a
 /// model that takes no image) the profile's first edit model.
-fn model_for(profile: &Profile, a: &JobArgs, editing: bool) -> Result<&'static ModelSpec, String> {
-    let offered: Vec<&'static ModelSpec> = models::for_wire(profile.wire()).collect();
-    let by_id = |id: &str| offered.iter().copied().find(|m| m.id == id);
+fn model_for(
+    catalogue: &Catalogue,
+    profile: &Profile,
+    a: &JobArgs,
+    editing: bool,
+) -> Result<Arc<ModelSpec>, String> {
+    let offered = catalogue.for_wire(profile.wire());
+    let by_id = |id: &str| offered.iter().find(|m| m.id == id).cloned();
     let chosen = match &a.model {
         Some(m) => by_id(m).ok_or_else(|| {
-            let known: Vec<&str> = offered.iter().map(|x| x.id).collect();
+            let known: Vec<&str> = offered.iter().map(|x| x.id.as_str()).collect();
             format!(
-                "profile `{}` has no model `{m}`; it offers {}",
+                "profile `{}` has no model `{m}`; it offers {} (`qimg models` lists them all)",
                 profile.name,
                 known.join(", ")
             )
         })?,
         None => by_id(&profile.model)
-            .or_else(|| offered.first().copied())
+            .or_else(|| offered.first().cloned())
             .ok_or("this profile offers no model")?,
     };
-    if editing && a.model.is_none() && chosen.images.1 == 0 {
+    if editing && a.model.is_none() && !chosen.takes_images() {
         return Ok(offered
             .iter()
-            .copied()
             .find(|m| m.task == Task::Edit)
+            .cloned()
             .unwrap_or(chosen));
     }
     Ok(chosen)
@@ -74,48 +85,104 @@ fn model_for(profile: &Profile, a: &JobArgs, editing: bool) -> Result<&'static M
 /// The shape the flags ask for, with the flag named when the model takes the other kind.
 fn shape_for(spec: &ModelSpec, a: &JobArgs) -> Result<Shape, String> {
     if let Some(aspect) = &a.aspect {
-        if spec.aspect_ratios.is_empty() {
-            return Err(format!("{} takes --size, not --aspect", spec.id));
+        if spec.ratios().is_empty() {
+            return Err(match spec.sizes().is_empty() {
+                true => format!(
+                    "{} takes no --aspect (its output follows the input image)",
+                    spec.id
+                ),
+                false => format!("{} takes --size, not --aspect", spec.id),
+            });
         }
         let list = || {
-            let all: Vec<&str> = spec.aspect_ratios.iter().map(|r| r.as_str()).collect();
+            let all: Vec<&str> = spec.ratios().iter().map(|r| r.ratio.as_str()).collect();
             format!("--aspect must be one of {}", all.join(" "))
         };
         let ratio = AspectRatio::parse(aspect).ok_or_else(list)?;
         return Ok(Shape::Aspect(ratio));
     }
     if let Some(size) = &a.size {
-        if spec.sizes.is_empty() {
-            return Err(format!("{} has no --size choice", spec.id));
+        if spec.sizes().is_empty() && !spec.ratios().is_empty() {
+            return Err(format!("{} takes --aspect, not --size", spec.id));
+        }
+        if spec.sizes().is_empty() {
+            return Err(format!(
+                "{} takes no --size (its output follows the input image)",
+                spec.id
+            ));
         }
         return Ok(Shape::Size(size.clone()));
     }
     Ok(Shape::Default)
 }
 
+/// The seed the flags ask for: `--seed` alone increments over a count; `--seed-mode` says
+/// otherwise, and needs a seed unless it is `random`.
+fn seed_for(a: &JobArgs) -> Result<SeedChoice, String> {
+    match (&a.seed, a.seed_mode) {
+        (None, None | Some(SeedModeArg::Random)) => Ok(SeedChoice::Random),
+        (Some(_), Some(SeedModeArg::Random)) => {
+            Err("--seed-mode random draws a new seed per job; remove --seed".into())
+        }
+        (None, Some(m)) => Err(format!("--seed-mode {} needs --seed", m.name())),
+        (Some(text), mode) => Ok(SeedChoice::Locked {
+            text: text.clone(),
+            mode: if mode == Some(SeedModeArg::Fixed) {
+                SeedMode::Fixed
+            } else {
+                SeedMode::Increment
+            },
+        }),
+    }
+}
+
+/// The flag that sets a draft field, for messages about what the model cannot take.
+fn flag_of(field: draft::Field) -> &'static str {
+    match field {
+        draft::Field::Prompt => "the prompt",
+        draft::Field::Negative => "--negative",
+        draft::Field::Model => "--model",
+        draft::Field::Shape => "--aspect/--size",
+        draft::Field::Seed => "--seed",
+        draft::Field::Rewrite => "--rewrite/--no-rewrite",
+        draft::Field::Reference => "--image",
+        draft::Field::Count => "--count",
+    }
+}
+
 /// The plan for one prompt, by the compose form's own rules.
-pub fn plan(profile: &Profile, prompt: &str, a: &JobArgs, editing: bool) -> Result<Plan, String> {
-    let spec = model_for(profile, a, editing)?;
+pub fn plan(
+    catalogue: &Catalogue,
+    profile: &Profile,
+    prompt: &str,
+    a: &JobArgs,
+    editing: bool,
+) -> Result<Plan, String> {
+    let spec = model_for(catalogue, profile, a, editing)?;
     let draft = Draft {
         prompt: prompt.to_owned(),
         negative: a.negative.clone().unwrap_or_default(),
-        shape: shape_for(spec, a)?,
-        seed: a
-            .seed
-            .clone()
-            .map_or(SeedChoice::Random, SeedChoice::Locked),
+        shape: shape_for(&spec, a)?,
+        seed: seed_for(a)?,
+        rewrite: a.rewrite(),
+        watermark: profile.watermark,
         references: a.images.clone(),
         count: a.count,
     };
-    draft::validate(spec, &draft).map_err(|e| match e {
+    draft::validate(&spec, &draft).map_err(|e| match e {
         draft::DraftError::Count => format!("--count must be between 1 and {}", draft::COUNT_MAX),
-        other => format!("{}: {other}", other.field().label().to_lowercase()),
+        other => format!("{}: {other}", flag_of(other.field())),
     })
 }
 
 /// The plan of a batch file (`-` for stdin): blank lines and `#` comments are skipped; a line
 /// starting with `{` is a JSON object whose fields override the flags.
-pub fn batch_plan(profile: &Profile, path: &Path, base: &JobArgs) -> Result<Plan, String> {
+pub fn batch_plan(
+    catalogue: &Catalogue,
+    profile: &Profile,
+    path: &Path,
+    base: &JobArgs,
+) -> Result<Plan, String> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -140,7 +207,7 @@ pub fn batch_plan(profile: &Profile, path: &Path, base: &JobArgs) -> Result<Plan
         } else {
             (line.to_owned(), base.clone())
         };
-        all.extend(plan(profile, &prompt, &args, false).map_err(at)?);
+        all.extend(plan(catalogue, profile, &prompt, &args, false).map_err(at)?);
     }
     if all.jobs.is_empty() {
         return Err(format!(
@@ -157,6 +224,9 @@ fn line_args(b: BatchLine, base: &JobArgs) -> JobArgs {
         aspect: b.aspect.or_else(|| base.aspect.clone()),
         size: b.size.or_else(|| base.size.clone()),
         seed: b.seed.map(|s| s.to_string()).or_else(|| base.seed.clone()),
+        seed_mode: b.seed_mode.or(base.seed_mode),
+        rewrite: b.rewrite.map_or(base.rewrite, |r| r),
+        no_rewrite: b.rewrite.map_or(base.no_rewrite, |r| !r),
         negative: b.negative.or_else(|| base.negative.clone()),
         images: if b.images.is_empty() {
             base.images.clone()

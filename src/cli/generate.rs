@@ -3,6 +3,7 @@
 //! the saved paths (or one JSON object per job).
 
 use std::io::Write;
+use std::sync::Arc;
 
 use super::args::{EditArgs, GenerateArgs, JobArgs};
 use super::build::{batch_plan, plan, read_prompt};
@@ -12,14 +13,15 @@ use super::{Cli, ExitCode};
 use crate::api::{Adopt, Command};
 use crate::config::Profile;
 use crate::domain::JobId;
+use crate::domain::catalogue::Catalogue;
 use crate::domain::draft::Plan;
 use crate::services::{NewJobs, make_jobs};
 
 /// Runs `generate`.
 pub async fn generate(cli: &Cli, args: GenerateArgs) -> ExitCode {
-    let build = |profile: &Profile| match (&args.batch, &args.prompt) {
-        (Some(path), None) => batch_plan(profile, path, &args.job),
-        (None, Some(p)) => plan(profile, &read_prompt(p)?, &args.job, false),
+    let build = |cat: &Catalogue, profile: &Profile| match (&args.batch, &args.prompt) {
+        (Some(path), None) => batch_plan(cat, profile, path, &args.job),
+        (None, Some(p)) => plan(cat, profile, &read_prompt(p)?, &args.job, false),
         (Some(_), Some(_)) => Err("give a prompt or --batch, not both".into()),
         (None, None) => Err("give a prompt (or - to read it from stdin), or --batch FILE".into()),
     };
@@ -28,22 +30,33 @@ pub async fn generate(cli: &Cli, args: GenerateArgs) -> ExitCode {
 
 /// Runs `edit`.
 pub async fn edit(cli: &Cli, args: EditArgs) -> ExitCode {
-    let mut job = args.job.clone();
-    job.images.insert(0, args.image.clone());
-    let build = |profile: &Profile| plan(profile, &read_prompt(&args.prompt)?, &job, true);
+    let (prompt, images) = match args.prompt_and_images() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("qimg: {e}");
+            return ExitCode::Usage;
+        }
+    };
+    let job = JobArgs {
+        images,
+        ..args.job.clone()
+    };
+    let build =
+        |cat: &Catalogue, profile: &Profile| plan(cat, profile, &read_prompt(&prompt)?, &job, true);
     run_jobs(cli, &job, build).await
 }
 
 async fn run_jobs(
     cli: &Cli,
     a: &JobArgs,
-    build: impl FnOnce(&Profile) -> Result<Plan, String>,
+    build: impl FnOnce(&Catalogue, &Profile) -> Result<Plan, String>,
 ) -> ExitCode {
     let mut session = match Session::start(cli, Adopt::Nothing, false).await {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let plan = match build(&session.services.profile) {
+    let catalogue = Arc::clone(&session.services.config.catalogue);
+    let plan = match build(&catalogue, &session.services.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("qimg: {}", crate::sanitize::sanitize_line(&e));
@@ -60,9 +73,25 @@ async fn run_jobs(
         );
     }
     let new = NewJobs::of(&session.services.profile.name, plan);
-    let jobs = tokio::task::spawn_blocking(move || make_jobs(new, rand::random()))
-        .await
-        .unwrap_or_default();
+    let made =
+        tokio::task::spawn_blocking(move || make_jobs(new, rand::random(), &catalogue)).await;
+    let jobs = match made {
+        Ok(Ok(jobs)) => jobs,
+        Ok(Err(e)) => {
+            // Checked before anything is stored: nothing was sent or recorded.
+            eprintln!(
+                "qimg: --image: {}",
+                crate::sanitize::sanitize_line(&e.to_string())
+            );
+            session.finish().await;
+            return ExitCode::Usage;
+        }
+        Err(e) => {
+            eprintln!("qimg: cannot make the jobs: {e}");
+            session.finish().await;
+            return ExitCode::JobFailed;
+        }
+    };
     let ids: Vec<JobId> = jobs.iter().map(|j| j.id).collect();
     if !a.json {
         let mut out = std::io::stdout().lock();

@@ -25,6 +25,10 @@ pub struct ParametersJson<'a> {
     pub size: Option<&'a str>,
     /// Reference or input images (paths or URLs).
     pub images: Vec<String>,
+    /// The provider's prompt rewrite as sent (`prompt_extend`), or null when not sent.
+    pub prompt_extend: Option<bool>,
+    /// The watermark setting as sent, or null when not sent.
+    pub watermark: Option<bool>,
 }
 
 /// One job.
@@ -49,6 +53,8 @@ pub struct JobJson<'a> {
     pub parameters: ParametersJson<'a>,
     /// The provider's job id, or null.
     pub remote_id: Option<&'a str>,
+    /// The prompt the provider drew when it rewrote the one sent, or null.
+    pub revised_prompt: Option<&'a str>,
     /// Saved image paths.
     pub files: Vec<String>,
     /// Why the job failed (or needs attention), or null.
@@ -83,8 +89,11 @@ impl<'a> JobJson<'a> {
                 aspect_ratio: r.aspect_ratio.map(|a| a.as_str()),
                 size: r.size.as_deref(),
                 images: r.images.iter().map(ImageInput::to_string).collect(),
+                prompt_extend: r.prompt_extend,
+                watermark: r.watermark,
             },
             remote_id: job.remote_id.as_deref(),
+            revised_prompt: job.revised_prompt.as_deref(),
             files: job
                 .saved_paths
                 .iter()

@@ -10,6 +10,7 @@ mod follow;
 pub mod generate;
 pub mod jobs;
 pub mod json;
+mod models;
 pub mod outcome;
 mod progress;
 pub mod session;
@@ -48,7 +49,7 @@ pub struct Cli {
 pub enum Commands {
     /// Generate images; prints the job ids at once (--wait: the saved paths).
     Generate(args::GenerateArgs),
-    /// Edit an image with a prompt (Apiframe qwen-image-2, or a gateway edit model).
+    /// Edit an image with a prompt: `edit PROMPT --image FILE` or `edit IMAGE PROMPT`.
     Edit(args::EditArgs),
     /// List jobs from the store.
     Jobs(jobs::JobsArgs),
@@ -58,6 +59,8 @@ pub enum Commands {
     Show(show::ShowArgs),
     /// Stream job changes from the store as JSON lines, or a status line for tmux.
     Follow(jobs::FollowArgs),
+    /// List the models: what each takes, and whether it is built in or from config.toml.
+    Models(models::ModelsArgs),
     /// Run the built-in simulator (Apiframe v2 and the gateway) on 127.0.0.1.
     Sim(sim::SimArgs),
     /// Configuration commands.
@@ -112,6 +115,7 @@ pub fn run(mut cli: Cli) -> ExitCode {
         Some(Commands::Wait(args)) => runtime.block_on(jobs::wait(&cli, args)),
         Some(Commands::Follow(args)) => runtime.block_on(jobs::follow(&cli, args)),
         Some(Commands::Show(args)) => show::show(&cli, args),
+        Some(Commands::Models(args)) => models::models(&args),
         Some(Commands::Config {
             command: ConfigCommand::Check,
         }) => config_check::check(&cli),

@@ -36,6 +36,19 @@ fn parse_params_key(s: &str) -> Result<ParamsKey, String> {
     ParamsKey::parse(s).ok_or_else(|| "use qwenImage2Params or qwenParams".into())
 }
 
+/// The models of config.toml (so a model defined there is served too), or the built-ins when
+/// the config cannot be read (the simulator still starts, and says why).
+fn catalogue() -> std::sync::Arc<crate::domain::catalogue::Catalogue> {
+    match crate::services::load_config() {
+        Ok((_, config)) => config.catalogue,
+        Err(e) => {
+            let why = crate::sanitize::sanitize_line(&e.to_string()).into_owned();
+            eprintln!("qimg sim: serving the built-in models only: {why}");
+            crate::domain::catalogue::Catalogue::shared_builtin()
+        }
+    }
+}
+
 /// Runs until Ctrl-C or SIGTERM.
 pub async fn run(args: SimArgs) -> ExitCode {
     if !(args.job_seconds.is_finite() && (0.0..=3600.0).contains(&args.job_seconds)) {
@@ -53,6 +66,7 @@ pub async fn run(args: SimArgs) -> ExitCode {
         params_key: args.params_key,
         result_shape: args.result_shape,
         scenarios: args.scenario,
+        catalogue: catalogue(),
     };
     let server = match SimServer::start(config, args.port).await {
         Ok(s) => s,
