@@ -3,6 +3,7 @@
 //! and reports back through a `Msg`; only screen writes happen on the loop's thread.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -12,6 +13,7 @@ use super::screen::{Screen, osc52};
 use super::{App, Effect, PAGE, Sent};
 use crate::api::Command;
 use crate::domain::Level;
+use crate::domain::catalogue::Catalogue;
 use crate::services::{NewJobs, make_jobs};
 use crate::store::Store;
 
@@ -29,6 +31,8 @@ pub struct EffectRunner {
     pub tmux: bool,
     /// The home folder, for `~/` in path completion.
     pub home: Option<PathBuf>,
+    /// The models, for checking input files and reading parameters back.
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl EffectRunner {
@@ -93,8 +97,9 @@ impl EffectRunner {
 
     fn create(&self, new: NewJobs, sent: Sent) {
         let entropy = rand::random::<u64>();
+        let catalogue = Arc::clone(&self.catalogue);
         self.blocking(move || Msg::Created {
-            jobs: make_jobs(new, entropy),
+            jobs: make_jobs(new, entropy, &catalogue),
             sent,
         });
     }
@@ -188,9 +193,10 @@ impl EffectRunner {
     }
 
     fn load_params(&self, typed: String) {
+        let catalogue = Arc::clone(&self.catalogue);
         self.blocking(move || {
             let path = crate::util::resolve_path(Path::new(&typed));
-            Msg::Params(read_params(&path))
+            Msg::Params(read_params(&path, &catalogue))
         });
     }
 
@@ -204,12 +210,12 @@ impl EffectRunner {
 }
 
 /// The parameters embedded in the PNG at `path`, or why there are none (sanitised).
-fn read_params(path: &Path) -> Result<crate::domain::JobRequest, String> {
+fn read_params(path: &Path, catalogue: &Catalogue) -> Result<crate::domain::JobRequest, String> {
     use std::io::Read;
     let shown = crate::sanitize::sanitize_line(&path.display().to_string()).into_owned();
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(crate::imaging::FILE_CAP).read_to_end(&mut bytes))
         .map_err(|e| format!("{shown}: {e}"))?;
-    crate::store::params::from_png(&bytes).map_err(|e| format!("{shown}: {e}"))
+    crate::store::params::from_png(&bytes, catalogue).map_err(|e| format!("{shown}: {e}"))
 }

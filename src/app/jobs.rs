@@ -72,7 +72,7 @@ impl App {
         let new = NewJobs {
             resubmit_of: Some(old.id),
             idempotency_key: same_key.then(|| old.idempotency_key.clone()),
-            ..NewJobs::of(&old.profile, again(&old, false))
+            ..NewJobs::of(&old.profile, again(&old, false, None))
         };
         let how = if same_key {
             " with the same idempotency key"
@@ -109,6 +109,21 @@ impl App {
                     id.short()
                 )
             }
+        }
+    }
+
+    /// The seed range of `job`'s model, as its profile's catalogue says; a model no profile
+    /// offers any more keeps the full range when the job had a seed.
+    fn seed_range(&self, job: &Job) -> Option<(u32, u32)> {
+        let spec = self
+            .state
+            .profiles
+            .iter()
+            .flat_map(|p| p.models.iter())
+            .find(|m| m.id == job.request.model);
+        match spec {
+            Some(m) => m.seed,
+            None => job.request.seed.map(|_| (0, crate::domain::seed::SEED_MAX)),
         }
     }
 
@@ -155,7 +170,8 @@ impl App {
                 } else {
                     " (same seed)"
                 };
-                let new = NewJobs::of(&job.profile, again(&job, reroll));
+                let range = self.seed_range(&job);
+                let new = NewJobs::of(&job.profile, again(&job, reroll, range));
                 vec![Effect::Create(new, Sent::Again { of: job.id, how })]
             }
             Action::EditJob => self.edit_job(&job, now),
@@ -282,12 +298,12 @@ impl App {
     }
 }
 
-/// A plan that sends `job`'s request once more: with its seed, or (`new_seed`) with a new
-/// one wherever the job had a seed or the wire always sends one.
-fn again(job: &Job, new_seed: bool) -> Plan {
+/// A plan that sends `job`'s request once more: with its seed, or (`new_seed`) with a new one
+/// in `range`, the model's seed range (`None`: the wire carries no seed).
+fn again(job: &Job, new_seed: bool, range: Option<(u32, u32)>) -> Plan {
     let mut request = job.request.clone();
-    let draw = new_seed && (request.seed.is_some() || request.wire == Wire::Apiframe);
-    if draw {
+    let draw = range.filter(|_| new_seed);
+    if draw.is_some() {
         request.seed = None;
     }
     Plan::one(request, draw)

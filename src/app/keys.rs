@@ -96,7 +96,7 @@ impl App {
         match action {
             Action::ToggleSeedLock => {
                 let fresh = self.seeds.next_seed();
-                s.form.toggle_seed(fresh);
+                s.form.cycle_seed(fresh);
             }
             Action::NextValue | Action::PrevValue => {
                 let delta = if action == Action::NextValue { 1 } else { -1 };

@@ -119,6 +119,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     let mut app = App::new(state, opts.theme, opts.keymap, previews).with_entropy(rand::random());
     app.local_session = is_local_session();
     let key_vars = key_variables(&opts.engine);
+    let catalogue = std::sync::Arc::clone(&opts.engine.catalogue);
     let (engine, api_rx) = Engine::start(opts.engine);
     let runner = EffectRunner {
         engine: engine.sender(),
@@ -127,6 +128,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
         key_vars,
         tmux: preview::in_tmux(),
         home: directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()),
+        catalogue,
     };
     let hangup_watch = super::hangup::watch();
     let signals = forward_signals()?;

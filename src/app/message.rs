@@ -57,8 +57,8 @@ pub enum Msg {
     },
     /// New jobs were made (files resolved, seeds drawn), ready to list and send.
     Created {
-        /// The jobs.
-        jobs: Vec<Job>,
+        /// The jobs, or why an input file cannot be sent (nothing was stored).
+        jobs: Result<Vec<Job>, crate::api::input_image::InputError>,
         /// Why they were made.
         sent: Sent,
     },
@@ -106,7 +106,7 @@ impl std::fmt::Debug for Msg {
                 .finish(),
             Self::Created { jobs, sent } => f
                 .debug_struct("Created")
-                .field("count", &jobs.len())
+                .field("count", &Result::as_ref(jobs).map_or(0, |j| j.len()))
                 .field("sent", sent)
                 .finish(),
             Self::Completed { found, .. } => f

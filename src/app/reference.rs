@@ -9,6 +9,7 @@ use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::domain::JobState;
 use crate::domain::Level;
+use crate::domain::catalogue::ModelSpec;
 use crate::domain::models::Task;
 use crate::state::{Field, Focus};
 
@@ -162,13 +163,13 @@ impl App {
             );
             return Vec::new();
         };
-        let takes_image = s.form.spec().is_some_and(|m| m.images.1 > 0);
+        let takes_image = s.form.spec().is_some_and(ModelSpec::takes_images);
         if !takes_image {
             let edit = s
                 .form
                 .models
                 .iter()
-                .position(|m| m.task == Task::Edit || m.images.1 > 0);
+                .position(|m| m.task == Task::Edit || m.takes_images());
             match edit {
                 Some(i) => s.form.model = i,
                 None => {
@@ -186,7 +187,7 @@ impl App {
         s.form.reference.set(&path.display().to_string());
         s.viewer = None;
         s.focus = Focus::Form(Field::Reference);
-        let model = s.form.spec().map_or("-", |m| m.id);
+        let model = s.form.spec().map_or("-", |m| m.id.as_str());
         let text = format!("image set as reference for {model}; write the edit and submit");
         let text = self.hint(&text, Mode::Text, Action::Submit);
         self.state.notice(Level::Info, text, now);

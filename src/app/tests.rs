@@ -16,11 +16,15 @@ fn app() -> App {
     let profile = ProfileView::of(
         &crate::config::Profile::builtin_sim(),
         std::path::Path::new("config.toml"),
+        crate::domain::catalogue::Catalogue::builtin(),
     );
     let state = State::new(
         profile,
         ComposeForm::new(
-            ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]),
+            ComposeForm::models_for(
+                crate::domain::catalogue::Catalogue::builtin(),
+                &[Wire::Apiframe, Wire::OpenAi],
+            ),
             "qwen-image-2",
         ),
     );
@@ -45,7 +49,11 @@ fn settle(a: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
     for e in fx {
         match e {
             Effect::Create(new, sent) => {
-                let jobs = crate::services::make_jobs(new, 9);
+                let jobs = crate::services::make_jobs(
+                    new,
+                    9,
+                    crate::domain::catalogue::Catalogue::builtin(),
+                );
                 out.extend(a.on_msg(Msg::Created { jobs, sent }, Instant::now()));
             }
             other => out.push(other),
@@ -312,10 +320,12 @@ fn the_profile_picker_switches_profiles_and_keeps_the_prompt() {
         ProfileView::of(
             &crate::config::Profile::builtin_sim(),
             std::path::Path::new("c"),
+            crate::domain::catalogue::Catalogue::builtin(),
         ),
         ProfileView::of(
             &crate::config::Profile::builtin_sim_gateway(),
             std::path::Path::new("c"),
+            crate::domain::catalogue::Catalogue::builtin(),
         ),
     ];
     type_text(&mut a, "keep me", now);
@@ -339,6 +349,7 @@ fn use_as_reference_picks_an_edit_model_and_fills_the_image_field() {
     a.state.profiles = vec![ProfileView::of(
         &crate::config::Profile::builtin_sim_gateway(),
         std::path::Path::new("c"),
+        crate::domain::catalogue::Catalogue::builtin(),
     )];
     a.state.switch_profile(0);
     let mut j = ended(JobState::Done, Wire::OpenAi);

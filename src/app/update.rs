@@ -142,7 +142,28 @@ impl App {
     }
 
     /// New jobs exist: list them, select the first, say so, and send them.
-    fn on_created(&mut self, jobs: Vec<Job>, sent: &Sent, now: Instant) -> Vec<Effect> {
+    fn on_created(
+        &mut self,
+        jobs: Result<Vec<Job>, crate::api::input_image::InputError>,
+        sent: &Sent,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let jobs = match jobs {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                // Nothing was stored: the form says why, on the image field.
+                let message = format!("not sent: {e}");
+                self.state.notice(Level::Error, message.clone(), now);
+                self.state.focus = Focus::Form(Field::Reference);
+                self.state.form.error = Some(crate::state::FormError {
+                    field: Field::Reference,
+                    message,
+                });
+                self.last_submit = None;
+                self.dirty = true;
+                return Vec::new();
+            }
+        };
         let n = jobs.len();
         let Some(first) = jobs.first().map(|j| j.id) else {
             return Vec::new();

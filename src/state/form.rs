@@ -2,8 +2,11 @@
 //! locked), reference image and count. Which fields show depends on the model. `draft` reads
 //! the form as a domain `Draft`; `validate` checks it with the same rules as the CLI.
 
-use crate::domain::draft::{self, Draft, Plan, SeedChoice, Shape};
-use crate::domain::models::{self, ModelSpec, Wire};
+use std::sync::Arc;
+
+use crate::domain::catalogue::{Carried, Catalogue, ModelSpec};
+use crate::domain::draft::{self, Draft, Plan, SeedChoice, SeedMode, Shape};
+use crate::domain::models::Wire;
 use crate::domain::{ImageInput, JobRequest};
 
 pub use crate::domain::draft::Field;
@@ -37,7 +40,7 @@ pub struct ComposeForm {
     /// The negative prompt.
     pub negative: TextInput,
     /// Models this profile offers.
-    pub models: Vec<&'static ModelSpec>,
+    pub models: Vec<Arc<ModelSpec>>,
     /// Index into `models`.
     pub model: usize,
     /// Index into the model's aspect ratios or sizes.
@@ -46,6 +49,12 @@ pub struct ComposeForm {
     pub seed: TextInput,
     /// False: a new random seed per job.
     pub seed_locked: bool,
+    /// How a locked seed is used for several jobs.
+    pub seed_mode: SeedMode,
+    /// The provider's prompt rewrite, where the model takes it (off by default).
+    pub rewrite: bool,
+    /// The profile lets the provider watermark images.
+    pub watermark: bool,
     /// Reference image path or URL.
     pub reference: TextInput,
     /// Jobs per submit (1–8).
@@ -56,7 +65,7 @@ pub struct ComposeForm {
 
 impl ComposeForm {
     /// A form offering `models`, starting on `default_model` when it is among them.
-    pub fn new(models: Vec<&'static ModelSpec>, default_model: &str) -> Self {
+    pub fn new(models: Vec<Arc<ModelSpec>>, default_model: &str) -> Self {
         let model = models
             .iter()
             .position(|m| m.id == default_model)
@@ -69,23 +78,23 @@ impl ComposeForm {
             shape: 0,
             seed: TextInput::single_line(),
             seed_locked: false,
+            seed_mode: SeedMode::Increment,
+            rewrite: false,
+            watermark: false,
             reference: TextInput::single_line(),
             count: 1,
             error: None,
         }
     }
 
-    /// The models a profile of `wires` offers.
-    pub fn models_for(wires: &[Wire]) -> Vec<&'static ModelSpec> {
-        models::MODELS
-            .iter()
-            .filter(|m| wires.contains(&m.wire))
-            .collect()
+    /// The models of `catalogue` that `wires` serve.
+    pub fn models_for(catalogue: &Catalogue, wires: &[Wire]) -> Vec<Arc<ModelSpec>> {
+        wires.iter().flat_map(|w| catalogue.for_wire(*w)).collect()
     }
 
     /// The chosen model.
-    pub fn spec(&self) -> Option<&'static ModelSpec> {
-        self.models.get(self.model).copied()
+    pub fn spec(&self) -> Option<&ModelSpec> {
+        self.models.get(self.model).map(|m| m.as_ref())
     }
 
     /// The fields the chosen model uses, in focus order.
@@ -96,13 +105,16 @@ impl ComposeForm {
             v.push(Field::Negative);
         }
         v.push(Field::Model);
-        if !spec.aspect_ratios.is_empty() || !spec.sizes.is_empty() {
+        if !spec.ratios().is_empty() || !spec.sizes().is_empty() {
             v.push(Field::Shape);
         }
-        if spec.seed {
+        if spec.seed.is_some() {
             v.push(Field::Seed);
         }
-        if spec.images.1 > 0 {
+        if spec.rewrite != Carried::None {
+            v.push(Field::Rewrite);
+        }
+        if spec.takes_images() {
             v.push(Field::Reference);
         }
         v.push(Field::Count);
@@ -112,17 +124,17 @@ impl ComposeForm {
     /// The label of the current shape choice (`16:9`, or `1328*1328 (1:1)`).
     pub fn shape_label(&self) -> Option<String> {
         let spec = self.spec()?;
-        if let Some(a) = spec.aspect_ratios.get(self.shape) {
-            return Some(a.as_str().to_owned());
+        if let Some(r) = spec.ratios().get(self.shape) {
+            return Some(r.ratio.as_str().to_owned());
         }
-        spec.sizes
+        spec.sizes()
             .get(self.shape)
             .map(|s| format!("{} ({})", s.wire(), s.label))
     }
 
     fn shape_count(&self) -> usize {
         self.spec()
-            .map_or(0, |s| s.aspect_ratios.len().max(s.sizes.len()))
+            .map_or(0, |s| s.ratios().len().max(s.sizes().len()))
     }
 
     /// Steps the selector `field` by `delta` (wrapping).
@@ -131,7 +143,9 @@ impl ComposeForm {
             if n == 0 {
                 0
             } else {
-                (v as i64 + i64::from(delta)).rem_euclid(n as i64) as usize
+                let n = i64::try_from(n).unwrap_or(1);
+                let v = i64::try_from(v).unwrap_or(0);
+                usize::try_from((v + i64::from(delta)).rem_euclid(n)).unwrap_or(0)
             }
         };
         match field {
@@ -142,9 +156,9 @@ impl ComposeForm {
                 self.shape = 0;
                 if let (Some(old), Some(spec)) = (old_shape, self.spec())
                     && let Some(i) = spec
-                        .aspect_ratios
+                        .ratios()
                         .iter()
-                        .position(|a| old.starts_with(a.as_str()))
+                        .position(|r| old.starts_with(r.ratio.as_str()))
                 {
                     self.shape = i;
                 }
@@ -155,18 +169,30 @@ impl ComposeForm {
                 self.count =
                     u8::try_from((i32::from(self.count) + delta).clamp(1, max)).unwrap_or(1);
             }
-            Field::Seed => self.seed_locked = !self.seed_locked,
+            Field::Seed => self.cycle_seed_mode(),
+            Field::Rewrite if self.spec().is_some_and(|s| s.rewrite == Carried::Send) => {
+                self.rewrite = !self.rewrite;
+            }
             _ => {}
         }
         self.error = None;
     }
 
-    /// Switches the seed between random and locked; a seed locked with no number typed
-    /// becomes `fresh` (drawn by the caller).
-    pub fn toggle_seed(&mut self, fresh: u32) {
-        self.seed_locked = !self.seed_locked;
+    /// Cycles the seed: random → locked (one seed per job, counting up) → locked and fixed
+    /// (the same seed for every job: only with a count above 1) → random. A seed locked with
+    /// no number typed becomes `fresh` (drawn by the caller).
+    pub fn cycle_seed(&mut self, fresh: u32) {
+        self.cycle_seed_mode();
         if self.seed_locked && self.seed.text().is_empty() {
             self.seed.set(&fresh.to_string());
+        }
+    }
+
+    fn cycle_seed_mode(&mut self) {
+        match (self.seed_locked, self.seed_mode) {
+            (false, _) => (self.seed_locked, self.seed_mode) = (true, SeedMode::Increment),
+            (true, SeedMode::Increment) if self.count > 1 => self.seed_mode = SeedMode::Fixed,
+            (true, _) => (self.seed_locked, self.seed_mode) = (false, SeedMode::Increment),
         }
     }
 
@@ -192,29 +218,43 @@ impl ComposeForm {
         }
     }
 
-    /// The form as a domain draft.
+    /// The form as a domain draft. Fields the model does not show are not read: a negative
+    /// prompt typed for another model is not sent to one that takes none.
     pub fn draft(&self) -> Draft {
+        let visible = self.visible_fields();
+        let shown = |f: Field| visible.contains(&f);
         let shape = match self.spec() {
-            Some(spec) => match (
-                spec.aspect_ratios.get(self.shape),
-                spec.sizes.get(self.shape),
-            ) {
-                (Some(a), _) => Shape::Aspect(*a),
+            Some(spec) => match (spec.ratios().get(self.shape), spec.sizes().get(self.shape)) {
+                (Some(r), _) => Shape::Aspect(r.ratio),
                 (None, Some(s)) => Shape::Size(s.wire()),
                 (None, None) => Shape::Default,
             },
             None => Shape::Default,
         };
+        let editable_rewrite = self.spec().is_some_and(|s| s.rewrite == Carried::Send);
         Draft {
             prompt: self.prompt.text().to_owned(),
-            negative: self.negative.text().to_owned(),
+            negative: if shown(Field::Negative) {
+                self.negative.text().to_owned()
+            } else {
+                String::new()
+            },
             shape,
-            seed: if self.seed_locked {
-                SeedChoice::Locked(self.seed.text().to_owned())
+            seed: if self.seed_locked && shown(Field::Seed) {
+                SeedChoice::Locked {
+                    text: self.seed.text().to_owned(),
+                    mode: self.seed_mode,
+                }
             } else {
                 SeedChoice::Random
             },
-            references: vec![self.reference.text().to_owned()],
+            rewrite: editable_rewrite.then_some(self.rewrite),
+            watermark: self.watermark,
+            references: if shown(Field::Reference) {
+                vec![self.reference.text().to_owned()]
+            } else {
+                Vec::new()
+            },
             count: self.count,
         }
     }
@@ -234,22 +274,26 @@ impl ComposeForm {
         self.negative
             .set(req.negative_prompt.as_deref().unwrap_or(""));
         if let Some(spec) = self.spec() {
-            self.shape = req
+            let ratio = req
                 .aspect_ratio
-                .and_then(|a| spec.aspect_ratios.iter().position(|x| *x == a))
-                .or_else(|| {
-                    req.size
-                        .as_ref()
-                        .and_then(|s| spec.sizes.iter().position(|x| &x.wire() == s))
-                })
-                .unwrap_or(0);
+                .and_then(|a| spec.ratios().iter().position(|x| x.ratio == a));
+            let size = || {
+                req.size
+                    .as_ref()
+                    .and_then(|s| spec.sizes().iter().position(|x| &x.wire() == s))
+            };
+            self.shape = ratio.or_else(size).unwrap_or(0);
         }
         match req.seed {
             Some(s) => {
                 self.seed.set(&s.to_string());
                 self.seed_locked = true;
+                self.seed_mode = SeedMode::Increment;
             }
             None => self.seed_locked = false,
+        }
+        if let Some(extend) = req.prompt_extend {
+            self.rewrite = extend;
         }
         let refs: Vec<String> = req.images.iter().map(ImageInput::to_string).collect();
         self.reference.set(&refs.join("; "));

@@ -109,11 +109,19 @@ pub struct ProfileView {
     pub key_note: Option<String>,
     /// The config file path, named in hints.
     pub config_file: String,
+    /// The models it offers.
+    pub models: Vec<std::sync::Arc<crate::domain::catalogue::ModelSpec>>,
+    /// The provider may watermark images.
+    pub watermark: bool,
 }
 
 impl ProfileView {
     /// The view of a configured profile.
-    pub fn of(p: &Profile, config_file: &std::path::Path) -> Self {
+    pub fn of(
+        p: &Profile,
+        config_file: &std::path::Path,
+        catalogue: &crate::domain::catalogue::Catalogue,
+    ) -> Self {
         let key_note = (!p.is_simulator() && !p.key_probably_available())
             .then(|| format!("no key: {}", p.key_hint(config_file)));
         Self {
@@ -123,12 +131,16 @@ impl ProfileView {
             model: p.model.clone(),
             key_note,
             config_file: config_file.display().to_string(),
+            models: catalogue.for_wire(p.wire()),
+            watermark: p.watermark,
         }
     }
 
-    /// The models this profile offers.
-    pub fn models(&self) -> Vec<&'static crate::domain::models::ModelSpec> {
-        ComposeForm::models_for(&[self.wire])
+    /// A compose form over this profile's models, on its default model.
+    pub fn form(&self) -> ComposeForm {
+        let mut form = ComposeForm::new(self.models.clone(), &self.model);
+        form.watermark = self.watermark;
+        form
     }
 }
 
@@ -194,13 +206,13 @@ impl State {
 
     /// The first state of the TUI: `profile` active, every configured profile in the picker.
     pub fn initial(profile: &Profile, config: &crate::config::Config) -> Self {
-        let view = ProfileView::of(profile, &config.file);
-        let form = ComposeForm::new(view.models(), &profile.model);
+        let view = ProfileView::of(profile, &config.file, &config.catalogue);
+        let form = view.form();
         let mut state = Self::new(view, form);
         state.profiles = config
             .profiles
             .values()
-            .map(|p| ProfileView::of(p, &config.file))
+            .map(|p| ProfileView::of(p, &config.file, &config.catalogue))
             .collect();
         state
     }
@@ -254,11 +266,13 @@ impl State {
         let Some(p) = self.profiles.get(index).cloned() else {
             return false;
         };
-        let mut form = ComposeForm::new(p.models(), &p.model);
+        let mut form = p.form();
         form.prompt = self.form.prompt.clone();
         form.negative = self.form.negative.clone();
         form.seed = self.form.seed.clone();
         form.seed_locked = self.form.seed_locked;
+        form.seed_mode = self.form.seed_mode;
+        form.rewrite = self.form.rewrite;
         form.reference = self.form.reference.clone();
         form.count = self.form.count;
         self.form = form;

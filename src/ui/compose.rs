@@ -10,6 +10,8 @@ use super::fmt::one_line;
 use super::{RenderCtx, ViewState};
 use crate::action::Action;
 use crate::config::keymap::Mode;
+use crate::domain::catalogue::Carried;
+use crate::domain::draft::SeedMode;
 use crate::state::{Field, Focus, State};
 
 /// Rows the prompt gets when there is room.
@@ -172,15 +174,16 @@ fn field_value(
             Some(text_col(&form.negative)),
         ),
         Field::Seed if form.seed_locked => (
-            format!("{}  (locked; {lock}: random)", form.seed.text()),
+            format!("{}  ({})", form.seed.text(), seed_note(form, &lock)),
             Some(text_col(&form.seed)),
         ),
         Field::Seed => (
             format!("random  (type a number or {lock} to lock one)"),
             Some(0),
         ),
+        Field::Rewrite => (rewrite_value(form, focused), None),
         Field::Reference if form.reference.text().is_empty() => {
-            let hint = if form.spec().is_some_and(|s| s.images.0 > 0) {
+            let hint = if form.spec().is_some_and(|s| s.images.min > 0) {
                 "required: a file path or https URL"
             } else {
                 "optional: a file path or https URL"
@@ -191,7 +194,10 @@ fn field_value(
             form.reference.text().to_owned(),
             Some(text_col(&form.reference)),
         ),
-        Field::Model => (selector(form.spec().map_or("-", |m| m.id), focused), None),
+        Field::Model => (
+            selector(form.spec().map_or("-", |m| m.id.as_str()), focused),
+            None,
+        ),
         Field::Shape => (
             selector(&form.shape_label().unwrap_or_default(), focused),
             None,
@@ -208,6 +214,41 @@ fn field_value(
             None,
         ),
         Field::Prompt => (String::new(), None),
+    }
+}
+
+/// What a locked seed does with the count: one seed, counting up, or the same for every job.
+fn seed_note(form: &crate::state::ComposeForm, lock: &str) -> String {
+    let n = u64::from(form.count);
+    match (n, form.seed_mode) {
+        (1, _) => format!("locked; {lock}: random"),
+        (_, SeedMode::Increment) => {
+            let last = form
+                .seed
+                .text()
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .map(|s| s + n - 1);
+            let span = last.map_or_else(String::new, |l| format!(" to {l}"));
+            format!("locked, counting up{span}; {lock}: the same for every job")
+        }
+        (_, SeedMode::Fixed) => format!("fixed: {n} identical paid requests; {lock}: random"),
+    }
+}
+
+/// The rewrite field: a choice where qimg sends it, else what the provider does.
+fn rewrite_value(form: &crate::state::ComposeForm, focused: bool) -> String {
+    match form.spec().map(|s| s.rewrite) {
+        Some(Carried::Send) if form.rewrite => format!(
+            "{}  (the provider rewrites the prompt; the rewrite is kept with the job)",
+            selector("on", focused)
+        ),
+        Some(Carried::Send) => format!(
+            "{}  (the prompt is drawn as written)",
+            selector("off", focused)
+        ),
+        _ => "the provider decides (this wire cannot turn it off)".to_owned(),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::state::State;
 pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
     let t = ctx.theme;
     let p = &state.profile;
-    let model = state.form.spec().map_or("-", |m| m.id);
+    let model = state.form.spec().map_or("-", |m| m.id.as_str());
     let mut spans = vec![
         Span::styled(
             " qimg ",

@@ -152,12 +152,26 @@ fn detail_lines(
     if let Some(seed) = r.seed {
         params.push(format!("seed {seed}"));
     }
+    match r.prompt_extend {
+        Some(true) => params.push("rewrite on".into()),
+        Some(false) => params.push("rewrite off".into()),
+        None => {}
+    }
+    if r.watermark == Some(true) {
+        params.push("watermark".into());
+    }
     params.push(format!("profile {}", j.profile));
     let mut lines = vec![Line::styled(sanitize_text(&r.prompt).into_owned(), t.text)];
     if let Some(n) = r.negative_prompt.as_deref().filter(|n| !n.is_empty()) {
         lines.push(Line::from(vec![
             Span::styled("not: ", t.muted),
             Span::styled(sanitize_text(n).into_owned(), t.text),
+        ]));
+    }
+    if let Some(revised) = j.revised_prompt.as_deref().filter(|p| !p.is_empty()) {
+        lines.push(Line::from(vec![
+            Span::styled("rewritten: ", t.warning),
+            Span::styled(sanitize_text(revised).into_owned(), t.text),
         ]));
     }
     lines.push(Line::styled(one_line(&params.join(" · "), width), t.muted));

@@ -35,11 +35,15 @@ fn sample_state() -> State {
     let profile = ProfileView::of(
         &crate::config::Profile::builtin_sim(),
         std::path::Path::new("~/.config/qimg/config.toml"),
+        crate::domain::catalogue::Catalogue::builtin(),
     );
     let mut s = State::new(
         profile,
         ComposeForm::new(
-            ComposeForm::models_for(&[Wire::Apiframe, Wire::OpenAi]),
+            ComposeForm::models_for(
+                crate::domain::catalogue::Catalogue::builtin(),
+                &[Wire::Apiframe, Wire::OpenAi],
+            ),
             "qwen-image-2",
         ),
     );
@@ -134,10 +138,17 @@ fn a_remapped_submit_key_is_shown_everywhere() {
     let profile = ProfileView::of(
         &crate::config::Profile::builtin_sim(),
         std::path::Path::new("c"),
+        crate::domain::catalogue::Catalogue::builtin(),
     );
     let s = State::new(
         profile,
-        ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe]), "qwen-image-2"),
+        ComposeForm::new(
+            ComposeForm::models_for(
+                crate::domain::catalogue::Catalogue::builtin(),
+                &[Wire::Apiframe],
+            ),
+            "qwen-image-2",
+        ),
     );
     let term = render_with(&s, 120, 40, &keymap);
     insta::assert_snapshot!("remapped_submit_120x40", term.backend());
@@ -182,7 +193,7 @@ fn help_overlay(#[case] w: u16, #[case] h: u16) {
 #[test]
 fn form_error_and_gateway_fields() {
     let mut s = sample_state();
-    s.form.step(Field::Model, 2); // wan2.5-t2i-preview
+    s.form.step(Field::Model, 3); // wan2.5-t2i-preview
     s.focus = Focus::Form(Field::Seed);
     s.form.error = Some(FormError {
         field: Field::Seed,

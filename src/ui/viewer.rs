@@ -26,11 +26,25 @@ pub fn render(
     ctx: &RenderCtx,
 ) {
     let t = ctx.theme;
-    let [image, info] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let Some(view) = state.jobs.get(id) else {
-        frame.render_widget(Paragraph::new("this job is no longer listed"), image);
+        frame.render_widget(Paragraph::new("this job is no longer listed"), area);
         return;
     };
+    // The prompt the provider drew, when it rewrote the one sent, gets a line of its own.
+    let revised = view.job.revised_prompt.as_deref().filter(|p| !p.is_empty());
+    let [image, rewritten, info] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(u16::from(revised.is_some())),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if let Some(text) = revised {
+        let line = one_line(
+            &format!("rewritten by the provider: {text}"),
+            area.width as usize,
+        );
+        frame.render_widget(Paragraph::new(Line::styled(line, t.warning)), rewritten);
+    }
     let zoom = state.zoom;
     let mut shown = None;
     match (&view.job.state, view.job.saved_paths.first()) {

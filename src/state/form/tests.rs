@@ -6,7 +6,10 @@ use crate::domain::seed::{SeedStream, parse_seed};
 use rstest::rstest;
 
 fn form(wires: &[Wire], model: &str) -> ComposeForm {
-    ComposeForm::new(ComposeForm::models_for(wires), model)
+    ComposeForm::new(
+        ComposeForm::models_for(crate::domain::catalogue::Catalogue::builtin(), wires),
+        model,
+    )
 }
 
 /// The form's requests with their seeds drawn, as the jobs will carry them.
@@ -63,6 +66,13 @@ fn count_makes_n_jobs_with_their_own_random_seeds() {
     );
     f.seed_locked = true;
     f.seed.set("7");
+    let seeds: Vec<_> = requests(&f).iter().map(|r| r.seed).collect();
+    assert_eq!(
+        seeds,
+        [Some(7), Some(8), Some(9), Some(10)],
+        "a locked seed counts up"
+    );
+    f.seed_mode = SeedMode::Fixed;
     assert!(requests(&f).iter().all(|r| r.seed == Some(7)));
     f.seed.set("x");
     assert_eq!(f.validate().unwrap_err().field, Field::Seed);
@@ -90,6 +100,7 @@ fn fields_follow_the_model() {
             Field::Model,
             Field::Shape,
             Field::Seed,
+            Field::Rewrite,
             Field::Count
         ]
     );
@@ -97,11 +108,38 @@ fn fields_follow_the_model() {
 }
 
 #[test]
-fn gateway_seed_only_when_locked() {
+fn gateway_jobs_get_a_seed_and_an_explicit_rewrite_and_watermark() {
     let mut f = form(&[Wire::OpenAi], "qwen-image-plus");
     f.prompt.set("a cat");
     let r = requests(&f);
-    assert_eq!((r[0].seed, r[0].size.as_deref()), (None, Some("1328*1328")));
+    assert!(
+        r[0].seed.is_some(),
+        "qimg picks the seed, so the job records it"
+    );
+    assert_eq!(r[0].size.as_deref(), Some("1328*1328"));
+    assert_eq!(
+        (r[0].prompt_extend, r[0].watermark),
+        (Some(false), Some(false))
+    );
+    f.step(Field::Rewrite, 1);
+    assert_eq!(requests(&f)[0].prompt_extend, Some(true));
+}
+
+#[test]
+fn the_seed_cycles_random_locked_fixed_and_fixed_only_with_a_count() {
+    let mut f = form(&[Wire::Apiframe], "qwen-image-2");
+    f.cycle_seed(5);
+    assert!(f.seed_locked && f.seed_mode == SeedMode::Increment);
+    assert_eq!(f.seed.text(), "5");
+    f.cycle_seed(6);
+    assert!(!f.seed_locked, "with one job, locked goes back to random");
+    f.count = 3;
+    f.cycle_seed(6);
+    f.cycle_seed(6);
+    assert!(f.seed_locked && f.seed_mode == SeedMode::Fixed);
+    assert_eq!(f.seed.text(), "5", "a typed seed is kept");
+    f.cycle_seed(6);
+    assert!(!f.seed_locked);
 }
 
 #[test]
@@ -118,8 +156,11 @@ fn switching_models_keeps_the_ratio_where_possible() {
     f.step(Field::Shape, 6); // 16:9
     assert_eq!(f.shape_label().as_deref(), Some("16:9"));
     f.step(Field::Model, 1);
+    assert_eq!(f.spec().unwrap().id, "qwen-image-2-pro");
+    assert_eq!(f.shape_label().as_deref(), Some("16:9"));
+    f.step(Field::Model, 1);
     assert_eq!(f.spec().unwrap().id, "qwen-image-plus");
-    f.step(Field::Model, -1);
+    f.step(Field::Model, -2);
     assert_eq!(f.spec().unwrap().id, "qwen-image-2");
 }
 
