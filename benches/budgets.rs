@@ -26,10 +26,20 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 }
 
 fn state_with(n: usize, active: usize) -> State {
-    let profile = ProfileView::of(&Profile::builtin_sim(), std::path::Path::new("config.toml"));
+    let profile = ProfileView::of(
+        &Profile::builtin_sim(),
+        std::path::Path::new("config.toml"),
+        qimg::domain::catalogue::Catalogue::builtin(),
+    );
     let mut s = State::new(
         profile,
-        ComposeForm::new(ComposeForm::models_for(&[Wire::Apiframe]), "qwen-image-2"),
+        ComposeForm::new(
+            ComposeForm::models_for(
+                qimg::domain::catalogue::Catalogue::builtin(),
+                &[Wire::Apiframe],
+            ),
+            "qwen-image-2",
+        ),
     );
     let mut jobs = Vec::with_capacity(n);
     for i in 0..n {
@@ -194,6 +204,7 @@ fn engine(
         adopt: Adopt::Nothing,
         watch_store: false,
         transport: None,
+        catalogue: qimg::domain::catalogue::Catalogue::shared_builtin(),
     });
     (e, rx, store)
 }

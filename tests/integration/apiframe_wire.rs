@@ -262,7 +262,11 @@ async fn a_submit_that_never_gets_an_answer_becomes_ambiguous_with_one_key() {
         job.state
     );
     let submits = fault.requests("/v2/images/generate");
-    assert_eq!(submits.len(), 3);
+    assert!(
+        (2..=4).contains(&submits.len()),
+        "sent again within the 3 s budget: {}",
+        submits.len()
+    );
     assert!(
         submits
             .iter()

@@ -155,3 +155,44 @@ async fn a_refused_key_is_a_notice_and_a_failed_job() {
     assert_eq!(h.sim.stats().jobs_created, 0);
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reference_the_model_cannot_take_is_refused_in_the_form_and_nothing_is_stored() {
+    let mut h = Harness::start(120, 40, Duration::from_secs(1), qimg::sim::DEFAULT_KEY);
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.png");
+    std::fs::write(&small, crate::common::png(64, 48)).unwrap();
+    h.text("the same scene at night");
+    h.lp.app
+        .state
+        .form
+        .reference
+        .set(&small.display().to_string());
+    h.ctrl('s');
+    let screen = h
+        .run_until("the refusal under the image field", |app, s| {
+            app.state.form.error.is_some() && s.contains("64×48")
+        })
+        .await;
+    assert!(screen.contains("not sent"), "{screen}");
+    let app = &h.lp.app;
+    assert_eq!(app.state.jobs.len(), 0, "no job was made");
+    assert_eq!(
+        app.state.focus,
+        qimg::state::Focus::Form(qimg::state::Field::Reference)
+    );
+    assert_eq!(h.sim.stats().submit_requests + h.sim.stats().uploads, 0);
+    // With a usable image the same form goes through.
+    let good = dir.path().join("good.png");
+    std::fs::write(&good, crate::common::png(512, 512)).unwrap();
+    h.lp.app
+        .state
+        .form
+        .reference
+        .set(&good.display().to_string());
+    h.ctrl('s');
+    h.run_until("the job to finish", |app, _| done_jobs(app) == 1)
+        .await;
+    assert_eq!(h.sim.stats().jobs_created, 1);
+    h.stop().await;
+}

@@ -169,6 +169,7 @@ fn debug_and_display_never_show_the_key() {
     let store = qimg::store::Store::open_in_memory().unwrap();
     let runtime = ProfileRuntime::build(
         &profile,
+        &qimg::domain::catalogue::Catalogue::shared_builtin(),
         None,
         dir.path(),
         &store,

@@ -98,6 +98,26 @@ impl ExtSim {
     }
 }
 
+impl ExtSim {
+    /// The requests the simulator accepted, oldest first (`/__sim/requests`).
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .get(format!("{}/__sim/requests", self.url))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    }
+}
+
 impl Drop for ExtSim {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -128,7 +148,16 @@ fn generate_wait_json_and_exit_0() {
         assert_eq!(image::open(f).unwrap().width(), 1024);
     }
     let (code, out, _) = sim.run(&[
-        "generate", "fixed", "--count", "2", "--seed", "9", "--wait", "--json",
+        "generate",
+        "fixed",
+        "--count",
+        "2",
+        "--seed",
+        "9",
+        "--seed-mode",
+        "fixed",
+        "--wait",
+        "--json",
     ]);
     assert_eq!(code, 0);
     assert!(

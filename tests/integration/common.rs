@@ -53,6 +53,11 @@ pub fn apiframe_profile(base: &str) -> Profile {
         max_concurrent: 4,
         sim_job_seconds: 1.0,
         request_timeout: None,
+        wire: qimg::domain::models::Wire::Apiframe,
+        watermark: false,
+        // Fault servers answer at once: a few seconds of retries make each unclear answer
+        // end in about three attempts, as a short real budget would.
+        retry_budget: Duration::from_secs(3),
     }
 }
 
@@ -112,6 +117,7 @@ impl Rig {
             adopt,
             watch_store: true,
             transport: None,
+            catalogue: qimg::domain::catalogue::Catalogue::shared_builtin(),
         });
         Self {
             sim,
@@ -190,6 +196,7 @@ pub fn gateway_profile(base: &str, model: &str) -> Profile {
         name: "gw".into(),
         kind: ProviderKind::OpenAi,
         model: model.into(),
+        wire: qimg::domain::models::Wire::OpenAi,
         ..apiframe_profile(base)
     }
 }
@@ -205,6 +212,8 @@ pub fn gateway_request(model: &str, prompt: &str, size: Option<&str>) -> JobRequ
         aspect_ratio: None,
         size: size.map(Into::into),
         images: Vec::new(),
+        prompt_extend: None,
+        watermark: None,
     }
 }
 

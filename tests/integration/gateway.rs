@@ -323,10 +323,21 @@ async fn the_multipart_edit_body_field_by_field() {
     assert!(ct.starts_with("multipart/form-data; boundary="), "{ct}");
     let parts = multipart_parts(&ct, &r.body);
     let names: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
-    assert_eq!(names, ["model", "prompt", "image[]", "image[]"]);
+    assert_eq!(
+        names,
+        [
+            "model",
+            "prompt",
+            "n",
+            "response_format",
+            "image[]",
+            "image[]"
+        ]
+    );
     assert_eq!(parts[0].3, b"qwen-image-edit-plus");
     assert_eq!(parts[1].3, "make it night, keep the boat".as_bytes());
-    for (i, part) in parts[2..].iter().enumerate() {
+    assert_eq!(parts[2].3, b"1", "n is explicit");
+    for (i, part) in parts[4..].iter().enumerate() {
         assert_eq!(
             part.1.as_deref(),
             Some(format!("image{}.png", i + 1).as_str()),
@@ -350,6 +361,7 @@ async fn a_single_input_image_uses_the_plain_image_field() {
         .await;
     let mut rig = Rig::with_profile(gateway_profile(&server.uri(), "qwen-image-edit"));
     let mut req = gateway_request("qwen-image-edit", "sepia", None);
+    req.watermark = Some(false);
     req.images = vec![ImageInput::File(write_png(dir.path(), "one.png", 500, 500))];
     let id = rig.submit(req);
     assert_eq!(rig.wait_end(id).await.state, JobState::Done);
@@ -360,7 +372,18 @@ async fn a_single_input_image_uses_the_plain_image_field() {
     );
     assert_eq!(
         parts.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
-        ["model", "prompt", "image"]
+        [
+            "model",
+            "prompt",
+            "n",
+            "response_format",
+            "watermark",
+            "image"
+        ]
+    );
+    assert_eq!(
+        parts[4].3, b"false",
+        "the watermark setting as the request carries it"
     );
 }
 
@@ -405,7 +428,7 @@ async fn an_edit_sent_again_after_a_429_carries_the_same_parts() {
             multipart_parts(ct, &r.body)
         })
         .collect();
-    assert_eq!(parts[0].len(), 4);
+    assert_eq!(parts[0].len(), 6);
     assert_eq!(
         parts[0], parts[1],
         "the retry sends the same fields, file names, types and bytes"

@@ -18,6 +18,7 @@ use qimg::app::{App, EventLoop};
 use qimg::config::keymap::Keymap;
 use qimg::config::theme::Theme;
 use qimg::config::{Paths, Profile};
+use qimg::domain::catalogue::Catalogue;
 use qimg::preview::Previews;
 use qimg::sim::{SimConfig, SimService};
 use qimg::state::{ProfileView, State};
@@ -38,7 +39,7 @@ type Input = futures::channel::mpsc::UnboundedReceiver<std::io::Result<Event>>;
 struct InMemory(axum::Router);
 
 impl Transport for InMemory {
-    fn execute(&self, req: reqwest::Request) -> Responding {
+    fn execute(&self, mut req: reqwest::Request) -> Responding {
         let router = self.0.clone();
         Box::pin(async move {
             let mut builder = http::Request::builder()
@@ -47,13 +48,13 @@ impl Transport for InMemory {
             for (k, v) in req.headers() {
                 builder = builder.header(k, v);
             }
+            // Streaming bodies too (a multipart upload is a stream).
             let body = req
-                .body()
-                .and_then(reqwest::Body::as_bytes)
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default();
+                .body_mut()
+                .take()
+                .map_or_else(axum::body::Body::empty, axum::body::Body::new);
             let request = builder
-                .body(axum::body::Body::from(body))
+                .body(body)
                 .map_err(|e| qimg::api::ApiError::Local(e.to_string()))?;
             let resp = router
                 .oneshot(request)
@@ -111,19 +112,16 @@ impl Harness {
             adopt: Adopt::Nothing,
             watch_store: false,
             transport: Some(TransportOverride(transport)),
+            catalogue: qimg::domain::catalogue::Catalogue::shared_builtin(),
         });
         let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
         let resized = msg_tx.clone();
-        let mut state = State::new(
-            ProfileView::of(&profiles["sim"], &paths.config_file()),
-            qimg::state::ComposeForm::new(
-                ProfileView::of(&profiles["sim"], &paths.config_file()).models(),
-                "qwen-image-2",
-            ),
-        );
+        let catalogue = Catalogue::builtin();
+        let view = ProfileView::of(&profiles["sim"], &paths.config_file(), catalogue);
+        let mut state = State::new(view.clone(), view.form());
         state.profiles = profiles
             .values()
-            .map(|p| ProfileView::of(p, &paths.config_file()))
+            .map(|p| ProfileView::of(p, &paths.config_file(), catalogue))
             .collect();
         state.graphics = qimg::preview::info_for(
             &Picker::halfblocks(),
@@ -138,6 +136,7 @@ impl Harness {
             msgs: msg_tx,
             store,
             key_vars: Vec::new(),
+            catalogue: Catalogue::shared_builtin(),
             tmux: false,
             home: None,
         };

@@ -37,6 +37,7 @@ async fn unfinished_apiframe_jobs(
     client
         .submit(&submitting.request, &submitting.idempotency_key, None)
         .await
+        .0
         .unwrap();
     // Accepted and running.
     let running = Job::new("sim", req("running"));
@@ -44,6 +45,7 @@ async fn unfinished_apiframe_jobs(
     let acc = client
         .submit(&running.request, &running.idempotency_key, None)
         .await
+        .0
         .unwrap();
     store
         .transition(
@@ -61,6 +63,7 @@ async fn unfinished_apiframe_jobs(
     let acc = client
         .submit(&downloading.request, &downloading.idempotency_key, None)
         .await
+        .0
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     let url = format!("{}cdn/{}.png", sim.base_url(), acc.remote_id);
@@ -205,6 +208,7 @@ fn engine(
         adopt,
         watch_store: true,
         transport: None,
+        catalogue: qimg::domain::catalogue::Catalogue::shared_builtin(),
     })
 }
 

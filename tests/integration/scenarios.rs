@@ -25,6 +25,8 @@ async fn run(names: &str) -> (Vec<Job>, qimg::sim::StatsSnapshot, Rig) {
     let sim = SimServer::start(cfg, 0).await.unwrap();
     let mut af = Profile::builtin_sim();
     af.request_timeout = Some(Duration::from_secs(3));
+    // A hanging submit is retried (same idempotency key) until the budget runs out.
+    af.retry_budget = Duration::from_secs(12);
     let mut rig = Rig::sim_reopen_fresh(sim, af);
     let mut ids = Vec::new();
     for i in 0..APIFRAME_JOBS {

@@ -120,6 +120,8 @@ fn soak_engine(
         name: "af".into(),
         base_url: Some(reqwest::Url::parse("http://127.0.0.1:9").unwrap()),
         key_source: qimg::config::KeySource::Literal(secrecy::SecretString::from("afk_soak")),
+        // Virtual time: the real default budget costs nothing.
+        retry_budget: qimg::config::profile::RETRY_BUDGET,
         ..crate::common::apiframe_profile("http://127.0.0.1:9")
     };
     let mut profiles = IndexMap::new();
@@ -133,6 +135,7 @@ fn soak_engine(
         adopt: Adopt::Nothing,
         watch_store: false,
         transport: Some(TransportOverride(fake.clone())),
+        catalogue: qimg::domain::catalogue::Catalogue::shared_builtin(),
     })
 }
 

@@ -106,6 +106,8 @@ impl Harness {
         let paths = Paths::under(dir.path());
         let profile = Profile {
             key_source: qimg::config::KeySource::Literal(secrecy::SecretString::from("afk_vt")),
+            // Virtual time: the real default budget costs nothing.
+            retry_budget: qimg::config::profile::RETRY_BUDGET,
             ..crate::common::apiframe_profile("http://127.0.0.1:9")
         };
         let mut profiles = IndexMap::new();
@@ -119,6 +121,7 @@ impl Harness {
             adopt: Adopt::Nothing,
             watch_store: false,
             transport: Some(TransportOverride(fake.clone())),
+            catalogue: qimg::domain::catalogue::Catalogue::shared_builtin(),
         });
         Self {
             fake,
