@@ -213,16 +213,23 @@ fn router(state: Arc<SimState>) -> Router {
 }
 
 /// Adds each request's handling time to `server_time_us` (benchmarks subtract it), and counts
-/// every 429, whichever switch or scenario sent it.
+/// every POST and every 429, whichever switch or scenario sent it.
 async fn timed(
     axum::extract::State(s): axum::extract::State<Arc<SimState>>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let t = std::time::Instant::now();
+    let post = req.method() == axum::http::Method::POST;
+    if post {
+        state::Stats::bump(&s.stats.post_requests);
+    }
     let resp = next.run(req).await;
     if resp.status() == axum::http::StatusCode::TOO_MANY_REQUESTS {
         state::Stats::bump(&s.stats.rate_limited);
+        if post {
+            state::Stats::bump(&s.stats.posts_rate_limited);
+        }
     }
     let us = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX);
     s.stats

@@ -164,6 +164,10 @@ pub struct Stats {
     pub rate_limited: AtomicU64,
     /// 400 and 422 answers.
     pub rejected: AtomicU64,
+    /// Every POST that reached the server, whatever answered it (a scenario's 429 included).
+    pub post_requests: AtomicU64,
+    /// POSTs answered 429.
+    pub posts_rate_limited: AtomicU64,
     /// Time spent answering requests, in microseconds (the server's own time).
     pub server_time_us: AtomicU64,
 }
@@ -197,6 +201,12 @@ pub struct StatsSnapshot {
     pub rejected: u64,
     /// See [`Stats`].
     #[serde(default)]
+    pub post_requests: u64,
+    /// See [`Stats`].
+    #[serde(default)]
+    pub posts_rate_limited: u64,
+    /// See [`Stats`].
+    #[serde(default)]
     pub server_time_us: u64,
 }
 
@@ -222,6 +232,8 @@ impl Stats {
             unauthorized: g(&self.unauthorized),
             rate_limited: g(&self.rate_limited),
             rejected: g(&self.rejected),
+            post_requests: g(&self.post_requests),
+            posts_rate_limited: g(&self.posts_rate_limited),
             server_time_us: g(&self.server_time_us),
         }
     }

@@ -56,12 +56,13 @@ async fn twelve_jobs(scenarios: &str) {
     let stats = rig.simulator().stats();
     assert_eq!(stats.jobs_created, 12, "{scenarios}: {stats:?}");
     println!(
-        "{scenarios}: 12 jobs → {} POSTs ({} refused with 400, {} answered 429, {} idempotent replays), {} created",
-        stats.submit_requests,
+        "{scenarios}: 12 jobs → {} POSTs ({} answered 429, {} refused with 400, {} idempotent replays), {} created; {} requests answered 429 in all",
+        stats.post_requests,
+        stats.posts_rate_limited,
         stats.rejected,
-        stats.rate_limited,
         stats.idempotent_replays,
-        stats.jobs_created
+        stats.jobs_created,
+        stats.rate_limited
     );
     let key = rig.store.setting("sim", "apiframe_params_key").unwrap();
     assert_eq!(
