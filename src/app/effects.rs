@@ -122,7 +122,7 @@ impl EffectRunner {
     }
 
     fn thumbs(&self, paths: Vec<PathBuf>, app: &mut App) {
-        let Some(picker) = app.previews.picker().cloned() else {
+        let Some(encoder) = app.previews.encoder() else {
             return;
         };
         let (fw, fh) = app.previews.font_size();
@@ -136,11 +136,10 @@ impl EffectRunner {
                 .previews
                 .is_kitty()
                 .then(|| app.previews.next_kitty_id());
-            let picker = picker.clone();
             self.blocking(move || {
                 let (decoded, _) = crate::imaging::decode_path_for_preview(&path, max.0, max.1);
                 let result = decoded.map_err(Into::into).and_then(|img| {
-                    crate::preview::thumbs::encode(&picker, &img, size, kitty_id.unwrap_or(0))
+                    crate::preview::thumbs::encode(encoder, &img, size, kitty_id.unwrap_or(0))
                 });
                 Msg::ThumbReady {
                     path,

@@ -103,7 +103,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     let (msg_tx, msg_rx) = unbounded_channel::<Msg>();
     let resized_tx = msg_tx.clone();
     let previews = Previews::new(picker, &info, move |resp| {
-        let _ = resized_tx.send(Msg::PreviewResized(resp));
+        let _ = resized_tx.send(Msg::PreviewEncoded(resp));
     });
     let mut state = opts.state;
     state.graphics = info;

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use image::DynamicImage;
-use ratatui_image::thread::ResizeResponse;
 
 use super::Sent;
 use crate::domain::Job;
@@ -21,8 +20,8 @@ pub enum Msg {
         /// The file's own width and height.
         dims: Option<(u32, u32)>,
     },
-    /// A preview finished resizing and encoding (on the worker thread).
-    PreviewResized(ResizeResponse),
+    /// A preview finished scaling and encoding (on the worker thread).
+    PreviewEncoded(crate::preview::Encoded),
     /// The job list loaded again (new filter, search or order).
     Reloaded {
         /// The first page.
@@ -42,7 +41,7 @@ pub enum Msg {
         /// The file.
         path: PathBuf,
         /// The protocol, or why there is none.
-        result: Result<ratatui_image::protocol::Protocol, crate::preview::thumbs::ThumbError>,
+        result: Result<crate::preview::Picture, crate::preview::thumbs::ThumbError>,
         /// Its kitty image id, when kitty.
         kitty_id: Option<u32>,
     },
@@ -82,7 +81,11 @@ impl std::fmt::Debug for Msg {
                 .field("path", path)
                 .field("ok", &result.is_ok())
                 .finish(),
-            Self::PreviewResized(_) => f.write_str("PreviewResized"),
+            Self::PreviewEncoded(done) => f
+                .debug_struct("PreviewEncoded")
+                .field("bytes", &done.bytes)
+                .field("took", &done.took)
+                .finish(),
             Self::Reloaded { jobs, more } => f
                 .debug_struct("Reloaded")
                 .field("count", &jobs.len())

@@ -84,8 +84,8 @@ impl App {
                 self.previews.on_decoded(path, result);
                 self.dirty = true;
             }
-            Msg::PreviewResized(resp) => {
-                if self.previews.on_resized(resp) {
+            Msg::PreviewEncoded(done) => {
+                if self.previews.on_encoded(done) {
                     self.dirty = true;
                 }
             }

@@ -1,10 +1,12 @@
-//! Inline previews with ratatui-image: the terminal is asked once at start which
-//! graphics it speaks (unless the user chose); decoding happens on a blocking thread, resizing
-//! and encoding on a worker thread; one protocol object per shown image, kept across frames so
-//! its bytes are sent once per (image, area); a small LRU of decoded images bounds memory.
+//! Inline previews: the terminal is asked which graphics it speaks (unless the user chose);
+//! decoding happens on a blocking thread, scaling and encoding (qimg's kitty and sixel
+//! encoders, ratatui-image's half blocks and iTerm2) on a worker thread; one picture per shown
+//! image and area, kept across frames so its bytes are sent once per (image, area); a small LRU
+//! of decoded images bounds memory.
 
 mod detect;
 pub mod kitty;
+pub mod picture;
 mod query;
 pub mod thumbs;
 
@@ -15,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use image::DynamicImage;
+use ratatui::layout::Size;
 use ratatui_image::picker::{Picker, ProtocolType};
-use ratatui_image::protocol::kitty::StatefulKitty;
-use ratatui_image::protocol::{StatefulProtocol, StatefulProtocolType};
-use ratatui_image::thread::{ResizeRequest, ResizeResponse, ThreadProtocol};
+
+pub use picture::{Encoded, Picture};
 
 use crate::config::ImageProtocolSetting;
 use crate::imaging::DecodeError;
@@ -51,23 +53,32 @@ pub fn protocol_name(p: ProtocolType) -> &'static str {
 
 /// What the preview of one file looks like right now.
 pub enum PreviewState<'a> {
-    /// Ready to render.
-    Ready(&'a mut ThreadProtocol, (u32, u32)),
-    /// Being decoded.
+    /// Ready to draw, with the image's own pixel size.
+    Ready(&'a Picture, (u32, u32)),
+    /// Being decoded or encoded.
     Loading,
     /// Cannot be shown; the text says why.
     Unavailable(String),
 }
 
-/// Which image (and view of it) the one live protocol shows.
+/// Which image (and view of it) the one live picture shows.
 #[derive(Debug, Clone, PartialEq)]
 struct Key {
     path: PathBuf,
     zoom: Option<(u32, u32, u32, u32)>,
 }
 
-/// The live protocol: what it shows, the protocol, the shown pixel size, its kitty id.
-type Live = (Key, ThreadProtocol, (u32, u32), Option<u32>);
+/// The view on screen: what it shows, its source pixels, its kitty id, the cells last asked
+/// for, and the picture made for them.
+struct Live {
+    key: Key,
+    source: Arc<DynamicImage>,
+    dims: (u32, u32),
+    kitty_id: Option<u32>,
+    generation: u64,
+    asked: Option<Size>,
+    picture: Option<(Size, Picture)>,
+}
 
 /// Decoded images, the protocol of the image on screen, and the gallery thumbnails.
 pub struct Previews {
@@ -79,7 +90,9 @@ pub struct Previews {
     pending: Vec<PathBuf>,
     pending_full: Option<PathBuf>,
     current: Option<Live>,
-    resize_tx: std::sync::mpsc::Sender<ResizeRequest>,
+    generation: u64,
+    encode_tx: std::sync::mpsc::Sender<picture::Job>,
+    kitty_caps: kitty::KittyCaps,
     kitty_ids: kitty::Ids,
     /// kitty images no longer shown, to delete from the terminal's memory.
     stale_kitty: Vec<u32>,
@@ -90,21 +103,28 @@ pub struct Previews {
 }
 
 impl Previews {
-    /// Starts the resize worker thread; finished resizes go to `on_resized`.
+    /// Starts the encoding worker thread; finished pictures go to `on_encoded` (the loop hands
+    /// them back to [`Previews::on_encoded`]).
     pub fn new(
         picker: Option<Picker>,
         info: &GraphicsInfo,
-        on_resized: impl Fn(ResizeResponse) + Send + 'static,
+        on_encoded: impl Fn(Encoded) + Send + 'static,
     ) -> Self {
-        let (resize_tx, rx) = std::sync::mpsc::channel::<ResizeRequest>();
+        let (encode_tx, rx) = std::sync::mpsc::channel::<picture::Job>();
         let spawned = std::thread::Builder::new()
-            .name("qimg-resize".into())
+            .name("qimg-encode".into())
             .spawn(move || {
-                while let Ok(req) = rx.recv() {
-                    match req.resize_encode() {
-                        Ok(resp) => on_resized(resp),
-                        Err(e) => tracing::warn!("preview encoding failed: {e}"),
+                while let Ok(mut job) = rx.recv() {
+                    // Only the newest request matters: a burst of resizes encodes once.
+                    while let Ok(newer) = rx.try_recv() {
+                        job = newer;
                     }
+                    let done = picture::run(&job);
+                    if let Err(e) = &done.picture {
+                        tracing::warn!("{e}");
+                    }
+                    tracing::debug!(took = ?done.took, bytes = done.bytes, "preview encoded");
+                    on_encoded(done);
                 }
             });
         if let Err(e) = spawned {
@@ -122,7 +142,9 @@ impl Previews {
             pending: Vec::new(),
             pending_full: None,
             current: None,
-            resize_tx,
+            generation: 0,
+            encode_tx,
+            kitty_caps: kitty::KittyCaps::default(),
             kitty_ids: kitty::Ids::default(),
             stale_kitty: Vec::new(),
             thumbs: thumbs::Thumbs::default(),
@@ -221,11 +243,63 @@ impl Previews {
         }
     }
 
-    /// Hands a finished resize to the protocol it belongs to. True when it was taken.
-    pub fn on_resized(&mut self, resp: ResizeResponse) -> bool {
-        match &mut self.current {
-            Some((_, proto, _, _)) => proto.update_resized_protocol(resp),
-            None => false,
+    /// Takes a finished encode when it is for the view on screen. True when it was taken (the
+    /// screen needs a frame).
+    pub fn on_encoded(&mut self, done: Encoded) -> bool {
+        let Some(live) = &mut self.current else {
+            return false;
+        };
+        if live.generation != done.generation || live.asked != Some(done.cells) {
+            return false;
+        }
+        match done.picture {
+            Ok(p) => {
+                live.picture = Some((done.cells, p));
+                true
+            }
+            Err(e) => {
+                let path = live.key.path.clone();
+                self.failed.insert(path, e.to_string());
+                self.current = None;
+                true
+            }
+        }
+    }
+
+    /// Sets what the terminal said about kitty payloads.
+    pub fn set_kitty_caps(&mut self, caps: kitty::KittyCaps) {
+        self.kitty_caps = caps;
+    }
+
+    /// Replaces the picker (graphics detection finished, or ran again): every picture is made
+    /// again for the new protocol.
+    pub fn set_picker(&mut self, picker: Option<Picker>, info: &GraphicsInfo) {
+        if let Some(Live {
+            kitty_id: Some(id), ..
+        }) = self.current.take()
+        {
+            self.stale_kitty.push(id);
+        }
+        self.picker = picker;
+        self.off_reason = info
+            .note
+            .clone()
+            .unwrap_or_else(|| "previews are off".into());
+        self.thumbs = thumbs::Thumbs::default();
+    }
+
+    /// How pictures are encoded now (none when previews are off).
+    pub fn encoder(&self) -> Option<picture::Encoder> {
+        self.picker.as_ref().map(|p| self.encoder_for(p))
+    }
+
+    fn encoder_for(&self, picker: &Picker) -> picture::Encoder {
+        let f = picker.font_size();
+        picture::Encoder {
+            protocol: picker.protocol_type(),
+            font: (f.width, f.height),
+            tmux: picker.tmux_detected(),
+            kitty: kitty::Payload::best(self.kitty_caps),
         }
     }
 
@@ -241,44 +315,41 @@ impl Previews {
 
     fn make(&mut self, key: Key, img: DynamicImage) {
         let Some(picker) = &self.picker else { return };
-        let dims = (img.width(), img.height());
-        let (stateful, kitty_id) = if picker.protocol_type() == ProtocolType::Kitty {
-            let id = self.kitty_ids.take();
-            let compress = picker
-                .capabilities()
-                .contains(&ratatui_image::picker::Capability::KittyCompression);
-            let kind = StatefulProtocolType::Kitty(StatefulKitty::new(
-                id,
-                picker.tmux_detected(),
-                compress,
-            ));
-            (
-                StatefulProtocol::new(img, picker.font_size(), None, kind),
-                Some(id),
-            )
-        } else {
-            (picker.new_resize_protocol(img), None)
-        };
-        if let Some((_, _, _, Some(old))) = self.current.take() {
+        let kitty_id =
+            (picker.protocol_type() == ProtocolType::Kitty).then(|| self.kitty_ids.take());
+        if let Some(Live {
+            kitty_id: Some(old),
+            ..
+        }) = self.current.take()
+        {
             self.stale_kitty.push(old);
         }
-        self.current = Some((
+        self.generation += 1;
+        self.current = Some(Live {
             key,
-            ThreadProtocol::new(self.resize_tx.clone(), Some(stateful)),
-            dims,
+            dims: (img.width(), img.height()),
+            source: Arc::new(img),
             kitty_id,
-        ));
+            generation: self.generation,
+            asked: None,
+            picture: None,
+        });
     }
 
     /// The preview of `path` (fitted), creating its protocol when the image is decoded. Only
     /// one protocol exists at a time: switching images drops the old one (and, with kitty,
     /// deletes its data in the terminal).
-    pub fn state_for(&mut self, path: &Path) -> PreviewState<'_> {
-        self.state_for_view(path, None)
+    pub fn state_for(&mut self, path: &Path, area: Size) -> PreviewState<'_> {
+        self.state_for_view(path, None, area)
     }
 
     /// Like `state_for`, zoomed. The zoomed crop comes from the full-resolution decode.
-    pub fn state_for_view(&mut self, path: &Path, zoom: Option<ZoomView>) -> PreviewState<'_> {
+    pub fn state_for_view(
+        &mut self,
+        path: &Path,
+        zoom: Option<ZoomView>,
+        area: Size,
+    ) -> PreviewState<'_> {
         if self.picker.is_none() {
             return PreviewState::Unavailable(self.off_reason.clone());
         }
@@ -308,9 +379,9 @@ impl Previews {
             return if self
                 .current
                 .as_ref()
-                .is_some_and(|(k, _, _, _)| k.path == path && zoom.is_none())
+                .is_some_and(|l| l.key.path == path && zoom.is_none())
             {
-                self.ready()
+                self.ready(area)
             } else {
                 PreviewState::Loading
             };
@@ -320,19 +391,47 @@ impl Previews {
             path: path.to_path_buf(),
             zoom: crop,
         };
-        if self.current.as_ref().is_none_or(|(k, _, _, _)| *k != key) {
+        if self.current.as_ref().is_none_or(|l| l.key != key) {
             let view = match crop {
                 Some((x, y, w, h)) => img.crop_imm(x, y, w, h),
                 None => img.as_ref().clone(),
             };
             self.make(key, view);
         }
-        self.ready()
+        self.ready(area)
     }
 
-    fn ready(&mut self) -> PreviewState<'_> {
-        match &mut self.current {
-            Some((_, proto, dims, _)) => PreviewState::Ready(proto, *dims),
+    /// The live picture for `area`: asks the worker for one when the fitted size changed, and
+    /// shows the last one meanwhile.
+    fn ready(&mut self, area: Size) -> PreviewState<'_> {
+        let Some(picker) = &self.picker else {
+            return PreviewState::Loading;
+        };
+        let encoder = self.encoder_for(picker);
+        let Some(live) = &mut self.current else {
+            return PreviewState::Loading;
+        };
+        let cells = picture::fit(
+            (live.source.width(), live.source.height()),
+            encoder.font,
+            area,
+        );
+        let current = live.picture.as_ref().is_some_and(|(c, _)| *c == area);
+        if !current && live.asked != Some(area) && cells.width > 0 && cells.height > 0 {
+            live.asked = Some(area);
+            let job = picture::Job {
+                generation: live.generation,
+                image: Arc::clone(&live.source),
+                cells: area,
+                encoder,
+                kitty_id: live.kitty_id.unwrap_or(0),
+            };
+            if self.encode_tx.send(job).is_err() {
+                tracing::warn!("the preview worker has stopped");
+            }
+        }
+        match &live.picture {
+            Some((_, p)) => PreviewState::Ready(p, live.dims),
             None => PreviewState::Loading,
         }
     }

@@ -6,10 +6,8 @@ use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
 use ratatui::layout::Size;
-use ratatui_image::picker::{Picker, ProtocolType};
-use ratatui_image::protocol::Protocol;
-use ratatui_image::protocol::kitty::Kitty;
-use ratatui_image::{FontSize, Resize};
+
+use super::picture::{Encoder, Picture, encode as encode_picture};
 
 /// Thumbnail area in cells.
 pub const THUMB: Size = Size {
@@ -32,32 +30,18 @@ pub enum ThumbError {
 
 /// Encodes `img` for a fixed area. Kitty images get the given id, so they can be deleted.
 pub fn encode(
-    picker: &Picker,
+    encoder: Encoder,
     img: &DynamicImage,
     size: Size,
     kitty_id: u32,
-) -> Result<Protocol, ThumbError> {
-    if picker.protocol_type() == ProtocolType::Kitty {
-        let font: FontSize = picker.font_size();
-        let resize = Resize::Fit(None);
-        let area = resize.size_for(img, font, size);
-        let resized = resize.resize(img, font, area, None);
-        let compress = picker
-            .capabilities()
-            .contains(&ratatui_image::picker::Capability::KittyCompression);
-        return Kitty::new(resized, area, kitty_id, picker.tmux_detected(), compress)
-            .map(Protocol::Kitty)
-            .map_err(|e| ThumbError::Encode(e.to_string()));
-    }
-    picker
-        .new_protocol(img.clone(), size, Resize::Fit(None))
-        .map_err(|e| ThumbError::Encode(e.to_string()))
+) -> Result<Picture, ThumbError> {
+    encode_picture(img, size, encoder, kitty_id).map_err(|e| ThumbError::Encode(e.0))
 }
 
 /// What a thumbnail looks like now.
 pub enum Thumb<'a> {
     /// Ready to draw.
-    Ready(&'a Protocol),
+    Ready(&'a Picture),
     /// Being made.
     Loading,
     /// Cannot be shown.
@@ -67,7 +51,7 @@ pub enum Thumb<'a> {
 /// The thumbnail cache.
 #[derive(Default)]
 pub struct Thumbs {
-    ready: VecDeque<(PathBuf, Protocol, Option<u32>)>,
+    ready: VecDeque<(PathBuf, Picture, Option<u32>)>,
     failed: Vec<(PathBuf, String)>,
     pending: Vec<PathBuf>,
 }
@@ -89,7 +73,7 @@ impl Thumbs {
     pub fn on_ready(
         &mut self,
         path: PathBuf,
-        result: Result<Protocol, ThumbError>,
+        result: Result<Picture, ThumbError>,
         kitty_id: Option<u32>,
     ) -> Vec<u32> {
         self.pending.retain(|p| p != &path);
@@ -140,14 +124,19 @@ mod tests {
 
     #[test]
     fn bounded_and_made_once() {
-        let picker = Picker::halfblocks();
+        let encoder = Encoder {
+            protocol: ratatui_image::picker::ProtocolType::Halfblocks,
+            font: (10, 20),
+            tmux: false,
+            kitty: crate::preview::kitty::Payload::Raw,
+        };
         let img = DynamicImage::ImageRgb8(image::RgbImage::new(40, 20));
         let mut t = Thumbs::default();
         for i in 0..(CAPACITY + 5) {
             let p = PathBuf::from(format!("/t/{i}.png"));
             assert!(t.needs(&p));
             assert!(!t.needs(&p));
-            t.on_ready(p, encode(&picker, &img, THUMB, 0), None);
+            t.on_ready(p, encode(encoder, &img, THUMB, 0), None);
         }
         assert_eq!(t.len(), CAPACITY);
         assert!(

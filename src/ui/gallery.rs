@@ -5,7 +5,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
-use ratatui_image::Image;
 
 use super::RenderCtx;
 use super::fmt::{one_line, state_style};
@@ -134,7 +133,7 @@ pub fn render_cell(
     let line = match (&view.job.state, view.job.saved_paths.first()) {
         (JobState::Done, Some(path)) => match previews.thumbs.get(path) {
             Thumb::Ready(proto) => {
-                frame.render_widget(Image::new(proto), image_area);
+                frame.render_widget(proto, image_area);
                 return;
             }
             Thumb::Loading => Line::styled("…", t.muted),

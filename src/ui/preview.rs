@@ -5,7 +5,6 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
-use ratatui_image::StatefulImage;
 
 use super::RenderCtx;
 use super::fmt::{job_elapsed, one_line, state_label, state_style};
@@ -76,10 +75,8 @@ pub fn render_image_or_status(
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area)
     };
     match (&view.job.state, view.job.saved_paths.first()) {
-        (JobState::Done, Some(path)) => match previews.state_for(path) {
-            PreviewState::Ready(proto, _) => {
-                frame.render_stateful_widget(StatefulImage::default(), area, proto)
-            }
+        (JobState::Done, Some(path)) => match previews.state_for(path, area.as_size()) {
+            PreviewState::Ready(picture, _) => frame.render_widget(picture, area),
             PreviewState::Loading => msg(frame, vec![Line::styled("loading preview…", t.muted)]),
             PreviewState::Unavailable(why) => msg(
                 frame,

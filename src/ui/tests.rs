@@ -314,7 +314,7 @@ fn a_finished_job_shows_its_image_with_halfblocks() {
     term.draw(|f| render(f, &s, &mut ViewState::default(), &mut previews, &ctx))
         .unwrap();
     let resized = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
-    assert!(previews.on_resized(resized));
+    assert!(previews.on_encoded(resized));
     term.draw(|f| render(f, &s, &mut ViewState::default(), &mut previews, &ctx))
         .unwrap();
     let text = format!("{}", term.backend());

@@ -5,7 +5,6 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
-use ratatui_image::StatefulImage;
 
 use super::RenderCtx;
 use super::fmt::one_line;
@@ -49,10 +48,10 @@ pub fn render(
     let mut shown = None;
     match (&view.job.state, view.job.saved_paths.first()) {
         (JobState::Done, Some(path)) if zoom.level > 1 => {
-            match previews.state_for_view(path, Some(zoom)) {
-                PreviewState::Ready(proto, d) => {
+            match previews.state_for_view(path, Some(zoom), image.as_size()) {
+                PreviewState::Ready(picture, d) => {
                     shown = Some(d);
-                    frame.render_stateful_widget(StatefulImage::default(), image, proto);
+                    frame.render_widget(picture, image);
                 }
                 PreviewState::Loading => frame.render_widget(
                     Paragraph::new(Line::styled("loading the full image…", t.muted)),

@@ -128,7 +128,7 @@ impl Harness {
             qimg::config::ImageProtocolSetting::Halfblocks,
         );
         let previews = Previews::new(Some(Picker::halfblocks()), &state.graphics, move |r| {
-            let _ = resized.send(Msg::PreviewResized(r));
+            let _ = resized.send(Msg::PreviewEncoded(r));
         });
         let app = App::new(state, Theme::fallback(), Keymap::default(), previews).with_entropy(7);
         let runner = EffectRunner {

@@ -1,5 +1,11 @@
-//! kitty graphics housekeeping: qimg picks the image ids itself, so images that are no longer
-//! shown can be deleted from the terminal's memory (ratatui-image never deletes them).
+//! kitty graphics: qimg's own transmission (PNG or deflated when the terminal can), drawing by
+//! Unicode placeholders, and housekeeping: qimg picks the image ids itself, so images that are
+//! no longer shown can be deleted from the terminal's memory.
+
+pub mod placeholders;
+pub mod transmit;
+
+pub use transmit::{KittyCaps, Payload};
 
 /// The sequence that deletes image `id` and its data.
 pub fn delete(id: u32, tmux: bool) -> String {

@@ -1,6 +1,8 @@
 //! Safe image decoding: every decode has limits (16384² pixels, 256 MiB), the format comes from
 //! the magic bytes, and big images are shrunk once, off the UI thread, for previews.
 
+pub mod sixel;
+
 use image::{DynamicImage, ImageReader, Limits};
 
 use crate::domain::ImageFormat;
