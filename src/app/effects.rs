@@ -63,6 +63,11 @@ impl EffectRunner {
                 screen.repaint();
                 app.dirty = true;
             }
+            Effect::WriteTerminal(bytes) => {
+                if let Err(e) = screen.write_raw(&bytes) {
+                    tracing::warn!("cannot write to the terminal: {e}");
+                }
+            }
             Effect::LoadOlder => {
                 self.load_page(app.state.jobs.len(), app, false);
                 // Only one page at a time.

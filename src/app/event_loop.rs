@@ -196,6 +196,7 @@ impl<S: Screen, I: Stream<Item = std::io::Result<Event>> + Unpin> EventLoop<S, I
             .notice_expiry(now.into_std())
             .map(Instant::from_std);
         let active = self.app.state.jobs.any_active();
+        let detection_deadline = self.app.detection_deadline().map(Instant::from_std);
         let mut fx = Vec::new();
         tokio::select! {
             biased;
@@ -230,6 +231,9 @@ impl<S: Screen, I: Stream<Item = std::io::Result<Event>> + Unpin> EventLoop<S, I
             _ = self.tick.tick(), if active => self.background_dirty = true,
             _ = sleep_until_opt(frame_deadline), if frame_deadline.is_some() => {}
             _ = sleep_until_opt(notice_deadline), if notice_deadline.is_some() => self.app.dirty = true,
+            _ = sleep_until_opt(detection_deadline), if detection_deadline.is_some() => {
+                fx.extend(self.app.on_detection_deadline(Instant::now().into_std()));
+            }
         }
         Turn::Effects(fx)
     }

@@ -110,7 +110,11 @@ impl App {
             Action::ShowCompose => s.focus = Focus::Form(Field::Prompt),
             Action::ShowJobs => s.focus = Focus::Jobs,
             Action::ShowPreview => s.focus = Focus::Preview,
-            Action::Redraw => return vec![Effect::Repaint],
+            Action::Redraw => {
+                let mut fx = vec![Effect::Repaint];
+                fx.extend(self.redetect_if_unanswered(now));
+                return fx;
+            }
             Action::Gallery
             | Action::Left
             | Action::Right

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crossterm::event::EventStream;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
@@ -95,16 +94,21 @@ pub fn is_local_session() -> bool {
 
 /// Runs the TUI until the user quits or a signal arrives.
 pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
-    let tui = Tui::enter(opts.mouse)?;
-    // ratatui-image turns tmux's allow-passthrough on for this pane; record it to put it back.
+    let mut tui = Tui::enter(opts.mouse)?;
+    // Images in tmux need the pane's allow-passthrough: record it, switch it on, put it back.
     let tmux = preview::TmuxPassthrough::record();
-    // Ask the terminal about graphics before anything reads input.
-    let (picker, info) = preview::detect(opts.image_protocol);
     let (msg_tx, msg_rx) = unbounded_channel::<Msg>();
-    let resized_tx = msg_tx.clone();
-    let previews = Previews::new(picker, &info, move |resp| {
-        let _ = resized_tx.send(Msg::PreviewEncoded(resp));
+    let answers_tx = msg_tx.clone();
+    let (input, events) = super::input::start(move |a| {
+        let _ = answers_tx.send(Msg::TerminalAnswer(a));
+    })?;
+    let (graphics, picker, caps, info) =
+        start_detection(&mut tui, opts.image_protocol, tmux.as_ref());
+    let encoded_tx = msg_tx.clone();
+    let mut previews = Previews::new(picker, &info, move |done| {
+        let _ = encoded_tx.send(Msg::PreviewEncoded(done));
     });
+    previews.set_kitty_caps(caps);
     let mut state = opts.state;
     state.graphics = info;
     if tmux.as_ref().is_some_and(|t| t.changed()) && state.graphics.protocol.is_some() {
@@ -118,6 +122,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     load_first_page(&store, &mut state).await;
     let mut app = App::new(state, opts.theme, opts.keymap, previews).with_entropy(rand::random());
     app.local_session = is_local_session();
+    app.graphics = graphics;
     let key_vars = key_variables(&opts.engine);
     let catalogue = std::sync::Arc::clone(&opts.engine.catalogue);
     let (engine, api_rx) = Engine::start(opts.engine);
@@ -132,20 +137,13 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     };
     let hangup_watch = super::hangup::watch();
     let signals = forward_signals()?;
-    let mut event_loop = EventLoop::new(
-        app,
-        tui,
-        EventStream::new(),
-        api_rx,
-        msg_rx,
-        signals,
-        runner,
-    );
+    let mut event_loop = EventLoop::new(app, tui, events, api_rx, msg_rx, signals, runner);
     event_loop.panic_after_frame =
         std::env::var_os("QIMG_TEST_PANIC").is_some_and(|v| v == "render");
     let first = event_loop.app.preview_effects();
     event_loop.apply(first);
     let exit = event_loop.run().await;
+    drop(input);
     drop(hangup_watch);
     let (result, terminal_gone) = finish(exit);
     if terminal_gone {
@@ -159,6 +157,43 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     // Job tasks stop at a safe point; their state is in the store and resumes next time.
     let _ = tokio::time::timeout(Duration::from_secs(3), engine.shutdown()).await;
     result
+}
+
+/// Writes the graphics probe (unless the user chose half blocks or off): its answers come
+/// through the input reader, so the first frame does not wait for them. Until they come,
+/// previews are off and the pane says the terminal is being asked.
+fn start_detection(
+    tui: &mut Tui,
+    setting: crate::config::ImageProtocolSetting,
+    tmux: Option<&preview::TmuxPassthrough>,
+) -> (
+    super::graphics::Graphics,
+    Option<ratatui_image::picker::Picker>,
+    preview::kitty::KittyCaps,
+    crate::state::GraphicsInfo,
+) {
+    if !preview::wants_probe(setting) {
+        let (picker, caps, info) = preview::conclude(setting, None);
+        return (
+            super::graphics::Graphics::fixed(setting),
+            picker,
+            caps,
+            info,
+        );
+    }
+    if let Some(t) = tmux {
+        t.enable();
+    }
+    let in_tmux = tmux.is_some();
+    if let Err(e) = tui.write_raw(&preview::probe(in_tmux)) {
+        tracing::warn!("cannot write the graphics probe: {e}");
+    }
+    let info = crate::state::GraphicsInfo {
+        protocol: None,
+        note: Some(super::graphics::ASKING.into()),
+    };
+    let graphics = super::graphics::Graphics::probing(setting, in_tmux, std::time::Instant::now());
+    (graphics, None, preview::kitty::KittyCaps::default(), info)
 }
 
 /// How the loop's end maps to the exit, and whether the terminal is gone (then nothing may be

@@ -22,6 +22,8 @@ pub enum Msg {
     },
     /// A preview finished scaling and encoding (on the worker thread).
     PreviewEncoded(crate::preview::Encoded),
+    /// The terminal answered one of qimg's queries (read by the input reader).
+    TerminalAnswer(crate::preview::Answer),
     /// The job list loaded again (new filter, search or order).
     Reloaded {
         /// The first page.
@@ -81,6 +83,7 @@ impl std::fmt::Debug for Msg {
                 .field("path", path)
                 .field("ok", &result.is_ok())
                 .finish(),
+            Self::TerminalAnswer(a) => f.debug_tuple("TerminalAnswer").field(a).finish(),
             Self::PreviewEncoded(done) => f
                 .debug_struct("PreviewEncoded")
                 .field("bytes", &done.bytes)

@@ -9,7 +9,9 @@ pub mod effects;
 pub mod event_loop;
 mod external;
 mod gallery;
+pub mod graphics;
 mod hangup;
+pub mod input;
 mod jobs;
 mod keys;
 pub mod launch;
@@ -87,6 +89,8 @@ pub enum Effect {
     Thumbs(Vec<PathBuf>),
     /// Complete the last path in the image field (this is its text).
     Complete(String),
+    /// Write these bytes to the terminal (a graphics probe).
+    WriteTerminal(Vec<u8>),
 }
 
 /// The TUI's model plus what rendering needs.
@@ -105,6 +109,8 @@ pub struct App {
     pub dirty: bool,
     /// qimg runs on this machine (not over SSH): a system viewer can be opened.
     pub local_session: bool,
+    /// Graphics detection.
+    pub graphics: graphics::Graphics,
     /// Seeds for a seed locked without a number typed.
     seeds: SeedStream,
     /// The last submitted form and when, to ignore a key repeated by a laggy link.
@@ -126,6 +132,7 @@ impl App {
             view: ViewState::default(),
             dirty: true,
             local_session: true,
+            graphics: graphics::Graphics::fixed(crate::config::ImageProtocolSetting::Auto),
             seeds: SeedStream::new(0),
             last_submit: None,
         }

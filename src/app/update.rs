@@ -24,10 +24,14 @@ impl App {
             }
             Event::Resize(..) => {
                 self.dirty = true;
-                Vec::new()
+                self.redetect_if_unanswered(now)
             }
             // Terminals (and tmux) can drop images while unfocused: repaint.
-            Event::FocusGained => vec![Effect::Repaint],
+            Event::FocusGained => {
+                let mut fx = vec![Effect::Repaint];
+                fx.extend(self.redetect_if_unanswered(now));
+                fx
+            }
             Event::Mouse(m) => self.on_mouse(m),
             _ => Vec::new(),
         }
@@ -84,6 +88,7 @@ impl App {
                 self.previews.on_decoded(path, result);
                 self.dirty = true;
             }
+            Msg::TerminalAnswer(answer) => return self.on_answer(&answer),
             Msg::PreviewEncoded(done) => {
                 if self.previews.on_encoded(done) {
                     self.dirty = true;

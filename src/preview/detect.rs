@@ -1,9 +1,11 @@
-//! Picking the graphics protocol once at start (before input is read), with the user's
-//! override, and tmux handled in the open: passthrough is needed for images, ratatui-image
-//! switches it on for the pane, so qimg records the old value, says so, and puts it back.
+//! Picking the graphics protocol from the terminal's answers, with the user's override, and
+//! tmux handled in the open: passthrough is needed for images, so qimg switches it on for the
+//! pane, records the old value, says so, and puts it back.
 
 use ratatui_image::picker::{Picker, ProtocolType};
 
+use super::kitty::KittyCaps;
+use super::query::Found;
 use crate::config::ImageProtocolSetting;
 use crate::state::GraphicsInfo;
 
@@ -43,6 +45,13 @@ impl TmuxPassthrough {
         Some(Self { previous: v })
     }
 
+    /// Switches passthrough on for this pane (the probe and the images need it).
+    pub fn enable(&self) {
+        if self.changed() {
+            let _ = tmux(&["set", "-p", "allow-passthrough", "on"]);
+        }
+    }
+
     /// True when qimg's start changed the option (it was not already on).
     pub fn changed(&self) -> bool {
         !matches!(self.previous.as_deref(), Some("on" | "all"))
@@ -60,91 +69,141 @@ impl TmuxPassthrough {
     }
 }
 
-/// Asks the terminal (unless the user chose) and applies the choice. Must run after raw mode
-/// is on and before anything reads input.
-pub fn detect(setting: ImageProtocolSetting) -> (Option<Picker>, GraphicsInfo) {
-    // ratatui-image's query thread reads stdin until the terminal answers: never start it on
-    // a terminal that does not answer at all, or it would eat the user's keys.
-    let queried = || {
-        if !super::query::terminal_answers(super::query::WAIT) {
-            tracing::info!("the terminal does not answer queries; graphics not queried");
-            return None;
+/// True when the terminal must be asked (the user did not choose half blocks or off).
+pub fn wants_probe(setting: ImageProtocolSetting) -> bool {
+    !matches!(
+        setting,
+        ImageProtocolSetting::Off | ImageProtocolSetting::Halfblocks
+    )
+}
+
+/// What previews use, from what the terminal said (`None`: nothing asked yet, or no answer).
+pub fn conclude(
+    setting: ImageProtocolSetting,
+    found: Option<&Found>,
+) -> (Option<Picker>, KittyCaps, GraphicsInfo) {
+    let caps = found.map_or(KittyCaps::default(), |f| KittyCaps {
+        png: f.kitty_png,
+        zlib: f.kitty_zlib,
+    });
+    let detected = found.filter(|f| f.answered).map(|f| {
+        if f.kitty {
+            ProtocolType::Kitty
+        } else if f.sixel {
+            ProtocolType::Sixel
+        } else {
+            iterm2_from_env().unwrap_or(ProtocolType::Halfblocks)
         }
-        Picker::from_query_stdio()
-            .inspect_err(|e| tracing::info!("terminal graphics query failed ({e})"))
-            .ok()
-    };
-    let mut picker = match setting {
+    });
+    let protocol = match setting {
         ImageProtocolSetting::Off => {
-            return (
-                None,
-                GraphicsInfo {
-                    protocol: None,
-                    note: Some("previews are off (image_protocol = off)".into()),
-                },
-            );
+            let info = GraphicsInfo {
+                protocol: None,
+                note: Some("previews are off (image_protocol = off)".into()),
+            };
+            return (None, caps, info);
         }
-        ImageProtocolSetting::Halfblocks => Picker::halfblocks(),
-        ImageProtocolSetting::Auto => queried().unwrap_or_else(Picker::halfblocks),
-        forced => {
-            let mut p = queried().unwrap_or_else(picker_from_window_size);
-            p.set_protocol_type(match forced {
-                ImageProtocolSetting::Kitty => ProtocolType::Kitty,
-                ImageProtocolSetting::Sixel => ProtocolType::Sixel,
-                ImageProtocolSetting::Iterm2 => ProtocolType::Iterm2,
-                _ => ProtocolType::Halfblocks,
-            });
-            p
-        }
+        ImageProtocolSetting::Halfblocks => ProtocolType::Halfblocks,
+        ImageProtocolSetting::Auto => detected.unwrap_or(ProtocolType::Halfblocks),
+        ImageProtocolSetting::Kitty => ProtocolType::Kitty,
+        ImageProtocolSetting::Sixel => ProtocolType::Sixel,
+        ImageProtocolSetting::Iterm2 => ProtocolType::Iterm2,
     };
+    let font = found
+        .and_then(|f| f.cell)
+        .or_else(|| cell_from_window(found.and_then(|f| f.window)));
+    let mut picker = picker_with(font);
+    picker.set_protocol_type(protocol);
     let mut info = super::info_for(&picker, setting);
-    // In tmux only kitty's Unicode placeholders survive redraws and window switches; sixel
-    // through passthrough is broken in ratatui-image 11. Unless the user
-    // chose a protocol, use half blocks there.
-    if setting == ImageProtocolSetting::Auto
-        && picker.tmux_detected()
-        && picker.protocol_type() != ProtocolType::Kitty
-        && picker.protocol_type() != ProtocolType::Halfblocks
-    {
-        let was = super::protocol_name(picker.protocol_type());
+    if setting == ImageProtocolSetting::Auto && found.is_some_and(|f| !f.answered) {
+        info.note = Some(NO_ANSWER.into());
+    }
+    if setting == ImageProtocolSetting::Auto {
+        adjust_for_terminal(&mut picker, &mut info, found);
+    }
+    if picker.protocol_type() == ProtocolType::Kitty {
+        info.note = info.note.or_else(|| {
+            Some(format!(
+                "kitty images travel as {}",
+                super::kitty::Payload::best(caps).name()
+            ))
+        });
+    }
+    tracing::info!(protocol = ?picker.protocol_type(), font = ?picker.font_size(), tmux = picker.tmux_detected(), ?caps, "graphics");
+    (Some(picker), caps, info)
+}
+
+/// What the pane says when the probe got no answer.
+pub const NO_ANSWER: &str = "the terminal did not answer the graphics query: half blocks for now; qimg asks again on focus, resize or Ctrl-L (a tmux pane no client shows never answers)";
+
+/// The tmux and old-kitty rules: sixel through tmux passthrough is unreliable, and kitty
+/// before 0.28 has no Unicode placeholders.
+fn adjust_for_terminal(picker: &mut Picker, info: &mut GraphicsInfo, found: Option<&Found>) {
+    let p = picker.protocol_type();
+    if picker.tmux_detected() && p != ProtocolType::Kitty && p != ProtocolType::Halfblocks {
         picker.set_protocol_type(ProtocolType::Halfblocks);
-        info = GraphicsInfo {
+        *info = GraphicsInfo {
             protocol: Some("halfblocks".into()),
             note: Some(format!(
-                "inside tmux the outer terminal's {was} cannot be drawn reliably; half blocks are used (kitty ≥ 0.28 outside tmux gives real images)"
+                "inside tmux the outer terminal's {} cannot be drawn reliably; half blocks are used (kitty ≥ 0.28 outside tmux gives real images)",
+                super::protocol_name(p)
+            )),
+        };
+        return;
+    }
+    let old = found
+        .and_then(|f| f.version.as_deref())
+        .filter(|v| super::query::kitty_without_placeholders(v));
+    if let (ProtocolType::Kitty, Some(v)) = (p, old) {
+        picker.set_protocol_type(ProtocolType::Halfblocks);
+        *info = GraphicsInfo {
+            protocol: Some("halfblocks".into()),
+            note: Some(format!(
+                "{v} has no Unicode placeholders (kitty 0.28 or newer has): half blocks are used"
             )),
         };
     }
-    // kitty < 0.28 says "OK" to the kitty query but has no Unicode placeholders: ratatui-image
-    // would draw empty boxes there. Unless the user chose kitty, ask its version.
-    if setting == ImageProtocolSetting::Auto && picker.protocol_type() == ProtocolType::Kitty {
-        let version = super::query::xtversion(picker.tmux_detected());
-        tracing::info!(?version, "terminal version");
-        if let Some(v) = version.filter(|v| super::query::kitty_without_placeholders(v)) {
-            picker.set_protocol_type(ProtocolType::Halfblocks);
-            info = GraphicsInfo {
-                protocol: Some("halfblocks".into()),
-                note: Some(format!(
-                    "{} has no Unicode placeholders (kitty 0.28 or newer has): half blocks are used",
-                    crate::sanitize::sanitize_line(&v)
-                )),
-            };
-        }
-    }
-    tracing::info!(protocol = ?picker.protocol_type(), font = ?picker.font_size(), tmux = picker.tmux_detected(), "graphics");
-    (Some(picker), info)
 }
 
-/// A picker for a protocol the user chose on a terminal that does not answer queries: the cell
-/// size comes from the window size in pixels when the terminal reports one (10×20 otherwise).
-fn picker_from_window_size() -> Picker {
-    let font = rustix::termios::tcgetwinsize(std::io::stdout())
-        .ok()
-        .filter(|w| w.ws_col > 0 && w.ws_row > 0 && w.ws_xpixel > 0 && w.ws_ypixel > 0)
-        .map_or((10, 20), |w| {
-            (w.ws_xpixel / w.ws_col, w.ws_ypixel / w.ws_row)
-        });
-    // The constructor is deprecated in favour of the query, which is exactly what cannot run here.
+/// iTerm2-speaking terminals named by the environment (they do not announce it in answers).
+fn iterm2_from_env() -> Option<ProtocolType> {
+    let program = std::env::var("TERM_PROGRAM").unwrap_or_default();
+    let named = [
+        "iTerm",
+        "WezTerm",
+        "mintty",
+        "vscode",
+        "Tabby",
+        "rio",
+        "WarpTerminal",
+    ]
+    .iter()
+    .any(|n| program.contains(n));
+    let lc = std::env::var("LC_TERMINAL").is_ok_and(|t| t.contains("iTerm"));
+    (named || lc).then_some(ProtocolType::Iterm2)
+}
+
+/// The cell size from the text area's pixels and the window size in cells.
+fn cell_from_window(window: Option<(u16, u16)>) -> Option<(u16, u16)> {
+    let (w, h) = window?;
+    let (cols, rows) = crossterm::terminal::size().ok()?;
+    (cols > 0 && rows > 0 && w >= cols && h >= rows).then(|| (w / cols, h / rows))
+}
+
+/// A picker for a cell size (from the answers, else the kernel's window size, else 10×20).
+/// ratatui-image reads tmux from the environment itself.
+fn picker_with(font: Option<(u16, u16)>) -> Picker {
+    let font = font.or_else(window_size_font).unwrap_or((10, 20));
+    // The constructor is deprecated in favour of ratatui-image's own query, which qimg does not
+    // use: it reads stdin on a thread that outlives its timeout and eats the next key.
     #[allow(deprecated)]
     Picker::from_fontsize(font.into())
+}
+
+/// The cell size from the kernel's window size, when the terminal reports pixels.
+fn window_size_font() -> Option<(u16, u16)> {
+    rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .filter(|w| w.ws_col > 0 && w.ws_row > 0 && w.ws_xpixel > 0 && w.ws_ypixel > 0)
+        .map(|w| (w.ws_xpixel / w.ws_col, w.ws_ypixel / w.ws_row))
 }

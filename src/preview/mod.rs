@@ -6,11 +6,13 @@
 
 mod detect;
 pub mod kitty;
+mod live;
 pub mod picture;
-mod query;
+pub mod query;
 pub mod thumbs;
 
-pub use detect::{TmuxPassthrough, detect, in_tmux};
+pub use detect::{NO_ANSWER, TmuxPassthrough, conclude, in_tmux, wants_probe};
+pub use query::{Answer, Detection, Found, probe};
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -57,6 +59,8 @@ pub enum PreviewState<'a> {
     Ready(&'a Picture, (u32, u32)),
     /// Being decoded or encoded.
     Loading,
+    /// Being encoded again for a new area (nothing is drawn meanwhile).
+    Encoding,
     /// Cannot be shown; the text says why.
     Unavailable(String),
 }
@@ -243,66 +247,6 @@ impl Previews {
         }
     }
 
-    /// Takes a finished encode when it is for the view on screen. True when it was taken (the
-    /// screen needs a frame).
-    pub fn on_encoded(&mut self, done: Encoded) -> bool {
-        let Some(live) = &mut self.current else {
-            return false;
-        };
-        if live.generation != done.generation || live.asked != Some(done.cells) {
-            return false;
-        }
-        match done.picture {
-            Ok(p) => {
-                live.picture = Some((done.cells, p));
-                true
-            }
-            Err(e) => {
-                let path = live.key.path.clone();
-                self.failed.insert(path, e.to_string());
-                self.current = None;
-                true
-            }
-        }
-    }
-
-    /// Sets what the terminal said about kitty payloads.
-    pub fn set_kitty_caps(&mut self, caps: kitty::KittyCaps) {
-        self.kitty_caps = caps;
-    }
-
-    /// Replaces the picker (graphics detection finished, or ran again): every picture is made
-    /// again for the new protocol.
-    pub fn set_picker(&mut self, picker: Option<Picker>, info: &GraphicsInfo) {
-        if let Some(Live {
-            kitty_id: Some(id), ..
-        }) = self.current.take()
-        {
-            self.stale_kitty.push(id);
-        }
-        self.picker = picker;
-        self.off_reason = info
-            .note
-            .clone()
-            .unwrap_or_else(|| "previews are off".into());
-        self.thumbs = thumbs::Thumbs::default();
-    }
-
-    /// How pictures are encoded now (none when previews are off).
-    pub fn encoder(&self) -> Option<picture::Encoder> {
-        self.picker.as_ref().map(|p| self.encoder_for(p))
-    }
-
-    fn encoder_for(&self, picker: &Picker) -> picture::Encoder {
-        let f = picker.font_size();
-        picture::Encoder {
-            protocol: picker.protocol_type(),
-            font: (f.width, f.height),
-            tmux: picker.tmux_detected(),
-            kitty: kitty::Payload::best(self.kitty_caps),
-        }
-    }
-
     /// kitty images that are no longer shown (the loop deletes them in the terminal).
     pub fn take_stale_kitty(&mut self) -> Vec<u32> {
         std::mem::take(&mut self.stale_kitty)
@@ -311,29 +255,6 @@ impl Previews {
     /// Marks kitty ids for deletion.
     pub fn retire_kitty(&mut self, ids: impl IntoIterator<Item = u32>) {
         self.stale_kitty.extend(ids);
-    }
-
-    fn make(&mut self, key: Key, img: DynamicImage) {
-        let Some(picker) = &self.picker else { return };
-        let kitty_id =
-            (picker.protocol_type() == ProtocolType::Kitty).then(|| self.kitty_ids.take());
-        if let Some(Live {
-            kitty_id: Some(old),
-            ..
-        }) = self.current.take()
-        {
-            self.stale_kitty.push(old);
-        }
-        self.generation += 1;
-        self.current = Some(Live {
-            key,
-            dims: (img.width(), img.height()),
-            source: Arc::new(img),
-            kitty_id,
-            generation: self.generation,
-            asked: None,
-            picture: None,
-        });
     }
 
     /// The preview of `path` (fitted), creating its protocol when the image is decoded. Only
@@ -399,41 +320,6 @@ impl Previews {
             self.make(key, view);
         }
         self.ready(area)
-    }
-
-    /// The live picture for `area`: asks the worker for one when the fitted size changed, and
-    /// shows the last one meanwhile.
-    fn ready(&mut self, area: Size) -> PreviewState<'_> {
-        let Some(picker) = &self.picker else {
-            return PreviewState::Loading;
-        };
-        let encoder = self.encoder_for(picker);
-        let Some(live) = &mut self.current else {
-            return PreviewState::Loading;
-        };
-        let cells = picture::fit(
-            (live.source.width(), live.source.height()),
-            encoder.font,
-            area,
-        );
-        let current = live.picture.as_ref().is_some_and(|(c, _)| *c == area);
-        if !current && live.asked != Some(area) && cells.width > 0 && cells.height > 0 {
-            live.asked = Some(area);
-            let job = picture::Job {
-                generation: live.generation,
-                image: Arc::clone(&live.source),
-                cells: area,
-                encoder,
-                kitty_id: live.kitty_id.unwrap_or(0),
-            };
-            if self.encode_tx.send(job).is_err() {
-                tracing::warn!("the preview worker has stopped");
-            }
-        }
-        match &live.picture {
-            Some((_, p)) => PreviewState::Ready(p, live.dims),
-            None => PreviewState::Loading,
-        }
     }
 
     /// Records a file's own size.

@@ -12,8 +12,10 @@ use image::imageops::FilterType;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Rect, Size};
 use ratatui::widgets::Widget;
-use ratatui_image::picker::{Picker, ProtocolType};
+use ratatui_image::picker::ProtocolType;
 use ratatui_image::protocol::Protocol;
+use ratatui_image::protocol::halfblocks::Halfblocks;
+use ratatui_image::protocol::iterm2::Iterm2;
 use ratatui_image::protocol::sixel::Sixel;
 use ratatui_image::{FontSize, Resize};
 
@@ -188,14 +190,16 @@ pub fn encode(
                 is_tmux: e.tmux,
             })))
         }
-        ProtocolType::Halfblocks | ProtocolType::Iterm2 => {
-            #[allow(deprecated)]
-            let mut picker = Picker::from_fontsize(FontSize::new(e.font.0, e.font.1));
-            picker.set_protocol_type(e.protocol);
+        ProtocolType::Halfblocks => {
             let scaled = DynamicImage::ImageRgb8(scale(image, e.font, cells));
-            picker
-                .new_protocol(scaled, cells, Resize::Fit(None))
-                .map(Picture::Lib)
+            Halfblocks::new(scaled, cells)
+                .map(|p| Picture::Lib(Protocol::Halfblocks(p)))
+                .map_err(|e| EncodeError(e.to_string()))
+        }
+        ProtocolType::Iterm2 => {
+            let scaled = DynamicImage::ImageRgb8(scale(image, e.font, cells));
+            Iterm2::new(scaled, cells, e.tmux)
+                .map(|p| Picture::Lib(Protocol::ITerm2(p)))
                 .map_err(|e| EncodeError(e.to_string()))
         }
     }

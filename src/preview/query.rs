@@ -1,93 +1,167 @@
-//! qimg's own terminal queries, made before ratatui-image's. Its query thread keeps reading
-//! stdin until the terminal answers, so on a terminal that never answers it would eat the
-//! user's keys: qimg first checks that the terminal answers at all. It also
-//! asks the terminal's name and version (XTVERSION): kitty before 0.28 answers the kitty
-//! graphics query with "OK" but has no Unicode placeholders, which ratatui-image relies on, so
-//! it would draw a grid of empty boxes.
+//! qimg's terminal queries and what their answers mean. One probe asks everything at once:
+//! the kitty graphics protocol (plain, PNG and deflated one-pixel images), the cell and window
+//! size in pixels, the terminal's name and version (XTVERSION: kitty before 0.28 accepts
+//! images but has no Unicode placeholders), the device attributes (sixel is attribute 4), and
+//! last a status report, which every terminal answers, so its reply marks the end. Inside tmux
+//! the whole probe goes through passthrough, so the outer terminal answers it in order.
+//!
+//! Nothing here reads the terminal: the app's input reader recognises the answers among the
+//! keys and hands them to a [`Detection`], so no thread is ever left waiting on stdin and a late
+//! answer is never read as typing.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
-/// How long to wait for an answer. Terminals answer at once on a local machine; the wait is
-/// generous for slow SSH links, because a reply that comes after it is read as typed keys.
+/// How long to wait for the end of the answers before concluding "no answer". Terminals
+/// answer at once on a local machine; the wait is generous for slow SSH links (an answer that
+/// comes later is still recognised and still used).
 pub const WAIT: Duration = Duration::from_millis(1500);
 
-/// True when the terminal answers a status report (DSR) within `wait`. Every terminal does;
-/// a pipe, a bare pty or a serial console may not.
-pub fn terminal_answers(wait: Duration) -> bool {
-    exchange(b"\x1b[5n", wait, |buf| {
-        let text = String::from_utf8_lossy(buf);
-        (text.contains("\x1b[0n") || text.contains("\x1b[3n")).then_some(())
-    })
-    .is_some()
+/// kitty image ids of the three probes.
+const PLAIN: u32 = 31;
+const PNG: u32 = 32;
+const ZLIB: u32 = 33;
+
+/// A 1×1 PNG (RGB), base64.
+const PNG_PIXEL: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC";
+/// zlib of three zero bytes, base64.
+const ZLIB_PIXEL: &str = "eJxjYGAAAAADAAE=";
+
+/// Something the terminal said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The status report (`CSI 0 n`): the end of the answers.
+    Status,
+    /// Primary device attributes (`CSI ? … c`).
+    DeviceAttributes(Vec<u16>),
+    /// A kitty graphics reply: the image id and whether it said OK.
+    Kitty {
+        /// The probe's id.
+        id: u32,
+        /// `OK`.
+        ok: bool,
+    },
+    /// The cell size in pixels (width, height).
+    CellSize(u16, u16),
+    /// The text area in pixels (width, height).
+    WindowPixels(u16, u16),
+    /// XTVERSION (`DCS > | text ST`), sanitised.
+    Version(String),
+    /// Any other report (colours, cursor position, modes): not a key, not used.
+    Other,
 }
 
-/// Sends XTVERSION followed by DA1 (every terminal answers DA1, so its reply marks the end) and
-/// returns the version string, such as `kitty(0.26.5)`. Inside tmux the query is wrapped in
-/// passthrough so that the outer terminal answers. Must run in raw mode, before input is read.
-pub fn xtversion(in_tmux: bool) -> Option<String> {
-    // In tmux both go through passthrough: tmux answers a bare DA1 itself, at once, and the
-    // outer terminal's XTVERSION reply would then arrive after qimg stopped listening and be
-    // read as typed keys.
-    let query: &[u8] = if in_tmux {
-        b"\x1bPtmux;\x1b\x1b[>0q\x1b\x1b[c\x1b\\"
-    } else {
-        b"\x1b[>0q\x1b[c"
-    };
-    exchange(query, WAIT, parse)?
-}
+impl Answer {
+    /// An APC string's meaning (`G…;OK` is a kitty graphics reply).
+    pub fn kitty(text: &str) -> Self {
+        let Some(body) = text.strip_prefix('G') else {
+            return Self::Other;
+        };
+        let (keys, message) = body.split_once(';').unwrap_or((body, ""));
+        let id = keys
+            .split(',')
+            .find_map(|kv| kv.strip_prefix("i="))
+            .and_then(|v| v.parse().ok());
+        match id {
+            Some(id) => Self::Kitty {
+                id,
+                ok: message == "OK",
+            },
+            None => Self::Other,
+        }
+    }
 
-/// Writes `query` and reads stdin until `complete` returns a value or `wait` runs out.
-fn exchange<T>(query: &[u8], wait: Duration, complete: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
-    let mut out = std::io::stdout();
-    out.write_all(query).ok()?;
-    out.flush().ok()?;
-    let stdin = rustix::stdio::stdin();
-    let deadline = Instant::now() + wait;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 256];
-    loop {
-        if let Some(found) = complete(&buf) {
-            return Some(found);
-        }
-        let left = deadline.checked_duration_since(Instant::now())?;
-        let timeout = rustix::event::Timespec::try_from(left).ok()?;
-        let mut fds = [rustix::event::PollFd::new(
-            &stdin,
-            rustix::event::PollFlags::IN,
-        )];
-        match rustix::event::poll(&mut fds, Some(&timeout)) {
-            Ok(0) => return None,
-            Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(_) => return None,
-        }
-        match rustix::io::read(stdin, &mut chunk) {
-            Ok(0) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
-            Err(_) => return None,
-        }
-        if buf.len() > 4096 {
-            return None;
+    /// A DCS string's meaning (`>|version` is XTVERSION).
+    pub fn dcs(text: &str) -> Self {
+        match text.strip_prefix(">|") {
+            Some(v) => Self::Version(crate::sanitize::sanitize_line(v).chars().take(80).collect()),
+            None => Self::Other,
         }
     }
 }
 
-/// `Some(Some(version))` once the XTVERSION reply is complete, `Some(None)` once the DA1 reply
-/// arrived without one, `None` while more input is needed.
-fn parse(buf: &[u8]) -> Option<Option<String>> {
-    let text = String::from_utf8_lossy(buf);
-    if let Some(start) = text.find("\x1bP>|") {
-        let rest = &text[start + 4..];
-        if let Some(end) = rest.find("\x1b\\") {
-            let version: String = rest[..end].chars().filter(|c| !c.is_control()).collect();
-            return Some(Some(version));
-        }
-        return None;
+/// The probe, as bytes to write to the terminal.
+pub fn probe(tmux: bool) -> Vec<u8> {
+    let esc = if tmux { "\x1b\x1b" } else { "\x1b" };
+    let mut q = String::new();
+    if tmux {
+        q.push_str("\x1bPtmux;");
     }
-    let da1 = text.find("\x1b[?")?;
-    text[da1..].contains('c').then_some(None)
+    q.push_str(&format!(
+        "{esc}_Gi={PLAIN},s=1,v=1,a=q,t=d,f=24;AAAA{esc}\\"
+    ));
+    q.push_str(&format!("{esc}_Gi={PNG},a=q,t=d,f=100;{PNG_PIXEL}{esc}\\"));
+    q.push_str(&format!(
+        "{esc}_Gi={ZLIB},s=1,v=1,a=q,t=d,f=24,o=z;{ZLIB_PIXEL}{esc}\\"
+    ));
+    q.push_str(&format!("{esc}[16t{esc}[14t{esc}[>0q{esc}[c{esc}[5n"));
+    if tmux {
+        q.push_str("\x1b\\");
+    }
+    q.into_bytes()
+}
+
+/// What the answers said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    /// The terminal answered at all (the status report came).
+    pub answered: bool,
+    /// kitty graphics accepted.
+    pub kitty: bool,
+    /// A PNG accepted.
+    pub kitty_png: bool,
+    /// A deflated image accepted.
+    pub kitty_zlib: bool,
+    /// Sixel in the device attributes.
+    pub sixel: bool,
+    /// Cell size in pixels.
+    pub cell: Option<(u16, u16)>,
+    /// Text area in pixels.
+    pub window: Option<(u16, u16)>,
+    /// XTVERSION.
+    pub version: Option<String>,
+}
+
+/// One run of the probe: the answers so far and the deadline.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    /// What came so far.
+    pub found: Found,
+    /// When to stop waiting.
+    pub deadline: Instant,
+}
+
+impl Detection {
+    /// A detection whose probe was just written.
+    pub fn started(now: Instant) -> Self {
+        Self {
+            found: Found::default(),
+            deadline: now + WAIT,
+        }
+    }
+
+    /// Takes one answer. True when it was the last one (the status report).
+    pub fn take(&mut self, answer: &Answer) -> bool {
+        let f = &mut self.found;
+        match answer {
+            Answer::Status => {
+                f.answered = true;
+                return true;
+            }
+            Answer::DeviceAttributes(attrs) => f.sixel = attrs.iter().skip(1).any(|a| *a == 4),
+            Answer::Kitty { id, ok } => match *id {
+                PLAIN => f.kitty = *ok,
+                PNG => f.kitty_png = *ok,
+                ZLIB => f.kitty_zlib = *ok,
+                _ => {}
+            },
+            Answer::CellSize(w, h) if *w > 0 && *h > 0 => f.cell = Some((*w, *h)),
+            Answer::WindowPixels(w, h) if *w > 0 && *h > 0 => f.window = Some((*w, *h)),
+            Answer::Version(v) => f.version = Some(v.clone()),
+            _ => {}
+        }
+        false
+    }
 }
 
 /// True for kitty versions older than 0.28, which have no Unicode placeholders.
@@ -116,25 +190,51 @@ mod tests {
         assert!(!kitty_without_placeholders("kitty(0.39.1)"));
         assert!(!kitty_without_placeholders("kitty(1.0)"));
         assert!(!kitty_without_placeholders("WezTerm 20240203"));
-        assert!(!kitty_without_placeholders("ghostty 1.1.3"));
         assert!(!kitty_without_placeholders("XTerm(379)"));
     }
 
     #[test]
-    fn replies_are_parsed_as_they_arrive() {
-        assert_eq!(parse(b""), None);
-        assert_eq!(parse(b"\x1bP>|kitty(0.26"), None);
+    fn answers_fill_a_detection_until_the_status_report() {
+        let mut d = Detection::started(Instant::now());
+        assert!(!d.take(&Answer::kitty("Gi=31;OK")));
+        assert!(!d.take(&Answer::kitty("Gi=32;OK")));
+        assert!(!d.take(&Answer::kitty("Gi=33;EINVAL:bad")));
+        assert!(!d.take(&Answer::CellSize(9, 18)));
+        assert!(!d.take(&Answer::dcs(">|kitty(0.35.2)")));
+        assert!(!d.take(&Answer::DeviceAttributes(vec![62, 22])));
+        assert!(d.take(&Answer::Status));
+        let f = d.found;
+        assert!(f.answered && f.kitty && f.kitty_png && !f.kitty_zlib && !f.sixel);
+        assert_eq!(f.cell, Some((9, 18)));
+        assert_eq!(f.version.as_deref(), Some("kitty(0.35.2)"));
+        let mut x = Detection::started(Instant::now());
+        x.take(&Answer::DeviceAttributes(vec![63, 1, 4, 6]));
+        assert!(x.found.sixel);
+    }
+
+    #[test]
+    fn the_png_probe_is_a_real_png() {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(PNG_PIXEL)
+            .unwrap();
+        let img = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (1, 1));
+    }
+
+    #[test]
+    fn the_probe_ends_with_a_status_report_and_goes_through_tmux_whole() {
+        let plain = String::from_utf8(probe(false)).unwrap();
+        assert!(plain.ends_with("\x1b[c\x1b[5n"));
+        assert_eq!(plain.matches("a=q").count(), 3);
+        let tmux = String::from_utf8(probe(true)).unwrap();
+        assert!(tmux.starts_with("\x1bPtmux;\x1b\x1b_G"));
+        assert!(tmux.ends_with("\x1b\x1b[5n\x1b\\"));
+        // Control characters in a version never reach the screen as controls.
         assert_eq!(
-            parse(b"\x1bP>|kitty(0.26.5)\x1b\\\x1b[?62;c"),
-            Some(Some("kitty(0.26.5)".into()))
+            Answer::dcs(">|evil\x07term"),
+            Answer::Version("evil␇term".into())
         );
-        // A terminal that ignores XTVERSION still answers DA1.
-        assert_eq!(parse(b"\x1b[?64;1;4c"), Some(None));
-        assert_eq!(parse(b"\x1b[?64;1"), None);
-        // Control characters in the reply never reach the screen.
-        assert_eq!(
-            parse(b"\x1bP>|evil\x07term\x1b\\"),
-            Some(Some("evilterm".into()))
-        );
+        assert_eq!(Answer::kitty("Xfoo"), Answer::Other);
     }
 }

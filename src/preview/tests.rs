@@ -146,9 +146,9 @@ fn a_new_area_encodes_again_and_an_old_answer_is_dropped() {
     let (mut p, rx) = kitty_previews();
     let a = Path::new("/x/a.png");
     assert!(show(&mut p, &rx, a, None));
-    // A smaller pane asks again; the first picture is shown until the new one comes.
+    // A smaller pane asks again; nothing is drawn until the new picture comes.
     let small = Size::new(10, 5);
-    assert!(matches!(p.state_for(a, small), PreviewState::Ready(..)));
+    assert!(matches!(p.state_for(a, small), PreviewState::Encoding));
     let done = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
     // An answer for a view that is gone is not taken.
     let _ = p.state_for(Path::new("/x/b.png"), small);

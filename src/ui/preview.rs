@@ -33,14 +33,14 @@ pub fn render(
         return;
     }
     let Some(view) = state.jobs.selected() else {
-        let lines = vec![
+        let width = inner.width as usize;
+        let mut lines = vec![
             Line::styled("Nothing to show yet.", t.muted),
-            Line::styled(
-                one_line("Finished jobs appear here.", inner.width as usize),
-                t.muted,
-            ),
+            Line::styled(one_line("Finished jobs appear here.", width), t.muted),
+            Line::raw(""),
         ];
-        frame.render_widget(Paragraph::new(lines), inner);
+        lines.extend(graphics_lines(state, ctx, width));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
     };
     let details = detail_lines(view, state, ctx, inner.width as usize);
@@ -77,6 +77,7 @@ pub fn render_image_or_status(
     match (&view.job.state, view.job.saved_paths.first()) {
         (JobState::Done, Some(path)) => match previews.state_for(path, area.as_size()) {
             PreviewState::Ready(picture, _) => frame.render_widget(picture, area),
+            PreviewState::Encoding => {}
             PreviewState::Loading => msg(frame, vec![Line::styled("loading preview…", t.muted)]),
             PreviewState::Unavailable(why) => msg(
                 frame,
@@ -186,14 +187,22 @@ fn detail_lines(
             t.muted,
         ));
     }
-    if j.state == JobState::Done
-        && let Some(proto) = &state.graphics.protocol
-    {
+    if j.state == JobState::Done {
+        lines.extend(graphics_lines(state, ctx, width));
+    }
+    lines
+}
+
+/// Which graphics previews use, and why when it is not the best (old kitty, tmux, no answer,
+/// still asking).
+fn graphics_lines(state: &State, ctx: &RenderCtx, width: usize) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let mut lines = Vec::new();
+    if let Some(proto) = &state.graphics.protocol {
         lines.push(Line::styled(format!("preview: {proto}"), t.muted));
-        // Why the protocol is not the best one (old kitty, tmux, nothing detected).
-        if let Some(note) = &state.graphics.note {
-            lines.push(Line::styled(one_line(note, width), t.muted));
-        }
+    }
+    if let Some(note) = &state.graphics.note {
+        lines.push(Line::styled(one_line(note, width), t.muted));
     }
     lines
 }

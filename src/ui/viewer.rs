@@ -53,6 +53,7 @@ pub fn render(
                     shown = Some(d);
                     frame.render_widget(picture, image);
                 }
+                PreviewState::Encoding => {}
                 PreviewState::Loading => frame.render_widget(
                     Paragraph::new(Line::styled("loading the full image…", t.muted)),
                     image,
