@@ -15,6 +15,7 @@ mod fault;
 mod fidelity;
 mod fidelity_cli;
 mod gateway;
+mod graphics_input;
 mod harness;
 mod layering;
 mod preview_bytes;

@@ -6,16 +6,83 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+/// What a fake terminal answers to the queries it reads from the program.
+#[derive(Debug, Clone, Default)]
+pub struct Answers {
+    /// Answer the status report (`CSI 5 n`) and DA1.
+    pub status: bool,
+    /// Say sixel in DA1.
+    pub sixel: bool,
+    /// Say OK to the plain kitty graphics query.
+    pub kitty: bool,
+    /// Say OK to the kitty PNG and deflate probes.
+    pub kitty_compression: bool,
+    /// Wait this long before answering (a slow link).
+    pub delay: Duration,
+}
+
+impl Answers {
+    /// The replies to the queries in `out`.
+    fn replies(&self, out: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(out);
+        let mut r = String::new();
+        for apc in text.split("\x1b_G").skip(1) {
+            let head = apc.split(';').next().unwrap_or("");
+            if !head.contains("a=q") {
+                continue;
+            }
+            let id = head
+                .split(',')
+                .find_map(|kv| kv.strip_prefix("i="))
+                .unwrap_or("0");
+            let compressed = head.contains("o=z") || head.contains("f=100");
+            if self.kitty && (!compressed || self.kitty_compression) {
+                r.push_str(&format!("\x1b_Gi={id};OK\x1b\\"));
+            } else if self.kitty {
+                r.push_str(&format!("\x1b_Gi={id};EINVAL:unsupported\x1b\\"));
+            }
+        }
+        if self.status && text.contains("\x1b[16t") {
+            r.push_str("\x1b[6;20;10t");
+        }
+        if self.status && text.contains("\x1b[c") {
+            r.push_str(if self.sixel {
+                "\x1b[?62;4;22c"
+            } else {
+                "\x1b[?62;22c"
+            });
+        }
+        if self.status && text.contains("\x1b[5n") {
+            r.push_str("\x1b[0n");
+        }
+        r.into_bytes()
+    }
+}
+
 pub struct PtyApp {
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+    /// When the program was started.
+    pub started: Instant,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl PtyApp {
     pub fn spawn(args: &[&str], env: &[(&str, String)], cols: u16, rows: u16) -> Self {
+        Self::spawn_answering(args, env, cols, rows, None)
+    }
+
+    /// Like `spawn`, with a terminal that answers queries as `answers` says.
+    pub fn spawn_answering(
+        args: &[&str],
+        env: &[(&str, String)],
+        cols: u16,
+        rows: u16,
+        answers: Option<Answers>,
+    ) -> Self {
+        let started = Instant::now();
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -33,10 +100,10 @@ impl PtyApp {
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
+        let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (p2, r2) = (Arc::clone(&parser), Arc::clone(&raw));
+        let (p2, r2, w2) = (Arc::clone(&parser), Arc::clone(&raw), Arc::clone(&writer));
         std::thread::spawn(move || {
             let mut buf = [0u8; 16384];
             while let Ok(n) = reader.read(&mut buf) {
@@ -45,12 +112,25 @@ impl PtyApp {
                 }
                 p2.lock().unwrap().process(&buf[..n]);
                 r2.lock().unwrap().extend_from_slice(&buf[..n]);
+                let Some(a) = &answers else { continue };
+                let reply = a.replies(&buf[..n]);
+                if reply.is_empty() {
+                    continue;
+                }
+                let (w, delay) = (Arc::clone(&w2), a.delay);
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    let mut w = w.lock().unwrap();
+                    let _ = w.write_all(&reply);
+                    let _ = w.flush();
+                });
             }
         });
         Self {
             parser,
             raw,
             writer,
+            started,
             child,
             master: pair.master,
         }
@@ -69,8 +149,9 @@ impl PtyApp {
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
+        let mut w = self.writer.lock().unwrap();
+        w.write_all(bytes).unwrap();
+        w.flush().unwrap();
     }
 
     /// Types text one character at a time, like a person.
