@@ -114,7 +114,9 @@ impl EffectRunner {
         let max_w = (u32::from(cols) * u32::from(fw)).clamp(64, 2048);
         let max_h = (u32::from(rows) * u32::from(fh)).clamp(64, 2048);
         self.blocking(move || {
+            let started = std::time::Instant::now();
             let (result, dims) = crate::imaging::decode_path_for_preview(&path, max_w, max_h);
+            tracing::debug!(took = ?started.elapsed(), ?dims, "preview decoded");
             Msg::PreviewDecoded { path, result, dims }
         });
     }

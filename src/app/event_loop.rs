@@ -220,8 +220,14 @@ impl<S: Screen, I: Stream<Item = std::io::Result<Event>> + Unpin> EventLoop<S, I
                 None => return Turn::Exit(Exit::InputGone),
             },
             Some(msg) = self.msgs.recv() => {
+                // A preview is what the user waits for: a decode is drawn at once (drawing asks
+                // the worker for the picture), and so is the picture, not at the background
+                // frame rate.
+                let at_once = matches!(msg, Msg::PreviewEncoded(_) | Msg::PreviewDecoded { .. });
                 fx.extend(self.app.on_msg(msg, Instant::now().into_std()));
-                self.settle_background();
+                if !at_once {
+                    self.settle_background();
+                }
             }
             Some(sig) = self.signals.recv() => return Turn::Exit(Exit::Signal(match sig {
                 Signal::Terminate => 15,

@@ -1,8 +1,9 @@
-//! A watchdog for a terminal that goes away (SSH drops, the window closes). crossterm's event
-//! reader spins forever on a dead tty (crossterm#793: `read` returns 0 or EIO and is retried
-//! at once), so once the UI thread is inside it, it never sees SIGHUP. This thread looks at the
-//! tty without reading it and ends the process the way a kill would, which the store is built
-//! to survive: every transition is committed, and unfinished jobs resume on the next start.
+//! A watchdog for a terminal that goes away (SSH drops, the window closes). qimg's input reader
+//! ends on EOF or EIO, but a terminal can vanish in ways no read reports (an orphaned session
+//! gets no SIGHUP; crossterm's reader, used before, spun forever on a dead tty). This thread
+//! looks at the tty without reading it and ends the process the way a kill would, which the
+//! store is built to survive: every transition is committed, and unfinished jobs resume on the
+//! next start.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

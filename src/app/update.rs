@@ -67,6 +67,7 @@ impl App {
         if !was_active || !job.state.is_end() {
             return;
         }
+        tracing::debug!(job = %job.id.short(), state = ?job.state.kind(), "job ended");
         let (level, text) = match &job.state {
             JobState::Done => (Level::Info, format!("job {} done", job.id.short())),
             JobState::Cancelled => (Level::Info, format!("job {} cancelled", job.id.short())),
