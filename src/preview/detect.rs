@@ -134,7 +134,7 @@ pub fn conclude(
 }
 
 /// What the pane says when the probe got no answer.
-pub const NO_ANSWER: &str = "the terminal did not answer the graphics query: half blocks for now; qimg asks again on focus, resize or Ctrl-L (a tmux pane no client shows never answers)";
+pub const NO_ANSWER: &str = "the terminal did not answer the graphics query, so half blocks are used; Ctrl-L asks again (so do focus and a resize; a tmux pane no client shows never answers)";
 
 /// The tmux and old-kitty rules: sixel through tmux passthrough is unreliable, and kitty
 /// before 0.28 has no Unicode placeholders.

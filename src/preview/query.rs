@@ -104,7 +104,7 @@ pub fn probe(tmux: bool) -> Vec<u8> {
 /// What the answers said.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Found {
-    /// The terminal answered at all (the status report came).
+    /// The terminal answered at all.
     pub answered: bool,
     /// kitty graphics accepted.
     pub kitty: bool,
@@ -143,6 +143,10 @@ impl Detection {
     /// Takes one answer. True when it was the last one (the status report).
     pub fn take(&mut self, answer: &Answer) -> bool {
         let f = &mut self.found;
+        // Any answer shows the terminal is there, even if its status report never comes.
+        if *answer != Answer::Other {
+            f.answered = true;
+        }
         match answer {
             Answer::Status => {
                 f.answered = true;

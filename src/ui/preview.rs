@@ -202,7 +202,38 @@ fn graphics_lines(state: &State, ctx: &RenderCtx, width: usize) -> Vec<Line<'sta
         lines.push(Line::styled(format!("preview: {proto}"), t.muted));
     }
     if let Some(note) = &state.graphics.note {
-        lines.push(Line::styled(one_line(note, width), t.muted));
+        // Wrapped, not cut: the end of a note is often what to do about it.
+        lines.extend(
+            wrap_words(note, width)
+                .into_iter()
+                .map(|l| Line::styled(l, t.muted)),
+        );
+    }
+    lines
+}
+
+/// `text` in lines of at most `width` characters, broken between words (a word longer than
+/// the width is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        if line.chars().count() > width {
+            lines.push(one_line(&line, width));
+            line.clear();
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
     }
     lines
 }

@@ -18,8 +18,6 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use crate::preview::Answer;
 use parse::{Parser, Token};
 
-/// How long an unfinished sequence waits for the rest (a lone ESC is the Esc key after this).
-const ESC_WAIT: Duration = Duration::from_millis(40);
 /// How often the reader looks at its stop flag while the terminal is quiet.
 const IDLE_WAIT: Duration = Duration::from_millis(200);
 
@@ -88,7 +86,7 @@ fn read_loop(
     let mut chunk = [0u8; 4096];
     while !stop.load(Ordering::SeqCst) {
         let wait = if parser.pending() {
-            ESC_WAIT
+            parser.pending_wait()
         } else {
             IDLE_WAIT
         };

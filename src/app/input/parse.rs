@@ -45,7 +45,20 @@ enum Step {
 impl Parser {
     /// True while bytes wait for the rest of their sequence.
     pub fn pending(&self) -> bool {
-        !self.buf.is_empty()
+        !self.buf.is_empty() || self.paste.is_some()
+    }
+
+    /// How long to wait for the rest before [`Parser::flush`]: a lone ESC is the Esc key
+    /// soon; a longer sequence may be an answer split by a slow link; a paste may pause.
+    pub fn pending_wait(&self) -> std::time::Duration {
+        let ms = if self.paste.is_some() {
+            2000
+        } else if self.buf == [0x1b] {
+            40
+        } else {
+            300
+        };
+        std::time::Duration::from_millis(ms)
     }
 
     /// Adds bytes and returns what they completed.
@@ -65,7 +78,7 @@ impl Parser {
         let mut at = 0;
         while at < self.buf.len() {
             let step = if self.paste.is_some() {
-                self.paste(at)
+                self.paste(at, last)
             } else {
                 step(&self.buf[at..], last)
             };
@@ -88,12 +101,20 @@ impl Parser {
             }
         }
         self.buf.drain(..at);
+        if last && self.buf.is_empty() {
+            // A paste whose end never came: what arrived is the paste.
+            if let Some(text) = self.paste.take() {
+                out.push(Token::Event(Event::Paste(
+                    String::from_utf8_lossy(&text).into_owned(),
+                )));
+            }
+        }
         out
     }
 
     /// Inside a bracketed paste: everything up to `ESC [201~` is the pasted text (kept up to
     /// [`MAX_PASTE`]; the rest of a huge paste is dropped, never typed).
-    fn paste(&mut self, at: usize) -> Step {
+    fn paste(&mut self, at: usize, last: bool) -> Step {
         let rest = &self.buf[at..];
         let (take, done) = match rest.windows(PASTE_END.len()).position(|w| w == PASTE_END) {
             Some(end) => (end, true),
@@ -102,6 +123,12 @@ impl Parser {
         };
         let Some(text) = &mut self.paste else {
             return Step::Done(0, vec![]);
+        };
+        // A paste whose end never comes (nothing for a while) ends here, so input goes on.
+        let (take, done) = if last && !done {
+            (rest.len(), true)
+        } else {
+            (take, done)
         };
         let room = MAX_PASTE.saturating_sub(text.len());
         text.extend_from_slice(&rest[..take.min(room)]);
@@ -116,10 +143,12 @@ impl Parser {
         let text = String::from_utf8_lossy(&text)
             .replace("\r\n", "\n")
             .replace('\r', "\n");
-        Step::Done(
-            take + PASTE_END.len(),
-            vec![Token::Event(Event::Paste(text))],
-        )
+        let marker = if rest[take..].starts_with(PASTE_END) {
+            PASTE_END.len()
+        } else {
+            0
+        };
+        Step::Done(take + marker, vec![Token::Event(Event::Paste(text))])
     }
 }
 
@@ -221,13 +250,9 @@ fn escape(b: &[u8], last: bool) -> Step {
         0x1b => Step::Done(1, key(KeyCode::Esc, KeyModifiers::NONE)),
         b'\r' => Step::Done(2, key(KeyCode::Enter, KeyModifiers::ALT)),
         0x7f => Step::Done(2, key(KeyCode::Backspace, KeyModifiers::ALT)),
-        c @ 0x01..=0x1a if c != b'\t' => Step::Done(
-            2,
-            key(
-                KeyCode::Char(char::from(c - 1 + b'a')),
-                KeyModifiers::CONTROL | KeyModifiers::ALT,
-            ),
-        ),
+        // Esc, then a control key typed right after it (Esc Tab, Esc Ctrl-C): two keys, not an
+        // Alt+Ctrl chord nobody binds.
+        0x01..=0x1a => Step::Done(1, key(KeyCode::Esc, KeyModifiers::NONE)),
         _ => match utf8(&b[1..]) {
             Utf8::Char(ch, len) => Step::Done(1 + len, char_key(ch, KeyModifiers::ALT)),
             Utf8::Short if !last => Step::Incomplete,
@@ -273,9 +298,23 @@ fn string(b: &[u8], last: bool) -> Step {
             };
             Step::Done(2 + i + stop, vec![Token::Answer(answer)])
         }
-        // A string that never ends is dropped, never typed.
-        None if last && b.len() > MAX_PENDING => Step::Done(b.len(), vec![]),
-        None => Step::Incomplete,
+        None if !last => Step::Incomplete,
+        // Nothing more came: only the introducer is Alt+key (Alt+], Alt+P); the start of an
+        // answer cut off for good is dropped, never typed; anything else is the Alt chord
+        // followed by keys.
+        None if !body.is_empty() && looks_like_answer(b[1], body) => Step::Done(b.len(), vec![]),
+        None => Step::Done(2, char_key(char::from(b[1]), KeyModifiers::ALT)),
+    }
+}
+
+/// True when a string's first bytes are how terminals begin an answer: kitty's `G`, a DCS
+/// report (`>|`, `1$r`, `1+r`), an OSC colour (`11;`).
+fn looks_like_answer(intro: u8, body: &[u8]) -> bool {
+    match intro {
+        b'_' => body[0] == b'G',
+        b'P' => body[0] == b'>' || body[0] == b'$' || body[0] == b'+' || body[0].is_ascii_digit(),
+        b']' => body[0].is_ascii_digit(),
+        _ => false,
     }
 }
 

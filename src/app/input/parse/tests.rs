@@ -171,3 +171,58 @@ fn a_huge_paste_arrives_whole_up_to_the_cap_in_any_number_of_reads() {
         other => panic!("{:?}", other.len()),
     }
 }
+
+#[test]
+fn alt_chords_that_start_strings_never_freeze_input() {
+    for intro in [b']', b'P', b'_', b'X', b'^'] {
+        let mut p = Parser::default();
+        assert!(p.feed(&[0x1b, intro]).is_empty());
+        let t = p.flush();
+        assert_eq!(t.len(), 1, "{intro}");
+        let Token::Event(Event::Key(k)) = &t[0] else {
+            panic!("{t:?}")
+        };
+        assert!(k.modifiers.contains(KeyModifiers::ALT));
+        assert_eq!(
+            keys(&p.feed(b"cd")),
+            "cd",
+            "input goes on after Alt+{}",
+            intro as char
+        );
+    }
+    // The start of an answer cut off for good is dropped, not typed.
+    let mut p = Parser::default();
+    assert!(p.feed(b"\x1b_Gi=31;O").is_empty());
+    assert!(p.flush().is_empty());
+    assert_eq!(keys(&p.feed(b"x")), "x");
+    // Alt+] then a letter is the chord and the letter.
+    let mut p = Parser::default();
+    let mut t = p.feed(b"\x1b]c");
+    t.extend(p.flush());
+    assert_eq!(keys(&t), "M-]c");
+}
+
+#[test]
+fn esc_then_a_control_key_is_two_keys() {
+    assert_eq!(all(b"\x1b\t"), "<Esc><Tab>");
+    assert_eq!(all(b"\x1b\x03"), "<Esc>^c");
+}
+
+#[test]
+fn a_paste_that_never_ends_ends_after_a_pause() {
+    let mut p = Parser::default();
+    assert!(p.feed(b"\x1b[200~half a paste").is_empty());
+    assert!(p.pending());
+    assert_eq!(p.pending_wait(), std::time::Duration::from_secs(2));
+    assert_eq!(keys(&p.flush()), "<Paste(\"half a paste\")>");
+    assert_eq!(keys(&p.feed(b"k")), "k");
+}
+
+#[test]
+fn waits_fit_what_is_pending() {
+    let mut p = Parser::default();
+    p.feed(b"\x1b");
+    assert_eq!(p.pending_wait(), std::time::Duration::from_millis(40));
+    p.feed(b"[");
+    assert_eq!(p.pending_wait(), std::time::Duration::from_millis(300));
+}
