@@ -67,6 +67,14 @@ pub async fn start(services: &Services, look: Look) -> std::io::Result<Ended> {
     if let Some(e) = theme_error {
         state.notice(Level::Warning, format!("{e}; using the default theme"), now);
     }
+    match crate::config::wildcards::load(&services.paths.wildcards_dir()) {
+        Ok(w) => state.form.wildcards = std::sync::Arc::new(w),
+        Err(e) => state.notice(
+            Level::Warning,
+            format!("{e}; templates can use no wildcard"),
+            now,
+        ),
+    }
     run_tui(TuiOptions {
         mouse: config.mouse,
         state,

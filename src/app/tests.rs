@@ -479,3 +479,40 @@ fn jobs_hidden_by_the_filter_stay_out_of_the_list() {
     a.on_api(ApiEvent::JobChanged(Box::new(j)), Instant::now());
     assert!(a.state.jobs.is_empty());
 }
+
+#[test]
+fn a_template_sends_one_job_per_alternative_and_e_loads_the_template_back() {
+    let mut a = app();
+    let now = Instant::now();
+    let mut w = crate::domain::template::Wildcards::default();
+    w.0.insert("weather".into(), vec!["rain".into(), "snow".into()]);
+    a.state.form.wildcards = std::sync::Arc::new(w);
+    type_text(&mut a, "a {red|blue} kite in __weather__", now);
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    let fx = settle(&mut a, fx);
+    assert_eq!(submits(&fx), 4);
+    let mut prompts: Vec<_> = a
+        .state
+        .jobs
+        .items()
+        .iter()
+        .map(|v| v.job.request.prompt.clone())
+        .collect();
+    prompts.sort();
+    assert_eq!(
+        prompts,
+        [
+            "a blue kite in rain",
+            "a blue kite in snow",
+            "a red kite in rain",
+            "a red kite in snow"
+        ]
+    );
+    let job = a.state.jobs.items()[0].job.clone();
+    a.state.form.prompt.set("something else");
+    a.state.form.load(&job.request);
+    assert_eq!(
+        a.state.form.prompt.text(),
+        "a {red|blue} kite in __weather__"
+    );
+}

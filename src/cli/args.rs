@@ -63,6 +63,14 @@ pub struct JobArgs {
     /// How many jobs (1–8 per prompt).
     #[arg(long, default_value_t = 1)]
     pub count: u8,
+    /// A template prompt (`{a|b}`, `__wildcard__`) makes N random draws, each from its job's
+    /// seed, instead of every combination.
+    #[arg(long, value_name = "N")]
+    pub draws: Option<u16>,
+    /// Print the jobs this would send, with their parameters and estimated cost; send nothing,
+    /// store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Wait until every job ends and print the saved paths.
     #[arg(long)]
     pub wait: bool,

@@ -14,6 +14,7 @@ use crate::config::Profile;
 use crate::domain::catalogue::{Catalogue, ModelSpec};
 use crate::domain::draft::{self, Draft, Plan, SeedChoice, SeedMode, Shape};
 use crate::domain::models::{AspectRatio, Task};
+use crate::domain::template::Wildcards;
 use crate::sanitize::sanitize_line;
 
 /// One line of a JSONL batch.
@@ -154,6 +155,7 @@ fn flag_of(field: draft::Field) -> &'static str {
 pub fn plan(
     catalogue: &Catalogue,
     profile: &Profile,
+    wildcards: &Wildcards,
     prompt: &str,
     a: &JobArgs,
     editing: bool,
@@ -168,9 +170,12 @@ pub fn plan(
         watermark: profile.watermark,
         references: a.images.clone(),
         count: a.count,
+        wildcards: Arc::new(wildcards.clone()),
+        draws: a.draws,
     };
     draft::validate(&spec, &draft).map_err(|e| match e {
         draft::DraftError::Count => format!("--count must be between 1 and {}", draft::COUNT_MAX),
+        other @ draft::DraftError::Draws => format!("--draws: {other}"),
         other => format!("{}: {other}", flag_of(other.field())),
     })
 }
@@ -180,6 +185,7 @@ pub fn plan(
 pub fn batch_plan(
     catalogue: &Catalogue,
     profile: &Profile,
+    wildcards: &Wildcards,
     path: &Path,
     base: &JobArgs,
 ) -> Result<Plan, String> {
@@ -207,7 +213,7 @@ pub fn batch_plan(
         } else {
             (line.to_owned(), base.clone())
         };
-        all.extend(plan(catalogue, profile, &prompt, &args, false).map_err(at)?);
+        all.extend(plan(catalogue, profile, wildcards, &prompt, &args, false).map_err(at)?);
     }
     if all.jobs.is_empty() {
         return Err(format!(

@@ -15,16 +15,20 @@ use crate::config::Profile;
 use crate::domain::JobId;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::draft::Plan;
+use crate::domain::template::Wildcards;
 use crate::services::{NewJobs, make_jobs};
 
 /// Runs `generate`.
 pub async fn generate(cli: &Cli, args: GenerateArgs) -> ExitCode {
-    let build = |cat: &Catalogue, profile: &Profile| match (&args.batch, &args.prompt) {
-        (Some(path), None) => batch_plan(cat, profile, path, &args.job),
-        (None, Some(p)) => plan(cat, profile, &read_prompt(p)?, &args.job, false),
-        (Some(_), Some(_)) => Err("give a prompt or --batch, not both".into()),
-        (None, None) => Err("give a prompt (or - to read it from stdin), or --batch FILE".into()),
-    };
+    let build =
+        |cat: &Catalogue, profile: &Profile, w: &Wildcards| match (&args.batch, &args.prompt) {
+            (Some(path), None) => batch_plan(cat, profile, w, path, &args.job),
+            (None, Some(p)) => plan(cat, profile, w, &read_prompt(p)?, &args.job, false),
+            (Some(_), Some(_)) => Err("give a prompt or --batch, not both".into()),
+            (None, None) => {
+                Err("give a prompt (or - to read it from stdin), or --batch FILE".into())
+            }
+        };
     run_jobs(cli, &args.job, build).await
 }
 
@@ -41,22 +45,25 @@ pub async fn edit(cli: &Cli, args: EditArgs) -> ExitCode {
         images,
         ..args.job.clone()
     };
-    let build =
-        |cat: &Catalogue, profile: &Profile| plan(cat, profile, &read_prompt(&prompt)?, &job, true);
+    let build = |cat: &Catalogue, profile: &Profile, w: &Wildcards| {
+        plan(cat, profile, w, &read_prompt(&prompt)?, &job, true)
+    };
     run_jobs(cli, &job, build).await
 }
 
 async fn run_jobs(
     cli: &Cli,
     a: &JobArgs,
-    build: impl FnOnce(&Catalogue, &Profile) -> Result<Plan, String>,
+    build: impl FnOnce(&Catalogue, &Profile, &Wildcards) -> Result<Plan, String>,
 ) -> ExitCode {
     let mut session = match Session::start(cli, Adopt::Nothing, false).await {
         Ok(s) => s,
         Err(code) => return code,
     };
     let catalogue = Arc::clone(&session.services.config.catalogue);
-    let plan = match build(&catalogue, &session.services.profile) {
+    let wildcards = crate::config::wildcards::load(&session.services.paths.wildcards_dir())
+        .map_err(|e| e.to_string());
+    let plan = match wildcards.and_then(|w| build(&catalogue, &session.services.profile, &w)) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("qimg: {}", crate::sanitize::sanitize_line(&e));
@@ -64,6 +71,11 @@ async fn run_jobs(
             return ExitCode::Usage;
         }
     };
+    if a.dry_run {
+        super::dry_run::print(&plan, &catalogue, &session.services.profile, a.json);
+        session.finish().await;
+        return ExitCode::Success;
+    }
     let has_sim = session.services.sim.is_some();
     // With the built-in simulator the remote jobs end with this process: always wait.
     let wait = a.wait || has_sim;

@@ -29,6 +29,25 @@ pub struct ParametersJson<'a> {
     pub prompt_extend: Option<bool>,
     /// The watermark setting as sent, or null when not sent.
     pub watermark: Option<bool>,
+    /// The template the prompt was made from (`{a|b}`, `__wildcard__`), or null.
+    pub template: Option<&'a str>,
+}
+
+impl<'a> ParametersJson<'a> {
+    /// The parameters of `r`.
+    pub fn of(r: &'a crate::domain::JobRequest) -> Self {
+        Self {
+            prompt: &r.prompt,
+            negative_prompt: r.negative_prompt.as_deref(),
+            seed: r.seed,
+            aspect_ratio: r.aspect_ratio.map(|a| a.as_str()),
+            size: r.size.as_deref(),
+            images: r.images.iter().map(ImageInput::to_string).collect(),
+            prompt_extend: r.prompt_extend,
+            watermark: r.watermark,
+            template: r.template.as_deref(),
+        }
+    }
 }
 
 /// One job.
@@ -82,16 +101,7 @@ impl<'a> JobJson<'a> {
             profile: &job.profile,
             provider: profile.map(|p| p.kind.as_str()),
             model: &r.model,
-            parameters: ParametersJson {
-                prompt: &r.prompt,
-                negative_prompt: r.negative_prompt.as_deref(),
-                seed: r.seed,
-                aspect_ratio: r.aspect_ratio.map(|a| a.as_str()),
-                size: r.size.as_deref(),
-                images: r.images.iter().map(ImageInput::to_string).collect(),
-                prompt_extend: r.prompt_extend,
-                watermark: r.watermark,
-            },
+            parameters: ParametersJson::of(r),
             remote_id: job.remote_id.as_deref(),
             revised_prompt: job.revised_prompt.as_deref(),
             files: job

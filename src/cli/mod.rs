@@ -5,6 +5,7 @@
 pub mod args;
 mod build;
 mod config_check;
+mod dry_run;
 mod exit;
 mod follow;
 pub mod generate;

@@ -8,6 +8,7 @@ pub mod keymap;
 pub mod paths;
 pub mod profile;
 pub mod theme;
+pub mod wildcards;
 
 use std::path::{Path, PathBuf};
 

@@ -66,6 +66,11 @@ impl Paths {
         self.config_dir.join("config.toml")
     }
 
+    /// `<config_dir>/wildcards/`: prompt template wildcards.
+    pub fn wildcards_dir(&self) -> PathBuf {
+        self.config_dir.join("wildcards")
+    }
+
     /// `<config_dir>/themes/`.
     pub fn themes_dir(&self) -> PathBuf {
         self.config_dir.join("themes")

@@ -9,6 +9,7 @@ pub mod models;
 mod request;
 pub mod seed;
 mod state;
+pub mod template;
 
 pub use format::ImageFormat;
 pub use level::Level;

@@ -57,6 +57,10 @@ pub struct JobRequest {
     /// The provider's watermark, sent explicitly when the wire carries it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<bool>,
+    /// The template the prompt was expanded from (`{a|b}`, `__wildcard__`), when it was one.
+    /// Never sent; kept with the job and in the PNG, and loaded back into the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
 }
 
 impl JobRequest {
@@ -73,6 +77,7 @@ impl JobRequest {
             images: Vec::new(),
             prompt_extend: None,
             watermark: None,
+            template: None,
         }
     }
 

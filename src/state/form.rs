@@ -59,6 +59,8 @@ pub struct ComposeForm {
     pub reference: TextInput,
     /// Jobs per submit (1–8).
     pub count: u8,
+    /// The wildcard files a template prompt may name (read by the app at start).
+    pub wildcards: std::sync::Arc<crate::domain::template::Wildcards>,
     /// The last validation error, shown under its field.
     pub error: Option<FormError>,
 }
@@ -83,6 +85,7 @@ impl ComposeForm {
             watermark: false,
             reference: TextInput::single_line(),
             count: 1,
+            wildcards: std::sync::Arc::default(),
             error: None,
         }
     }
@@ -256,6 +259,8 @@ impl ComposeForm {
                 Vec::new()
             },
             count: self.count,
+            wildcards: std::sync::Arc::clone(&self.wildcards),
+            draws: None,
         }
     }
 
@@ -270,7 +275,9 @@ impl ComposeForm {
         if let Some(i) = self.models.iter().position(|m| m.id == req.model) {
             self.model = i;
         }
-        self.prompt.set(&req.prompt);
+        // A job made from a template loads the template, so editing it edits every variant.
+        self.prompt
+            .set(req.template.as_deref().unwrap_or(&req.prompt));
         self.negative
             .set(req.negative_prompt.as_deref().unwrap_or(""));
         if let Some(spec) = self.spec() {

@@ -275,6 +275,7 @@ impl State {
         form.rewrite = self.form.rewrite;
         form.reference = self.form.reference.clone();
         form.count = self.form.count;
+        form.wildcards = std::sync::Arc::clone(&self.form.wildcards);
         self.form = form;
         self.profile = p;
         if let Focus::Form(_) = self.focus {

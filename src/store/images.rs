@@ -65,6 +65,9 @@ pub struct EmbeddedParams {
     /// The prompt the provider drew, when it rewrote the one sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revised_prompt: Option<String>,
+    /// The template the prompt was made from, when it was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
     /// Local job id.
     pub job_id: String,
     /// Provider job id.
@@ -90,6 +93,7 @@ impl EmbeddedParams {
             prompt_extend: r.prompt_extend,
             watermark: r.watermark,
             revised_prompt: job.revised_prompt.clone(),
+            template: r.template.clone(),
             job_id: job.id.to_string(),
             remote_id: job.remote_id.clone(),
             created: job.created_at.to_rfc3339(),
@@ -116,6 +120,13 @@ impl EmbeddedParams {
         }
         if let Some(e) = self.prompt_extend {
             kv.push(format!("Prompt extend: {e}"));
+        }
+        if let Some(t) = &self.template {
+            // A1111 readers split on ", ": quoted as JSON so commas stay inside.
+            kv.push(format!(
+                "Template: {}",
+                serde_json::to_string(t).unwrap_or_default()
+            ));
         }
 
         kv.push(format!("Provider: {}", self.provider));

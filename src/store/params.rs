@@ -51,6 +51,7 @@ fn from_embedded(p: &EmbeddedParams, catalogue: &Catalogue) -> JobRequest {
         images: Vec::new(),
         prompt_extend: p.prompt_extend,
         watermark: p.watermark,
+        template: p.template.clone(),
     }
 }
 

@@ -214,6 +214,7 @@ pub fn gateway_request(model: &str, prompt: &str, size: Option<&str>) -> JobRequ
         images: Vec::new(),
         prompt_extend: None,
         watermark: None,
+        template: None,
     }
 }
 

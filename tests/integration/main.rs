@@ -26,5 +26,6 @@ mod resume;
 mod scenarios;
 mod signals;
 mod soak;
+mod templates_cli;
 mod tui_e2e;
 mod virtual_time;

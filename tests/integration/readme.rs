@@ -110,6 +110,10 @@ fn every_command_in_the_readme_runs_without_a_usage_error() {
     )
     .unwrap();
     std::fs::write(sim.root.path().join("in.png"), png(512, 512)).unwrap();
+    // The wildcard the template example names.
+    let wildcards = sim.root.path().join("config/wildcards");
+    std::fs::create_dir_all(&wildcards).unwrap();
+    std::fs::write(wildcards.join("weather.txt"), "# weathers\nfoggy\nstormy\n").unwrap();
     std::fs::write(
         sim.root.path().join("prompts.jsonl"),
         "# a batch\n{\"prompt\": \"a kite\", \"aspect\": \"16:9\"}\na second prompt\n",

@@ -201,6 +201,7 @@ mod tests {
             images: vec![],
             prompt_extend: Some(false),
             watermark: Some(false),
+            template: None,
         }
     }
 

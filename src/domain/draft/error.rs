@@ -101,6 +101,15 @@ pub enum DraftError {
     /// The count is out of range.
     #[error("the count must be between 1 and {COUNT_MAX}")]
     Count,
+    /// The prompt is a template that cannot be used.
+    #[error(transparent)]
+    Template(#[from] crate::domain::template::TemplateError),
+    /// More jobs than one submit may make.
+    #[error("this would make {0} jobs; one submit makes at most {max}", max = crate::domain::template::MAX_PROMPTS)]
+    TooManyJobs(u64),
+    /// The number of random draws is out of range.
+    #[error("random draws must be between 1 and {max}", max = crate::domain::template::MAX_PROMPTS)]
+    Draws,
 }
 
 fn takes(max: usize) -> String {
@@ -120,7 +129,11 @@ impl DraftError {
     pub fn field(&self) -> Field {
         match self {
             Self::NoModel => Field::Model,
-            Self::EmptyPrompt | Self::PromptTooLong { .. } => Field::Prompt,
+            Self::EmptyPrompt
+            | Self::PromptTooLong { .. }
+            | Self::Template(_)
+            | Self::TooManyJobs(_)
+            | Self::Draws => Field::Prompt,
             Self::NegativeTooLong { .. } => Field::Negative,
             Self::NotTaken { field, .. } => *field,
             Self::Seed(_) | Self::SeedRange { .. } => Field::Seed,

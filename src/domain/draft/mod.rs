@@ -13,6 +13,7 @@ pub use validate::validate;
 use super::models::AspectRatio;
 use super::request::JobRequest;
 use super::seed::SeedStream;
+use super::template::{Template, Wildcards};
 
 /// The most jobs one submit makes.
 pub const COUNT_MAX: u8 = 8;
@@ -115,8 +116,13 @@ pub struct Draft {
     pub watermark: bool,
     /// Reference or input images as typed: paths or https URLs.
     pub references: Vec<String>,
-    /// How many jobs.
+    /// How many jobs (per prompt, when the prompt is a template).
     pub count: u8,
+    /// The wildcard files a template may name.
+    pub wildcards: std::sync::Arc<Wildcards>,
+    /// `None`: a template makes every combination; `Some(n)`: n random draws, each from its
+    /// job's seed.
+    pub draws: Option<u16>,
 }
 
 impl Draft {
@@ -131,6 +137,8 @@ impl Draft {
             watermark: false,
             references: Vec::new(),
             count: 1,
+            wildcards: std::sync::Arc::default(),
+            draws: None,
         }
     }
 }
@@ -142,6 +150,27 @@ pub struct Planned {
     pub request: JobRequest,
     /// The seed to draw, when the job gets a new one: within `(least, largest)`.
     pub draw_seed: Option<(u32, u32)>,
+    /// A random draw of this template, the n-th of its submit, made from the job's seed once
+    /// the seed is known.
+    pub draw_prompt: Option<Box<(Template, u32)>>,
+}
+
+impl Planned {
+    /// The prompt this job will send, when it is known before the job is made: always, but
+    /// for a random draw whose seed is still to be drawn.
+    pub fn known_prompt(&self) -> Option<String> {
+        match (&self.draw_prompt, self.request.seed) {
+            (None, _) => Some(self.request.prompt.clone()),
+            (Some(draw), Some(seed)) => Some(drawn(draw, seed)),
+            (Some(_), None) => None,
+        }
+    }
+}
+
+/// The n-th draw of a template from a job's seed: the same seed and place draw the same prompt.
+fn drawn(draw: &(Template, u32), seed: u32) -> String {
+    let (template, n) = draw;
+    template.draw(u64::from(seed).rotate_left(20) ^ u64::from(*n))
 }
 
 /// A validated draft: the jobs to make.
@@ -155,7 +184,11 @@ impl Plan {
     /// A plan of one request; `draw_seed` gives it a new seed in that range.
     pub fn one(request: JobRequest, draw_seed: Option<(u32, u32)>) -> Self {
         Self {
-            jobs: vec![Planned { request, draw_seed }],
+            jobs: vec![Planned {
+                request,
+                draw_seed,
+                draw_prompt: None,
+            }],
         }
     }
 
@@ -177,6 +210,11 @@ impl Plan {
                 let mut r = p.request;
                 if let Some((lo, hi)) = p.draw_seed {
                     r.seed = Some(seeds.next_in(lo, hi));
+                }
+                if let Some(draw) = &p.draw_prompt {
+                    // A wire with no seed draws from the stream.
+                    let seed = r.seed.unwrap_or_else(|| seeds.next_seed());
+                    r.prompt = drawn(draw, seed);
                 }
                 r
             })

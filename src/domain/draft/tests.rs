@@ -229,3 +229,65 @@ fn counts_and_negatives_have_limits() {
     assert_eq!(r.jobs.len(), 2);
     assert_eq!(r.jobs[0].request.negative_prompt.as_deref(), Some("blurry"));
 }
+
+#[test]
+fn a_template_makes_one_job_per_combination_and_keeps_itself() {
+    let mut d = Draft::new("a {red|blue} kite");
+    d.count = 2;
+    let plan = validate(spec("qwen-image-2"), &d).unwrap();
+    let reqs = plan.seeded(&mut SeedStream::new(3));
+    let prompts: Vec<_> = reqs.iter().map(|r| r.prompt.as_str()).collect();
+    assert_eq!(
+        prompts,
+        ["a red kite", "a red kite", "a blue kite", "a blue kite"]
+    );
+    assert!(
+        reqs.iter()
+            .all(|r| r.template.as_deref() == Some("a {red|blue} kite"))
+    );
+    // A plain prompt keeps no template.
+    let plain = validate(spec("qwen-image-2"), &Draft::new("a kite")).unwrap();
+    assert_eq!(plain.requests().next().unwrap().template, None);
+}
+
+#[test]
+fn random_draws_follow_the_seed_and_limits_hold() {
+    let mut d = Draft::new("{a|b|c|d|e|f} {g|h|i|j|k|l} {m|n|o|p}");
+    d.draws = Some(5);
+    d.seed = locked("100", SeedMode::Increment);
+    let first: Vec<_> = validate(spec("qwen-image-2"), &d)
+        .unwrap()
+        .seeded(&mut SeedStream::new(1))
+        .into_iter()
+        .map(|r| r.prompt)
+        .collect();
+    let again: Vec<_> = validate(spec("qwen-image-2"), &d)
+        .unwrap()
+        .seeded(&mut SeedStream::new(999))
+        .into_iter()
+        .map(|r| r.prompt)
+        .collect();
+    assert_eq!(first.len(), 5);
+    assert_eq!(first, again, "the same seeds draw the same prompts");
+    assert!(first.iter().all(|p| p.len() == 5 && !p.contains('{')));
+    d.draws = Some(0);
+    assert_eq!(
+        validate(spec("qwen-image-2"), &d).unwrap_err(),
+        DraftError::Draws
+    );
+    d.draws = None;
+    d.prompt = "{a|b|c|d|e|f|g|h|i|j}{a|b|c|d|e|f|g|h|i|j}{a|b}".into();
+    d.count = 8;
+    let e = validate(spec("qwen-image-2"), &d).unwrap_err();
+    assert!(e.to_string().contains("would make 1600 jobs"), "{e}");
+    d.prompt = "{a|b".into();
+    assert_eq!(
+        validate(spec("qwen-image-2"), &d).unwrap_err().field(),
+        Field::Prompt
+    );
+    // Every expansion must fit the model's prompt limit.
+    d.prompt = format!("{{short|{}}}", "x".repeat(900));
+    d.count = 1;
+    let e = validate(spec("qwen-image-plus"), &d).unwrap_err();
+    assert!(e.to_string().contains("900"), "{e}");
+}

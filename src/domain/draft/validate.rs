@@ -4,6 +4,7 @@ use super::super::catalogue::{Carried, ModelSpec};
 use super::super::models::{AspectRatio, Task, Wire};
 use super::super::request::{ImageInput, JobRequest, check_url};
 use super::super::seed::parse_seed;
+use super::super::template::{MAX_PROMPTS, Template};
 use super::{COUNT_MAX, Draft, DraftError, Field, Plan, Planned, SeedChoice, SeedMode, Shape};
 
 /// Checks `draft` against `spec` and plans one request per job.
@@ -12,17 +13,10 @@ pub fn validate(spec: &ModelSpec, draft: &Draft) -> Result<Plan, DraftError> {
     if prompt.is_empty() {
         return Err(DraftError::EmptyPrompt);
     }
-    let chars = prompt.chars().count();
-    if chars > spec.prompt_max {
-        return Err(DraftError::PromptTooLong {
-            chars,
-            model: spec.id.clone(),
-            max: spec.prompt_max,
-        });
-    }
     if !(1..=COUNT_MAX).contains(&draft.count) {
         return Err(DraftError::Count);
     }
+    let prompts = prompts(spec, prompt, draft)?;
     let negative = negative_prompt(spec, &draft.negative)?;
     let seeds = seeds(spec, &draft.seed, draft.count)?;
     let prompt_extend = rewrite(spec, draft.rewrite)?;
@@ -32,6 +26,7 @@ pub fn validate(spec: &ModelSpec, draft: &Draft) -> Result<Plan, DraftError> {
         model: spec.id.clone(),
         wire: spec.wire,
         prompt: prompt.to_owned(),
+        template: None,
         negative_prompt: negative,
         seed: None,
         aspect_ratio,
@@ -40,23 +35,88 @@ pub fn validate(spec: &ModelSpec, draft: &Draft) -> Result<Plan, DraftError> {
         prompt_extend,
         watermark: (spec.watermark == Carried::Send).then_some(draft.watermark),
     };
-    let jobs = seeds
-        .into_iter()
-        .map(|seed| match seed {
-            JobSeed::Given(s) => Planned {
+    let mut jobs = Vec::with_capacity(prompts.len() * seeds.len());
+    for (n, p) in prompts.iter().enumerate() {
+        let mut request = request.clone();
+        let mut draw_prompt = None;
+        match p {
+            Prompt::Plain => {}
+            Prompt::Expanded(text) => {
+                request.prompt.clone_from(text);
+                request.template = Some(prompt.to_owned());
+            }
+            Prompt::Draw(t) => {
+                request.template = Some(prompt.to_owned());
+                draw_prompt = Some(Box::new((t.clone(), u32::try_from(n).unwrap_or(0))));
+            }
+        }
+        for seed in &seeds {
+            let (seed, draw_seed) = match seed {
+                JobSeed::Given(s) => (Some(*s), None),
+                JobSeed::Draw(range) => (None, *range),
+            };
+            jobs.push(Planned {
                 request: JobRequest {
-                    seed: Some(s),
+                    seed,
                     ..request.clone()
                 },
-                draw_seed: None,
-            },
-            JobSeed::Draw(range) => Planned {
-                request: request.clone(),
-                draw_seed: range,
-            },
-        })
-        .collect();
+                draw_seed,
+                draw_prompt: draw_prompt.clone(),
+            });
+        }
+    }
     Ok(Plan { jobs })
+}
+
+/// One prompt of a submit.
+enum Prompt {
+    /// The prompt as typed (not a template).
+    Plain,
+    /// One combination of the template.
+    Expanded(String),
+    /// A random draw of the template, made once the job's seed is known.
+    Draw(Template),
+}
+
+/// The prompts a typed prompt makes: itself, every combination of its template, or random
+/// draws; each within the model's length limit, all together within one submit's limit.
+fn prompts(spec: &ModelSpec, prompt: &str, draft: &Draft) -> Result<Vec<Prompt>, DraftError> {
+    let template = Template::parse(prompt, &draft.wildcards)?;
+    let too_long = |chars: usize| DraftError::PromptTooLong {
+        chars,
+        model: spec.id.clone(),
+        max: spec.prompt_max,
+    };
+    let count = u64::from(draft.count);
+    if template.is_plain() {
+        let chars = prompt.chars().count();
+        return if chars > spec.prompt_max {
+            Err(too_long(chars))
+        } else {
+            Ok(vec![Prompt::Plain])
+        };
+    }
+    let out: Vec<Prompt> = match draft.draws {
+        Some(n) if n == 0 || u64::from(n) > MAX_PROMPTS => return Err(DraftError::Draws),
+        Some(n) => {
+            if template.max_chars() > spec.prompt_max {
+                return Err(too_long(template.max_chars()));
+            }
+            (0..n).map(|_| Prompt::Draw(template.clone())).collect()
+        }
+        None => {
+            let all = template.expand_all()?;
+            if let Some(long) = all.iter().find(|p| p.chars().count() > spec.prompt_max) {
+                return Err(too_long(long.chars().count()));
+            }
+            all.into_iter().map(Prompt::Expanded).collect()
+        }
+    };
+    let jobs = (out.len() as u64).saturating_mul(count);
+    if jobs > MAX_PROMPTS {
+        return Err(DraftError::TooManyJobs(jobs));
+    }
+    Ok(out)
 }
 
 /// The seed of one job: given, or drawn when the job is made (in the model's range; `None`

@@ -105,6 +105,28 @@ fn saved_png_carries_both_chunks_and_still_decodes() {
 }
 
 #[test]
+fn a_template_travels_in_both_chunks_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = job();
+    j.request.template = Some("A {red|blue} kite, over dunes".into());
+    let path = save_result(dir.path(), &j, "apiframe", 0, 1, &tiny_png()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let chunks = png_text_chunks(&bytes);
+    let json = &chunks.iter().find(|(k, _)| k == QIMG_KEYWORD).unwrap().1;
+    let p: EmbeddedParams = serde_json::from_str(json).unwrap();
+    assert_eq!(p.template.as_deref(), Some("A {red|blue} kite, over dunes"));
+    let a1111 = &chunks.iter().find(|(k, _)| k == A1111_KEYWORD).unwrap().1;
+    assert!(
+        a1111.contains(r#"Template: "A {red|blue} kite, over dunes""#),
+        "{a1111}"
+    );
+    let back =
+        crate::store::params::from_png(&bytes, crate::domain::catalogue::Catalogue::builtin())
+            .unwrap();
+    assert_eq!(back.template, j.request.template);
+}
+
+#[test]
 fn names_and_collisions() {
     let dir = tempfile::tempdir().unwrap();
     let j = job();

@@ -1,0 +1,169 @@
+//! `--dry-run`: the jobs a submit would make, with their parameters and what they would cost
+//! by the catalogue's prices. Nothing is sent and nothing is stored. Seeds left to draw, and
+//! prompts drawn from them, are shown as such: the real submit draws them.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::config::Profile;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::draft::Plan;
+use crate::sanitize::sanitize_line;
+
+/// One job as the dry run shows it.
+#[derive(Debug, Serialize)]
+struct DryJob<'a> {
+    schema: u32,
+    dry_run: bool,
+    profile: &'a str,
+    model: &'a str,
+    parameters: super::json::ParametersJson<'a>,
+    /// The prompt is drawn from the template with the job's seed when it is sent.
+    prompt_drawn_at_send: bool,
+    /// The seed is drawn when the job is sent.
+    seed_drawn_at_send: bool,
+    /// The catalogue's price of this job, or null when unknown.
+    estimated_cost: Option<f64>,
+    /// Its unit (`credits`, a currency), or null.
+    unit: Option<&'a str>,
+}
+
+/// The totals.
+#[derive(Debug, Serialize)]
+struct Summary {
+    schema: u32,
+    dry_run: bool,
+    jobs: usize,
+    models: usize,
+    /// Total by unit.
+    estimated_cost: BTreeMap<String, f64>,
+    /// Jobs with no known price.
+    price_unknown: usize,
+}
+
+/// Prints the plan: one line (or JSON object) per job, then the totals.
+pub fn print(plan: &Plan, catalogue: &Catalogue, profile: &Profile, json: bool) {
+    let mut out = std::io::stdout().lock();
+    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+    let mut unknown = 0;
+    let mut models = std::collections::BTreeSet::new();
+    for (n, p) in plan.jobs.iter().enumerate() {
+        let r = &p.request;
+        models.insert(r.model.as_str());
+        let price = catalogue.find(&r.model).and_then(|m| m.price.as_ref());
+        match price {
+            Some(pr) => *totals.entry(pr.unit.clone()).or_default() += pr.per_image,
+            None => unknown += 1,
+        }
+        let known = p.known_prompt();
+        let mut parameters = super::json::ParametersJson::of(r);
+        if let Some(k) = &known {
+            parameters.prompt = k;
+        }
+        let job = DryJob {
+            schema: super::json::SCHEMA,
+            dry_run: true,
+            profile: &profile.name,
+            model: &r.model,
+            parameters,
+            prompt_drawn_at_send: known.is_none(),
+            seed_drawn_at_send: r.seed.is_none() && p.draw_seed.is_some(),
+            estimated_cost: price.map(|p| p.per_image),
+            unit: price.map(|p| p.unit.as_str()),
+        };
+        let line = if json {
+            serde_json::to_string(&job).unwrap_or_default()
+        } else {
+            text_line(n + 1, &job)
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    let summary = Summary {
+        schema: super::json::SCHEMA,
+        dry_run: true,
+        jobs: plan.jobs.len(),
+        models: models.len(),
+        estimated_cost: totals,
+        price_unknown: unknown,
+    };
+    let last = if json {
+        serde_json::to_string(&summary).unwrap_or_default()
+    } else {
+        format!("{} · nothing was sent or stored", summary_text(&summary))
+    };
+    let _ = writeln!(out, "{last}");
+}
+
+fn text_line(n: usize, j: &DryJob) -> String {
+    let p = &j.parameters;
+    let shape = p.aspect_ratio.or(p.size).unwrap_or("default");
+    let seed = p
+        .seed
+        .map_or_else(|| "seed drawn at send".to_owned(), |s| format!("seed {s}"));
+    let prompt = if j.prompt_drawn_at_send {
+        format!("a draw of {:?}", p.template.unwrap_or(p.prompt))
+    } else {
+        format!("{:?}", p.prompt)
+    };
+    sanitize_line(&format!("{n:>4}  {}  {shape}  {seed}  {prompt}", j.model)).into_owned()
+}
+
+/// "12 jobs · 3 models · ≈ 36 credits" (or "price unknown").
+fn summary_text(s: &Summary) -> String {
+    let jobs = if s.jobs == 1 {
+        "1 job".to_owned()
+    } else {
+        format!("{} jobs", s.jobs)
+    };
+    let models = if s.models == 1 {
+        "1 model".to_owned()
+    } else {
+        format!("{} models", s.models)
+    };
+    let mut cost: Vec<String> = s
+        .estimated_cost
+        .iter()
+        .map(|(unit, v)| format!("≈ {} {unit}", trim(*v)))
+        .collect();
+    if s.price_unknown > 0 {
+        cost.push(if s.price_unknown == s.jobs {
+            "price unknown".to_owned()
+        } else {
+            format!("price unknown for {}", s.price_unknown)
+        });
+    }
+    format!("{jobs} · {models} · {}", cost.join(" + "))
+}
+
+fn trim(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_reads_like_the_form() {
+        let s = Summary {
+            schema: 1,
+            dry_run: true,
+            jobs: 12,
+            models: 3,
+            estimated_cost: [("credits".to_owned(), 36.0)].into(),
+            price_unknown: 0,
+        };
+        assert_eq!(summary_text(&s), "12 jobs · 3 models · ≈ 36 credits");
+        let u = Summary {
+            jobs: 1,
+            models: 1,
+            estimated_cost: BTreeMap::new(),
+            price_unknown: 1,
+            ..s
+        };
+        assert_eq!(summary_text(&u), "1 job · 1 model · price unknown");
+    }
+}
