@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::config::Profile;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::draft::Plan;
+use crate::domain::draft::{Estimate, Plan};
 use crate::sanitize::sanitize_line;
 
 /// One job as the dry run shows it.
@@ -46,17 +46,10 @@ struct Summary {
 /// Prints the plan: one line (or JSON object) per job, then the totals.
 pub fn print(plan: &Plan, catalogue: &Catalogue, profile: &Profile, json: bool) {
     let mut out = std::io::stdout().lock();
-    let mut totals: BTreeMap<String, f64> = BTreeMap::new();
-    let mut unknown = 0;
-    let mut models = std::collections::BTreeSet::new();
+    let price_of = |m: &str| catalogue.find(m).and_then(|s| s.price.as_ref());
     for (n, p) in plan.jobs.iter().enumerate() {
         let r = &p.request;
-        models.insert(r.model.as_str());
-        let price = catalogue.find(&r.model).and_then(|m| m.price.as_ref());
-        match price {
-            Some(pr) => *totals.entry(pr.unit.clone()).or_default() += pr.per_image,
-            None => unknown += 1,
-        }
+        let price = price_of(&r.model);
         let known = p.known_prompt();
         let mut parameters = super::json::ParametersJson::of(r);
         if let Some(k) = &known {
@@ -80,18 +73,19 @@ pub fn print(plan: &Plan, catalogue: &Catalogue, profile: &Profile, json: bool) 
         };
         let _ = writeln!(out, "{line}");
     }
-    let summary = Summary {
-        schema: super::json::SCHEMA,
-        dry_run: true,
-        jobs: plan.jobs.len(),
-        models: models.len(),
-        estimated_cost: totals,
-        price_unknown: unknown,
-    };
+    let estimate = Estimate::of(plan, price_of);
     let last = if json {
+        let summary = Summary {
+            schema: super::json::SCHEMA,
+            dry_run: true,
+            jobs: estimate.jobs,
+            models: estimate.models,
+            estimated_cost: estimate.cost.clone(),
+            price_unknown: estimate.unknown,
+        };
         serde_json::to_string(&summary).unwrap_or_default()
     } else {
-        format!("{} · nothing was sent or stored", summary_text(&summary))
+        format!("{estimate} · nothing was sent or stored")
     };
     let _ = writeln!(out, "{last}");
 }
@@ -108,62 +102,4 @@ fn text_line(n: usize, j: &DryJob) -> String {
         format!("{:?}", p.prompt)
     };
     sanitize_line(&format!("{n:>4}  {}  {shape}  {seed}  {prompt}", j.model)).into_owned()
-}
-
-/// "12 jobs · 3 models · ≈ 36 credits" (or "price unknown").
-fn summary_text(s: &Summary) -> String {
-    let jobs = if s.jobs == 1 {
-        "1 job".to_owned()
-    } else {
-        format!("{} jobs", s.jobs)
-    };
-    let models = if s.models == 1 {
-        "1 model".to_owned()
-    } else {
-        format!("{} models", s.models)
-    };
-    let mut cost: Vec<String> = s
-        .estimated_cost
-        .iter()
-        .map(|(unit, v)| format!("≈ {} {unit}", trim(*v)))
-        .collect();
-    if s.price_unknown > 0 {
-        cost.push(if s.price_unknown == s.jobs {
-            "price unknown".to_owned()
-        } else {
-            format!("price unknown for {}", s.price_unknown)
-        });
-    }
-    format!("{jobs} · {models} · {}", cost.join(" + "))
-}
-
-fn trim(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_summary_reads_like_the_form() {
-        let s = Summary {
-            schema: 1,
-            dry_run: true,
-            jobs: 12,
-            models: 3,
-            estimated_cost: [("credits".to_owned(), 36.0)].into(),
-            price_unknown: 0,
-        };
-        assert_eq!(summary_text(&s), "12 jobs · 3 models · ≈ 36 credits");
-        let u = Summary {
-            jobs: 1,
-            models: 1,
-            estimated_cost: BTreeMap::new(),
-            price_unknown: 1,
-            ..s
-        };
-        assert_eq!(summary_text(&u), "1 job · 1 model · price unknown");
-    }
 }

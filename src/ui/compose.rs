@@ -202,18 +202,34 @@ fn field_value(
             selector(&form.shape_label().unwrap_or_default(), focused),
             None,
         ),
-        Field::Count => (
-            selector(
-                &format!(
-                    "{} job{}",
-                    form.count,
-                    if form.count == 1 { "" } else { "s" }
-                ),
-                focused,
-            ),
-            None,
-        ),
+        Field::Count => (selector(&count_label(form), focused), None),
         Field::Prompt => (String::new(), None),
+    }
+}
+
+/// The count, and what the submit will send when it is more than one job: "3 jobs · ≈ 9
+/// credits", or for a template "2 jobs each → 8 jobs · ≈ 24 credits".
+fn count_label(form: &crate::state::ComposeForm) -> String {
+    let each = format!(
+        "{} job{}",
+        form.count,
+        if form.count == 1 { "" } else { "s" }
+    );
+    let Ok(plan) = form.validate() else {
+        return each;
+    };
+    let price = |m: &str| {
+        form.models
+            .iter()
+            .find(|s| s.id == m)
+            .and_then(|s| s.price.as_ref())
+    };
+    let estimate = crate::domain::draft::Estimate::of(&plan, price);
+    match estimate.jobs {
+        1 => each,
+        n if n == usize::from(form.count) => format!("{each} · {}", estimate.cost_text()),
+        // One form, one model: the model count says nothing here.
+        n => format!("{each} each → {n} jobs · {}", estimate.cost_text()),
     }
 }
 

@@ -350,3 +350,21 @@ fn the_details_show_the_exact_input_file() {
     assert!(text.contains("input /home/someone/refs/cat.png"), "{text}");
     assert!(text.contains("input https://example.com/dog.png"), "{text}");
 }
+
+#[test]
+fn the_count_row_says_what_a_template_will_send_and_cost() {
+    let mut s = sample_state();
+    let apiframe = s.form.models.iter().position(|m| m.id == "qwen-image-2");
+    s.form.model = apiframe.expect("the sample offers qwen-image-2");
+    s.form.prompt.set("a {red|blue} kite");
+    s.form.count = 2;
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(
+        text.contains("2 jobs each → 4 jobs · ≈ 12 credits"),
+        "{text}"
+    );
+    s.form.prompt.set("a kite");
+    s.form.count = 3;
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(text.contains("3 jobs · ≈ 9 credits"), "{text}");
+}

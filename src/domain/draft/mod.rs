@@ -5,9 +5,11 @@
 //! entropy it passes in.
 
 mod error;
+mod estimate;
 mod validate;
 
 pub use error::DraftError;
+pub use estimate::Estimate;
 pub use validate::validate;
 
 use super::models::AspectRatio;
