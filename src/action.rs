@@ -78,6 +78,8 @@ pub enum Action {
     ToggleSort,
     /// Load the parameters embedded in the PNG named in the image field into the form.
     LoadParams,
+    /// Edit the prompt (or the negative prompt) in `$VISUAL` / `$EDITOR`.
+    ExternalEditor,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -146,6 +148,7 @@ impl Action {
             Self::CycleFilter => "filter",
             Self::ToggleSort => "sort",
             Self::LoadParams => "load parameters from PNG",
+            Self::ExternalEditor => "edit in $EDITOR",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

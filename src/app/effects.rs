@@ -63,6 +63,7 @@ impl EffectRunner {
                 screen.repaint();
                 app.dirty = true;
             }
+            Effect::Editor(field) => self.editor(field, app, screen, now),
             Effect::WriteTerminal(bytes) => {
                 if let Err(e) = screen.write_raw(&bytes) {
                     tracing::warn!("cannot write to the terminal: {e}");
@@ -224,4 +225,61 @@ fn read_params(path: &Path, catalogue: &Catalogue) -> Result<crate::domain::JobR
         .and_then(|f| f.take(crate::imaging::FILE_CAP).read_to_end(&mut bytes))
         .map_err(|e| format!("{shown}: {e}"))?;
     crate::store::params::from_png(&bytes, catalogue).map_err(|e| format!("{shown}: {e}"))
+}
+
+impl EffectRunner {
+    /// Gives the terminal to the editor on `field`'s text and takes it back: the text is
+    /// replaced by what the editor saved; a missing or failing editor is a notice and the
+    /// text stays as it was. The loop waits meanwhile (jobs go on in the network task).
+    fn editor(
+        &self,
+        field: crate::domain::draft::Field,
+        app: &mut App,
+        screen: &mut dyn Screen,
+        now: Instant,
+    ) {
+        use crate::domain::draft::Field;
+        let form = &app.state.form;
+        let text = match field {
+            Field::Negative => form.negative.text().to_owned(),
+            _ => form.prompt.text().to_owned(),
+        };
+        if let Err(e) = screen.suspend() {
+            app.state.notice(
+                Level::Warning,
+                format!("cannot hand the terminal to the editor: {e}"),
+                now,
+            );
+            return;
+        }
+        let run = || super::editor::edit(&text, &self.key_vars);
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        let result = if multi_thread {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        };
+        if let Err(e) = screen.resume() {
+            tracing::error!("cannot take the terminal back from the editor: {e}");
+        }
+        screen.repaint();
+        app.dirty = true;
+        match result {
+            Ok(new) => {
+                let form = &mut app.state.form;
+                match field {
+                    // One line: the editor's line breaks become spaces.
+                    Field::Negative => form.negative.set(&new.replace(['\r', '\n'], " ")),
+                    _ => form.prompt.set(&new),
+                }
+                app.state.notice(Level::Info, "edited in the editor", now);
+            }
+            Err(e) => app.state.notice(
+                Level::Warning,
+                crate::sanitize::sanitize_line(&e.to_string()).into_owned(),
+                now,
+            ),
+        }
+    }
 }

@@ -81,9 +81,27 @@ impl App {
             Action::Yes | Action::No | Action::YesWithFiles => return self.answer(action, now),
             Action::Profiles => self.open_profiles(),
             Action::UseAsReference => return self.use_as_reference(now),
+            Action::ExternalEditor => return self.external_editor(now),
             _ => return self.on_other_action(action, now),
         }
         Vec::new()
+    }
+
+    /// Opens the editor on the prompt or the negative prompt (whichever has the focus; the
+    /// prompt from anywhere else in the form).
+    fn external_editor(&mut self, now: Instant) -> Vec<Effect> {
+        match self.state.focus {
+            Focus::Form(Field::Negative) => vec![Effect::Editor(Field::Negative)],
+            Focus::Form(_) => vec![Effect::Editor(Field::Prompt)],
+            _ => {
+                self.state.notice(
+                    Level::Info,
+                    "the editor opens from the compose form (prompt or negative prompt)",
+                    now,
+                );
+                Vec::new()
+            }
+        }
     }
 
     /// The form, pane, view and history actions.

@@ -110,6 +110,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     let (input, events) = super::input::start(move |a| {
         let _ = answers_tx.send(Msg::TerminalAnswer(a));
     })?;
+    tui.set_input(input.pauser());
     let (graphics, picker, caps, info) =
         start_detection(&mut tui, opts.image_protocol, tmux.as_ref());
     let encoded_tx = msg_tx.clone();

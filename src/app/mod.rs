@@ -5,6 +5,7 @@
 //! the effects out, `event_loop` runs the loop over any `Screen` and input stream, and
 //! `launch` wires the real terminal, signals and engine.
 
+mod editor;
 pub mod effects;
 pub mod event_loop;
 mod external;
@@ -91,6 +92,8 @@ pub enum Effect {
     Complete(String),
     /// Write these bytes to the terminal (a graphics probe).
     WriteTerminal(Vec<u8>),
+    /// Edit this field's text in the user's editor.
+    Editor(crate::domain::draft::Field),
 }
 
 /// The TUI's model plus what rendering needs.

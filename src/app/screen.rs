@@ -17,6 +17,11 @@ pub trait Screen {
     fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()>;
     /// The size in cells.
     fn size(&self) -> (u16, u16);
+    /// Gives the terminal to another program (an editor): input is no longer read, raw mode
+    /// and the alternate screen are off.
+    fn suspend(&mut self) -> io::Result<()>;
+    /// Takes the terminal back after [`Screen::suspend`]; the next frame repaints everything.
+    fn resume(&mut self) -> io::Result<()>;
 }
 
 /// The OSC 52 sequence that puts `text` on the clipboard (at most 100,000 characters); inside
@@ -42,6 +47,8 @@ pub struct TestScreen {
     pub repaints: usize,
     /// Frames drawn.
     pub frames: usize,
+    /// How often another program was given the terminal.
+    pub suspends: usize,
 }
 
 impl TestScreen {
@@ -52,6 +59,7 @@ impl TestScreen {
             raw: Vec::new(),
             repaints: 0,
             frames: 0,
+            suspends: 0,
         })
     }
 
@@ -92,6 +100,16 @@ impl Screen for TestScreen {
     fn size(&self) -> (u16, u16) {
         let a = self.terminal.backend().buffer().area;
         (a.width, a.height)
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        self.suspends += 1;
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        self.repaint();
+        Ok(())
     }
 }
 

@@ -18,6 +18,10 @@ pub struct Tui {
     terminal: Terminal<CrosstermBackend<Stdout>>,
     /// The screen is cleared at the start of the next frame (inside its synchronized update).
     clear_pending: bool,
+    /// Stops qimg's input reader while another program owns the terminal.
+    input: Option<super::input::Pauser>,
+    /// Mouse reports were asked for.
+    mouse: bool,
 }
 
 /// Whether mouse reports were switched on (and must be switched off again).
@@ -99,7 +103,31 @@ impl Tui {
         Ok(Self {
             terminal,
             clear_pending: false,
+            input: None,
+            mouse,
         })
+    }
+
+    /// The reader to pause while another program owns the terminal.
+    pub fn set_input(&mut self, pauser: super::input::Pauser) {
+        self.input = Some(pauser);
+    }
+
+    /// Puts the terminal in TUI mode again after `restore` (an editor ran).
+    fn reenter(&mut self) -> std::io::Result<()> {
+        crossterm::terminal::enable_raw_mode()?;
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            EnableFocusChange,
+            cursor::Hide
+        )?;
+        if self.mouse {
+            MOUSE_ON.store(true, std::sync::atomic::Ordering::SeqCst);
+            execute!(stdout(), crossterm::event::EnableMouseCapture)?;
+        }
+        Ok(())
     }
 
     /// Draws one frame inside a synchronized update (no tearing).
@@ -152,6 +180,23 @@ impl super::screen::Screen for Tui {
 
     fn size(&self) -> (u16, u16) {
         Tui::size(self)
+    }
+
+    fn suspend(&mut self) -> std::io::Result<()> {
+        if let Some(p) = &self.input {
+            p.pause();
+        }
+        restore();
+        Ok(())
+    }
+
+    fn resume(&mut self) -> std::io::Result<()> {
+        let result = self.reenter();
+        self.clear();
+        if let Some(p) = &self.input {
+            p.resume();
+        }
+        result
     }
 }
 

@@ -10,6 +10,7 @@ mod cli_cmds;
 mod common;
 mod crash;
 mod downloads;
+mod editor;
 mod engine_flow;
 mod fault;
 mod fidelity;

@@ -24,6 +24,37 @@ const IDLE_WAIT: Duration = Duration::from_millis(200);
 /// The running reader; it stops when this is dropped.
 pub struct Input {
     stop: Arc<AtomicBool>,
+    pauser: Pauser,
+}
+
+impl Input {
+    /// What stops and restarts the reading while another program owns the terminal.
+    pub fn pauser(&self) -> Pauser {
+        self.pauser.clone()
+    }
+}
+
+/// Stops the reader reading the terminal (an editor runs) and lets it go on again.
+#[derive(Debug, Clone, Default)]
+pub struct Pauser {
+    paused: Arc<AtomicBool>,
+    parked: Arc<AtomicBool>,
+}
+
+impl Pauser {
+    /// Asks the reader to stop reading and waits until it has (at most a second).
+    pub fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        while !self.parked.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Lets the reader read again.
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Drop for Input {
@@ -52,12 +83,14 @@ pub fn start(on_answer: impl Fn(Answer) + Send + 'static) -> io::Result<(Input, 
     let (tx, rx) = unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
+    let pauser = Pauser::default();
+    let paused = pauser.clone();
     let events = tx.clone();
     std::thread::Builder::new()
         .name("qimg-input".into())
-        .spawn(move || read_loop(&events, &on_answer, &flag))?;
+        .spawn(move || read_loop(&events, &on_answer, &flag, &paused))?;
     resizes(tx)?;
-    Ok((Input { stop }, Events(rx)))
+    Ok((Input { stop, pauser }, Events(rx)))
 }
 
 /// Sends a resize event for every SIGWINCH.
@@ -80,11 +113,19 @@ fn read_loop(
     events: &UnboundedSender<io::Result<Event>>,
     on_answer: &impl Fn(Answer),
     stop: &AtomicBool,
+    pause: &Pauser,
 ) {
     let stdin = rustix::stdio::stdin();
     let mut parser = Parser::default();
     let mut chunk = [0u8; 4096];
     while !stop.load(Ordering::SeqCst) {
+        if pause.paused.load(Ordering::SeqCst) {
+            // Another program reads the terminal now.
+            pause.parked.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        }
+        pause.parked.store(false, Ordering::SeqCst);
         let wait = if parser.pending() {
             parser.pending_wait()
         } else {

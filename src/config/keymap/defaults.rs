@@ -17,6 +17,7 @@ pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Global, "f5", Action::Profiles),
     (Mode::Text, "ctrl-r", Action::ToggleSeedLock),
     (Mode::Text, "ctrl-o", Action::LoadParams),
+    (Mode::Text, "ctrl-x", Action::ExternalEditor),
     (Mode::Form, "q", Action::Quit),
     (Mode::Form, "?", Action::Help),
     (Mode::Form, "left", Action::PrevValue),
