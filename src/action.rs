@@ -80,6 +80,10 @@ pub enum Action {
     LoadParams,
     /// Edit the prompt (or the negative prompt) in `$VISUAL` / `$EDITOR`.
     ExternalEditor,
+    /// The prompt sent before this one (in the prompt field).
+    OlderPrompt,
+    /// The prompt sent after this one, or the text being typed.
+    NewerPrompt,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -149,6 +153,8 @@ impl Action {
             Self::ToggleSort => "sort",
             Self::LoadParams => "load parameters from PNG",
             Self::ExternalEditor => "edit in $EDITOR",
+            Self::OlderPrompt => "older prompt",
+            Self::NewerPrompt => "newer prompt",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

@@ -41,6 +41,8 @@ impl App {
         }
         self.last_submit = Some((fingerprint, now));
         self.state.form.error = None;
+        let typed = self.state.form.prompt.text().trim().to_owned();
+        self.state.recall.remember(&typed);
         vec![Effect::Create(
             NewJobs::of(&self.state.profile.name, plan),
             Sent::Form,

@@ -82,9 +82,29 @@ impl App {
             Action::Profiles => self.open_profiles(),
             Action::UseAsReference => return self.use_as_reference(now),
             Action::ExternalEditor => return self.external_editor(now),
+            Action::OlderPrompt => self.recall(true),
+            Action::NewerPrompt => self.recall(false),
             _ => return self.on_other_action(action, now),
         }
         Vec::new()
+    }
+
+    /// Shows an older or a newer prompt from the history in the prompt field.
+    pub(super) fn recall(&mut self, older: bool) {
+        let s = &mut self.state;
+        if s.focus != Focus::Form(Field::Prompt) {
+            return;
+        }
+        let text = if older {
+            s.recall.older(s.form.prompt.text()).map(str::to_owned)
+        } else {
+            s.recall.newer()
+        };
+        if let Some(t) = text {
+            s.form.prompt.set(&t);
+            s.form.error = None;
+            self.dirty = true;
+        }
     }
 
     /// Opens the editor on the prompt or the negative prompt (whichever has the focus; the

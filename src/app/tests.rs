@@ -516,3 +516,26 @@ fn a_template_sends_one_job_per_alternative_and_e_loads_the_template_back() {
         "a {red|blue} kite in __weather__"
     );
 }
+
+#[test]
+fn a_sent_prompt_comes_back_with_up_and_ctrl_p_and_the_draft_with_down() {
+    let mut a = app();
+    let now = Instant::now();
+    a.state.recall = crate::state::recall::PromptRecall::new(vec!["an old harbour".into()]);
+    type_text(&mut a, "a quiet lake", now);
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    let _ = settle(&mut a, fx);
+    a.state.form.prompt.set("");
+    a.state.focus = Focus::Form(Field::Prompt);
+    let _ = a.on_event(&key(KeyCode::Up, KeyModifiers::NONE), now);
+    assert_eq!(a.state.form.prompt.text(), "a quiet lake");
+    let _ = a.on_event(&key(KeyCode::Char('p'), KeyModifiers::CONTROL), now);
+    assert_eq!(a.state.form.prompt.text(), "an old harbour");
+    let _ = a.on_event(&key(KeyCode::Char('n'), KeyModifiers::CONTROL), now);
+    let _ = a.on_event(&key(KeyCode::Down, KeyModifiers::NONE), now);
+    assert_eq!(
+        a.state.form.prompt.text(),
+        "",
+        "the text typed before the walk comes back"
+    );
+}

@@ -78,12 +78,31 @@ impl App {
             form.seed.set("");
         }
         let width = self.view.prompt_width.max(1);
+        if field == Field::Prompt && key.modifiers.is_empty() {
+            // Up on the first line walks back through the history; Down on the last line
+            // walks forward while walking.
+            let (lines, (row, _)) = form.prompt.layout(width);
+            let last = lines.len().saturating_sub(1);
+            let walking = self.state.recall.walking();
+            match key.code {
+                KeyCode::Up if row == 0 && !self.state.recall.entries.is_empty() => {
+                    return self.recall(true);
+                }
+                KeyCode::Down if walking && row >= last => return self.recall(false),
+                _ => {}
+            }
+        }
+        let form = &mut self.state.form;
         let Some(input) = form.text_mut(field) else {
             return;
         };
         match edit(input, key, field == Field::Prompt, width) {
             Edited::Changed => {
                 self.state.form.error = None;
+                if field == Field::Prompt {
+                    // Editing a recalled prompt makes it the text being typed.
+                    self.state.recall.stop();
+                }
                 self.dirty = true;
             }
             Edited::Ignored => {}

@@ -9,6 +9,7 @@ mod dry_run;
 mod exit;
 mod follow;
 pub mod generate;
+pub mod history;
 pub mod jobs;
 pub mod json;
 mod models;
@@ -62,6 +63,8 @@ pub enum Commands {
     Follow(jobs::FollowArgs),
     /// List the models: what each takes, and whether it is built in or from config.toml.
     Models(models::ModelsArgs),
+    /// The prompts jobs were made with, newest first (--search: fuzzy, best first).
+    History(history::HistoryArgs),
     /// Run the built-in simulator (Apiframe v2 and the gateway) on 127.0.0.1.
     Sim(sim::SimArgs),
     /// Configuration commands.
@@ -117,6 +120,7 @@ pub fn run(mut cli: Cli) -> ExitCode {
         Some(Commands::Follow(args)) => runtime.block_on(jobs::follow(&cli, args)),
         Some(Commands::Show(args)) => show::show(&cli, args),
         Some(Commands::Models(args)) => models::models(&args),
+        Some(Commands::History(args)) => history::history(&cli, &args),
         Some(Commands::Config {
             command: ConfigCommand::Check,
         }) => config_check::check(&cli),

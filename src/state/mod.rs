@@ -3,6 +3,7 @@
 pub mod form;
 pub mod history;
 pub mod jobs;
+pub mod recall;
 pub mod text;
 mod zoom;
 
@@ -156,6 +157,8 @@ pub struct GraphicsInfo {
 /// The whole UI state.
 #[derive(Debug, Clone)]
 pub struct State {
+    /// The prompts sent before, to walk back through.
+    pub recall: recall::PromptRecall,
     /// The active profile.
     pub profile: ProfileView,
     /// Every profile, for the picker.
@@ -200,6 +203,7 @@ impl State {
             gallery: false,
             notices: Vec::new(),
             graphics: GraphicsInfo::default(),
+            recall: recall::PromptRecall::default(),
             quit: false,
         }
     }

@@ -131,6 +131,7 @@ impl Store {
                 job.revised_prompt,
             ],
         )?;
+        super::history::record(&tx, job)?;
         tx.commit()?;
         Ok(())
     }

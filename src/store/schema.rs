@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::{BUSY_TIMEOUT, StoreError};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     // 1: jobs and per-profile settings.
@@ -53,6 +53,17 @@ const MIGRATIONS: &[&str] = &[
     );",
     // 3: the prompt the provider drew when it rewrote the one sent.
     "ALTER TABLE jobs ADD COLUMN revised_prompt TEXT;",
+    // 4: every prompt and negative prompt sent, deduplicated, kept when their jobs go.
+    "CREATE TABLE prompt_history (
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        last_used INTEGER NOT NULL,
+        uses INTEGER NOT NULL,
+        PRIMARY KEY (kind, text)
+    );
+    CREATE INDEX prompt_history_recent ON prompt_history(kind, last_used DESC);
+    INSERT INTO prompt_history (kind, text, last_used, uses)
+        SELECT 'prompt', prompt, MAX(created_at), COUNT(*) FROM jobs GROUP BY prompt;",
 ];
 
 /// Opens the file, sets the pragmas and migrates. `network_fs` selects `journal_mode=DELETE`

@@ -166,3 +166,27 @@ fn a_bad_template_is_refused_with_exit_2_and_nothing_stored() {
     let (_, out, _) = sim.run(&["jobs", "--json"]);
     assert!(out.trim().is_empty(), "{out}");
 }
+
+#[test]
+fn history_lists_prompts_once_newest_first_and_searches_fuzzily() {
+    let sim = ExtSim::start(0.1);
+    for p in ["a red kite", "a lighthouse at dusk", "a red kite"] {
+        let (code, _, err) = sim.run(&["generate", p, "--negative", "blurry", "--wait"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, err) = sim.run(&["history", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let h = lines(&out);
+    let texts: Vec<(&str, u64)> = h
+        .iter()
+        .map(|e| (e["text"].as_str().unwrap(), e["uses"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(texts, [("a red kite", 2), ("a lighthouse at dusk", 1)]);
+    let (_, out, _) = sim.run(&["history", "--search", "lhdsk"]);
+    assert!(
+        out.contains("a lighthouse at dusk") && !out.contains("kite"),
+        "{out}"
+    );
+    let (_, out, _) = sim.run(&["history", "--negative", "--json"]);
+    assert_eq!(lines(&out)[0]["uses"], 3);
+}

@@ -18,6 +18,8 @@ pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Text, "ctrl-r", Action::ToggleSeedLock),
     (Mode::Text, "ctrl-o", Action::LoadParams),
     (Mode::Text, "ctrl-x", Action::ExternalEditor),
+    (Mode::Text, "ctrl-p", Action::OlderPrompt),
+    (Mode::Text, "ctrl-n", Action::NewerPrompt),
     (Mode::Form, "q", Action::Quit),
     (Mode::Form, "?", Action::Help),
     (Mode::Form, "left", Action::PrevValue),
