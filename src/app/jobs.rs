@@ -14,8 +14,25 @@ use crate::services::NewJobs;
 use crate::state::{Confirmed, Field, Focus, Overlay};
 
 impl App {
-    /// Sends the form: one job per image, unless this exact form was just sent.
+    /// Sends the form: one job per image, unless this exact form was just sent. A submit of
+    /// many jobs or a high estimated cost asks first.
     pub(super) fn submit(&mut self, now: Instant) -> Vec<Effect> {
+        self.submit_confirmed(now, false)
+    }
+
+    /// The form's estimate: jobs, models, cost by the catalogue's prices.
+    fn form_estimate(&self, plan: &Plan) -> crate::domain::draft::Estimate {
+        let models = &self.state.form.models;
+        crate::domain::draft::Estimate::of(plan, |m| {
+            models
+                .iter()
+                .find(|s| s.id == m)
+                .and_then(|s| s.price.as_ref())
+        })
+    }
+
+    /// Sends the form; `confirmed` when the user already said yes to its size or cost.
+    pub(super) fn submit_confirmed(&mut self, now: Instant, confirmed: bool) -> Vec<Effect> {
         let plan = match self.state.form.validate() {
             Ok(p) => p,
             Err(e) => {
@@ -37,6 +54,17 @@ impl App {
             && now.saturating_duration_since(*at) < DOUBLE_SUBMIT_WINDOW
         {
             tracing::info!("repeated submit of an unchanged form ignored");
+            return Vec::new();
+        }
+        if !confirmed
+            && self
+                .form_estimate(&plan)
+                .needs_confirming(self.state.confirm_above)
+        {
+            self.state.overlay = Some(Overlay::Confirm {
+                text: self.confirm_text(&Confirmed::Submit),
+                on_yes: Confirmed::Submit,
+            });
             return Vec::new();
         }
         self.last_submit = Some((fingerprint, now));
@@ -92,6 +120,15 @@ impl App {
         };
         let (yes, no, files) = (key(Action::Yes), key(Action::No), key(Action::YesWithFiles));
         match what {
+            Confirmed::Submit => {
+                let what = self
+                    .state
+                    .form
+                    .validate()
+                    .map(|plan| self.form_estimate(&plan).to_string())
+                    .unwrap_or_else(|_| "these jobs".into());
+                format!("Send {what}? {yes}: send, {no}: keep editing")
+            }
             Confirmed::Resubmit(_) => format!(
                 "This gateway request may already have been made and charged. Send it again (it may charge twice)? {yes}: send, {no}: keep"
             ),

@@ -250,6 +250,7 @@ impl App {
         };
         let mut fx = match (action, on_yes) {
             (Action::Yes, Confirmed::Resubmit(id)) => self.resubmit(id, true, now),
+            (Action::Yes, Confirmed::Submit) => self.submit_confirmed(now, true),
             (Action::Yes, Confirmed::Delete(id)) => self.delete(id, false, now),
             (Action::YesWithFiles, Confirmed::Delete(id)) => self.delete(id, true, now),
             (Action::YesWithFiles, other) => {

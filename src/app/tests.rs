@@ -539,3 +539,30 @@ fn a_sent_prompt_comes_back_with_up_and_ctrl_p_and_the_draft_with_down() {
         "the text typed before the walk comes back"
     );
 }
+
+#[test]
+fn a_big_template_submit_asks_first_with_the_jobs_and_the_cost() {
+    let mut a = app();
+    let now = Instant::now();
+    // 3 colours × 2 animals × count 2 = 12 jobs, above the default of 10.
+    type_text(&mut a, "a {red|blue|green} {cat|dog}", now);
+    a.state.form.count = 2;
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    assert_eq!(
+        submits(&settle(&mut a, fx)),
+        0,
+        "nothing is sent before the answer"
+    );
+    let Some(crate::state::Overlay::Confirm { text, .. }) = &a.state.overlay else {
+        panic!("a question: {:?}", a.state.overlay)
+    };
+    assert!(text.contains("12 jobs · 1 model · ≈ 36 credits"), "{text}");
+    let fx = a.on_event(&key(KeyCode::Char('y'), KeyModifiers::NONE), now);
+    assert_eq!(submits(&settle(&mut a, fx)), 12);
+    // Under the threshold: no question.
+    a.state.form.prompt.set("a {red|blue} cat");
+    a.state.form.count = 1;
+    let later = now + Duration::from_secs(5);
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), later);
+    assert_eq!(submits(&settle(&mut a, fx)), 2);
+}

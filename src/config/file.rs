@@ -18,6 +18,10 @@ pub struct ConfigFile {
     /// Mouse clicks in the job list and the gallery (off by default: it takes over the
     /// terminal's own text selection).
     pub mouse: Option<bool>,
+    /// A submit of more jobs than this asks first (default 10).
+    pub confirm_jobs_above: Option<u32>,
+    /// A submit estimated above this many credits (or the profile's unit) asks first.
+    pub confirm_cost_above: Option<f64>,
     /// Key binding overrides: mode name → key → action name.
     #[serde(default)]
     pub keybindings: IndexMap<String, IndexMap<String, Spanned<String>>>,

@@ -71,6 +71,8 @@ pub struct Config {
     pub key_overrides: Vec<Override>,
     /// Mouse clicks on.
     pub mouse: bool,
+    /// When a submit asks first.
+    pub confirm: crate::domain::draft::ConfirmAbove,
 }
 
 impl Config {
@@ -131,6 +133,10 @@ impl Config {
             image_protocol,
             key_overrides: at.keybindings(&file)?,
             mouse: file.mouse.unwrap_or(false),
+            confirm: crate::domain::draft::ConfirmAbove {
+                jobs: file.confirm_jobs_above.unwrap_or(10),
+                cost: file.confirm_cost_above,
+            },
         })
     }
 

@@ -71,6 +71,8 @@ pub enum Confirmed {
     Resubmit(JobId),
     /// Delete a job from the history (`f` also deletes its files).
     Delete(JobId),
+    /// Send the compose form although it makes many jobs or costs much.
+    Submit,
 }
 
 /// A message for the user, shown in the status line for a while.
@@ -159,6 +161,8 @@ pub struct GraphicsInfo {
 pub struct State {
     /// The prompts sent before, to walk back through.
     pub recall: recall::PromptRecall,
+    /// When a submit asks first.
+    pub confirm_above: crate::domain::draft::ConfirmAbove,
     /// The active profile.
     pub profile: ProfileView,
     /// Every profile, for the picker.
@@ -204,6 +208,7 @@ impl State {
             notices: Vec::new(),
             graphics: GraphicsInfo::default(),
             recall: recall::PromptRecall::default(),
+            confirm_above: crate::domain::draft::ConfirmAbove::default(),
             quit: false,
         }
     }
@@ -213,6 +218,7 @@ impl State {
         let view = ProfileView::of(profile, &config.file, &config.catalogue);
         let form = view.form();
         let mut state = Self::new(view, form);
+        state.confirm_above = config.confirm;
         state.profiles = config
             .profiles
             .values()

@@ -19,7 +19,34 @@ pub struct Estimate {
     pub unknown: usize,
 }
 
+/// When a submit asks before it sends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConfirmAbove {
+    /// More jobs than this.
+    pub jobs: u32,
+    /// An estimate above this (in any unit).
+    pub cost: Option<f64>,
+}
+
+impl Default for ConfirmAbove {
+    fn default() -> Self {
+        Self {
+            jobs: 10,
+            cost: None,
+        }
+    }
+}
+
 impl Estimate {
+    /// True when a submit of this estimate must be confirmed first.
+    pub fn needs_confirming(&self, above: ConfirmAbove) -> bool {
+        let jobs = u32::try_from(self.jobs).unwrap_or(u32::MAX) > above.jobs;
+        let cost = above
+            .cost
+            .is_some_and(|max| self.cost.values().any(|v| *v > max));
+        jobs || cost
+    }
+
     /// The estimate of `plan`; `price_of` gives a model's price per image.
     pub fn of<'a>(plan: &Plan, price_of: impl Fn(&str) -> Option<&'a Price>) -> Self {
         let mut e = Self {

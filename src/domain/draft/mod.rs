@@ -9,7 +9,7 @@ mod estimate;
 mod validate;
 
 pub use error::DraftError;
-pub use estimate::Estimate;
+pub use estimate::{ConfirmAbove, Estimate};
 pub use validate::validate;
 
 use super::models::AspectRatio;
