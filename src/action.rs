@@ -84,6 +84,8 @@ pub enum Action {
     OlderPrompt,
     /// The prompt sent after this one, or the text being typed.
     NewerPrompt,
+    /// Search the prompts sent before (a popup, fuzzy as you type).
+    SearchPrompts,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -155,6 +157,7 @@ impl Action {
             Self::ExternalEditor => "edit in $EDITOR",
             Self::OlderPrompt => "older prompt",
             Self::NewerPrompt => "newer prompt",
+            Self::SearchPrompts => "search earlier prompts",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

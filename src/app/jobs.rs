@@ -70,7 +70,10 @@ impl App {
         self.last_submit = Some((fingerprint, now));
         self.state.form.error = None;
         let typed = self.state.form.prompt.text().trim().to_owned();
-        self.state.recall.remember(&typed);
+        let jobs = plan.jobs.len() as u64;
+        self.state
+            .recall
+            .remember(&typed, jobs, crate::domain::Timestamp::now());
         vec![Effect::Create(
             NewJobs::of(&self.state.profile.name, plan),
             Sent::Form,

@@ -40,6 +40,9 @@ impl App {
         {
             return fx;
         }
+        if matches!(self.state.overlay, Some(Overlay::PromptSearch { .. })) {
+            return self.edit_prompt_search(key);
+        }
         if let Some(action) = self.keymap.resolve(mode, key) {
             if !allowed_in(mode, action) {
                 return Vec::new();
@@ -83,6 +86,7 @@ impl App {
             Action::UseAsReference => return self.use_as_reference(now),
             Action::ExternalEditor => return self.external_editor(now),
             Action::OlderPrompt => self.recall(true),
+            Action::SearchPrompts => self.open_prompt_search(now),
             Action::NewerPrompt => self.recall(false),
             _ => return self.on_other_action(action, now),
         }

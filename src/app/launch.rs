@@ -267,8 +267,7 @@ async fn load_recall(store: &Store, state: &mut State) {
         .await
     {
         Ok(h) => {
-            state.recall =
-                crate::state::recall::PromptRecall::new(h.into_iter().map(|p| p.text).collect());
+            state.recall = crate::state::recall::PromptRecall::new(h);
         }
         Err(e) => tracing::warn!("cannot read the prompt history: {e}"),
     }

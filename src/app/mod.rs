@@ -17,6 +17,7 @@ mod jobs;
 mod keys;
 pub mod launch;
 pub mod message;
+mod recall;
 mod reference;
 pub mod screen;
 pub mod terminal;

@@ -11,7 +11,7 @@ use crate::state::text::TextInput;
 use crate::state::{Field, Focus};
 
 /// What a key did to a text input.
-enum Edited {
+pub(super) enum Edited {
     /// The text or the cursor changed.
     Changed,
     /// Nothing happened.
@@ -20,7 +20,7 @@ enum Edited {
     Leave(Leave),
 }
 
-enum Leave {
+pub(super) enum Leave {
     Next,
     Previous,
     Out,
@@ -28,7 +28,7 @@ enum Leave {
 
 /// Applies an editing key to `input`. `multiline` fields take Enter and move by wrapped rows
 /// of `width` cells on Up and Down.
-fn edit(input: &mut TextInput, key: &KeyEvent, multiline: bool, width: usize) -> Edited {
+pub(super) fn edit(input: &mut TextInput, key: &KeyEvent, multiline: bool, width: usize) -> Edited {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Char('w') if ctrl => input.delete_word(),

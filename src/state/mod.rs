@@ -55,6 +55,13 @@ pub enum Overlay {
         /// The highlighted row.
         selected: usize,
     },
+    /// The prompt history, searched as you type.
+    PromptSearch {
+        /// What was typed.
+        query: text::TextInput,
+        /// The highlighted row of the matches.
+        selected: usize,
+    },
     /// A yes/no question.
     Confirm {
         /// The question.
@@ -240,6 +247,7 @@ impl State {
     pub fn mode(&self) -> Mode {
         match self.overlay {
             Some(Overlay::Confirm { .. }) => return Mode::Confirm,
+            Some(Overlay::PromptSearch { .. }) => return Mode::Text,
             Some(_) => return Mode::Help,
             None => {}
         }

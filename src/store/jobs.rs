@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
+pub use super::filter::JobFilter;
+use super::filter::where_clause;
 use super::{Store, StoreError};
-use crate::domain::{Job, JobId, JobRequest, JobState, StateKind, Timestamp};
+use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
 
 const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, revised_prompt";
 
@@ -26,19 +28,6 @@ pub struct JobPatch {
     pub server_duration_ms: Option<i64>,
     /// The prompt the provider drew, when it rewrote the one sent.
     pub revised_prompt: Option<String>,
-}
-
-/// Which jobs a listing returns.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JobFilter {
-    /// Only these states (empty: all).
-    pub states: Vec<StateKind>,
-    /// Only prompts containing this text (case-insensitive).
-    pub search: Option<String>,
-    /// Only this profile.
-    pub profile: Option<String>,
-    /// Oldest first instead of newest first.
-    pub oldest_first: bool,
 }
 
 fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
@@ -365,39 +354,6 @@ fn progress_of(state: &JobState) -> Option<i64> {
     match state {
         JobState::Running { progress } => progress.map(i64::from),
         _ => None,
-    }
-}
-
-fn where_clause(filter: &JobFilter) -> (String, Vec<String>) {
-    let mut parts = Vec::new();
-    let mut args = Vec::new();
-    if !filter.states.is_empty() {
-        let marks: Vec<String> = filter
-            .states
-            .iter()
-            .map(|s| {
-                args.push(s.name().to_owned());
-                format!("?{}", args.len())
-            })
-            .collect();
-        parts.push(format!("state IN ({})", marks.join(",")));
-    }
-    if let Some(q) = filter.search.as_ref().filter(|q| !q.is_empty()) {
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        args.push(format!("%{escaped}%"));
-        parts.push(format!("prompt LIKE ?{} ESCAPE '\\'", args.len()));
-    }
-    if let Some(p) = &filter.profile {
-        args.push(p.clone());
-        parts.push(format!("profile = ?{}", args.len()));
-    }
-    if parts.is_empty() {
-        (String::new(), args)
-    } else {
-        (format!("WHERE {}", parts.join(" AND ")), args)
     }
 }
 

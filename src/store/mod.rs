@@ -2,6 +2,7 @@
 //! filesystems), `synchronous=FULL`, a busy timeout, and migrations by `user_version`. Every
 //! state change is committed before the matching event is sent.
 
+mod filter;
 pub mod history;
 pub mod images;
 mod jobs;

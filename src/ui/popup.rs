@@ -16,7 +16,60 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, c
         Overlay::Help { scroll } => help(frame, area, *scroll, ctx),
         Overlay::Confirm { text, .. } => confirm(frame, area, text, ctx),
         Overlay::Profiles { selected } => profiles(frame, area, state, *selected, ctx),
+        Overlay::PromptSearch { query, selected } => {
+            prompt_search(frame, area, state, query.text(), *selected, ctx)
+        }
     }
+}
+
+/// The prompt history popup: the query, then the matches with when each was last used and
+/// by how many jobs.
+fn prompt_search(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    query: &str,
+    selected: usize,
+    ctx: &RenderCtx,
+) {
+    let t = ctx.theme;
+    let rect = centered(area, 90, area.height.saturating_sub(4).min(24));
+    let width = rect.width.saturating_sub(2) as usize;
+    let matches = crate::store::history::search(&state.recall.entries, query);
+    let rows = rect.height.saturating_sub(4) as usize;
+    let first = selected.saturating_sub(rows.saturating_sub(1));
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("search: ", t.muted),
+            Span::styled(crate::sanitize::sanitize_line(query).into_owned(), t.text),
+            Span::styled("▏", t.muted),
+        ]),
+        Line::styled(
+            format!(
+                "{} of {} prompts",
+                matches.len(),
+                state.recall.entries.len()
+            ),
+            t.muted,
+        ),
+    ];
+    for (i, m) in matches.iter().enumerate().skip(first).take(rows) {
+        let when = format!("{} ago", super::fmt::elapsed(m.last_used.until(ctx.wall)));
+        let tail = format!("  {}× · {when}", m.uses);
+        let room = width.saturating_sub(tail.chars().count());
+        let text = super::fmt::one_line(&m.text.replace('\n', " ⏎ "), room);
+        let style = if i == selected { t.selection } else { t.text };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{text:<room$}"), style),
+            Span::styled(tail, t.muted),
+        ]));
+    }
+    let title = " Earlier prompts · ↑↓ choose · Enter uses · Esc closes ";
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(Span::styled(title, t.title))),
+        rect,
+    );
 }
 
 fn profiles(frame: &mut Frame, area: Rect, state: &State, selected: usize, ctx: &RenderCtx) {

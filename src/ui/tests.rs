@@ -368,3 +368,26 @@ fn the_count_row_says_what_a_template_will_send_and_cost() {
     let text = format!("{}", render_to(&s, 120, 40).backend());
     assert!(text.contains("3 jobs · ≈ 9 credits"), "{text}");
 }
+
+#[test]
+fn the_prompt_search_popup_shows_matches_with_their_uses() {
+    let mut s = sample_state();
+    let entry = |t: &str, uses| crate::store::history::PromptUse {
+        text: t.into(),
+        last_used: Timestamp(T0 - 3_600_000),
+        uses,
+    };
+    s.recall = crate::state::recall::PromptRecall::new(vec![
+        entry("a red kite over dunes", 3),
+        entry("a lighthouse at dusk", 1),
+    ]);
+    let mut query = crate::state::text::TextInput::single_line();
+    query.set("kite");
+    s.overlay = Some(crate::state::Overlay::PromptSearch { query, selected: 0 });
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(text.contains("Earlier prompts"), "{text}");
+    assert!(text.contains("1 of 2 prompts"), "{text}");
+    assert!(text.contains("a red kite over dunes"), "{text}");
+    assert!(text.contains("3× · 1h00m ago"), "{text}");
+    assert!(!text.contains("lighthouse"), "{text}");
+}

@@ -20,6 +20,7 @@ pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Text, "ctrl-x", Action::ExternalEditor),
     (Mode::Text, "ctrl-p", Action::OlderPrompt),
     (Mode::Text, "ctrl-n", Action::NewerPrompt),
+    (Mode::Text, "ctrl-f", Action::SearchPrompts),
     (Mode::Form, "q", Action::Quit),
     (Mode::Form, "?", Action::Help),
     (Mode::Form, "left", Action::PrevValue),

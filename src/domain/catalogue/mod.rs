@@ -4,6 +4,7 @@
 //! validation, the providers and the simulator all read the catalogue; nothing else knows a
 //! model's rules.
 
+mod check;
 mod file;
 
 use std::sync::{Arc, OnceLock};

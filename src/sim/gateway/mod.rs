@@ -12,12 +12,11 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::json;
 
+mod edit_form;
 mod parse;
 
-use parse::{
-    Asked, bad, check_images, checked_prompt, edit_params, model_for, parse_generation,
-    read_edit_form,
-};
+use edit_form::{check_images, edit_params};
+use parse::{Asked, bad, checked_prompt, model_for, parse_generation, read_edit_form};
 
 use super::apiframe::render_png;
 use super::render::fnv;

@@ -1,6 +1,7 @@
 //! Tests of `jobs`.
 
 use super::*;
+use crate::domain::StateKind;
 use crate::domain::models::AspectRatio;
 
 fn job(prompt: &str) -> Job {
