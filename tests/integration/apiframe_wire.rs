@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use qimg::config::Profile;
 use qimg::domain::models::AspectRatio;
 use qimg::domain::{JobRequest, JobState};
 use serde_json::json;
@@ -58,7 +59,13 @@ async fn server_errors_on_submit_are_retried_with_the_same_key() {
         .mount(&server)
         .await;
     mount_poll_and_cdn(&server).await;
-    let mut rig = Rig::with_profile(apiframe_profile(&server.uri()));
+    // Two backoffs (1 s and 2 s, with jitter) must fit in the budget: the suite's 3 s would
+    // race the third try.
+    let profile = Profile {
+        retry_budget: Duration::from_secs(30),
+        ..apiframe_profile(&server.uri())
+    };
+    let mut rig = Rig::with_profile(profile);
     let id = rig.submit(req());
     let job = rig.wait_end(id).await;
     assert_eq!(job.state, JobState::Done, "{:?}", job.state);
