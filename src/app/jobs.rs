@@ -20,17 +20,6 @@ impl App {
         self.submit_confirmed(now, false)
     }
 
-    /// The form's estimate: jobs, models, cost by the catalogue's prices.
-    fn form_estimate(&self, plan: &Plan) -> crate::domain::draft::Estimate {
-        let models = &self.state.form.models;
-        crate::domain::draft::Estimate::of(plan, |m| {
-            models
-                .iter()
-                .find(|s| s.id == m)
-                .and_then(|s| s.price.as_ref())
-        })
-    }
-
     /// Sends the form; `confirmed` when the user already said yes to its size or cost.
     pub(super) fn submit_confirmed(&mut self, now: Instant, confirmed: bool) -> Vec<Effect> {
         let plan = match self.state.form.validate() {
@@ -58,7 +47,9 @@ impl App {
         }
         if !confirmed
             && self
-                .form_estimate(&plan)
+                .state
+                .form
+                .estimate(&plan)
                 .needs_confirming(self.state.confirm_above)
         {
             self.state.overlay = Some(Overlay::Confirm {
@@ -128,7 +119,7 @@ impl App {
                     .state
                     .form
                     .validate()
-                    .map(|plan| self.form_estimate(&plan).to_string())
+                    .map(|plan| self.state.form.estimate(&plan).to_string())
                     .unwrap_or_else(|_| "these jobs".into());
                 format!("Send {what}? {yes}: send, {no}: keep editing")
             }

@@ -129,7 +129,8 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     }
     let store = opts.engine.store.clone();
     load_first_page(&store, &mut state).await;
-    load_recall(&store, &mut state).await;
+    // The prompt history is not needed for the first frame: it comes in afterwards.
+    load_recall(store.clone(), msg_tx.clone());
     let mut app = App::new(state, opts.theme, opts.keymap, previews).with_entropy(rand::random());
     app.local_session = is_local_session();
     app.graphics = graphics;
@@ -259,18 +260,21 @@ fn forward_signals() -> std::io::Result<UnboundedReceiver<Signal>> {
     Ok(rx)
 }
 
-/// The prompts sent before, for recall in the prompt field (the newest 10,000).
-async fn load_recall(store: &Store, state: &mut State) {
+/// Reads the prompts sent before (the newest 10,000) for recall in the prompt field, off the
+/// start-up path.
+fn load_recall(store: Store, msgs: tokio::sync::mpsc::UnboundedSender<Msg>) {
     use crate::store::history::PromptKind;
-    match store
-        .run(|s| s.prompt_history(PromptKind::Prompt, 10_000))
-        .await
-    {
-        Ok(h) => {
-            state.recall = crate::state::recall::PromptRecall::new(h);
+    tokio::spawn(async move {
+        match store
+            .run(|s| s.prompt_history(PromptKind::Prompt, 10_000))
+            .await
+        {
+            Ok(h) => {
+                let _ = msgs.send(Msg::RecallLoaded(h));
+            }
+            Err(e) => tracing::warn!("cannot read the prompt history: {e}"),
         }
-        Err(e) => tracing::warn!("cannot read the prompt history: {e}"),
-    }
+    });
 }
 
 async fn load_first_page(store: &Store, state: &mut State) {

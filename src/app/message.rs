@@ -24,6 +24,8 @@ pub enum Msg {
     PreviewEncoded(crate::preview::Encoded),
     /// The terminal answered one of qimg's queries (read by the input reader).
     TerminalAnswer(crate::preview::Answer),
+    /// The prompt history, read from the store after start.
+    RecallLoaded(Vec<crate::store::history::PromptUse>),
     /// The job list loaded again (new filter, search or order).
     Reloaded {
         /// The first page.
@@ -84,6 +86,7 @@ impl std::fmt::Debug for Msg {
                 .field("ok", &result.is_ok())
                 .finish(),
             Self::TerminalAnswer(a) => f.debug_tuple("TerminalAnswer").field(a).finish(),
+            Self::RecallLoaded(h) => f.debug_tuple("RecallLoaded").field(&h.len()).finish(),
             Self::PreviewEncoded(done) => f
                 .debug_struct("PreviewEncoded")
                 .field("bytes", &done.bytes)

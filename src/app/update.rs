@@ -90,6 +90,17 @@ impl App {
                 self.dirty = true;
             }
             Msg::TerminalAnswer(answer) => return self.on_answer(&answer),
+            Msg::RecallLoaded(history) => {
+                // A prompt sent before the history came in stays the newest (the store may
+                // have counted it already).
+                let sent_meanwhile = std::mem::take(&mut self.state.recall.entries);
+                self.state.recall = crate::state::recall::PromptRecall::new(history);
+                for p in sent_meanwhile.into_iter().rev() {
+                    let counted = self.state.recall.entries.iter().any(|e| e.text == p.text);
+                    let uses = if counted { 0 } else { p.uses };
+                    self.state.recall.remember(&p.text, uses, p.last_used);
+                }
+            }
             Msg::PreviewEncoded(done) => {
                 if self.previews.on_encoded(done) {
                     self.dirty = true;

@@ -270,6 +270,16 @@ impl ComposeForm {
         Ok(draft::validate(spec, &self.draft())?)
     }
 
+    /// What `plan` will cost by the prices of the models this form offers.
+    pub fn estimate(&self, plan: &Plan) -> draft::Estimate {
+        draft::Estimate::of(plan, |m| {
+            self.models
+                .iter()
+                .find(|s| s.id == m)
+                .and_then(|s| s.price.as_ref())
+        })
+    }
+
     /// Loads a request back into the form (rerun, edit, parameters from a PNG).
     pub fn load(&mut self, req: &JobRequest) {
         if let Some(i) = self.models.iter().position(|m| m.id == req.model) {

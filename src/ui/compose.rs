@@ -218,13 +218,7 @@ fn count_label(form: &crate::state::ComposeForm) -> String {
     let Ok(plan) = form.validate() else {
         return each;
     };
-    let price = |m: &str| {
-        form.models
-            .iter()
-            .find(|s| s.id == m)
-            .and_then(|s| s.price.as_ref())
-    };
-    let estimate = crate::domain::draft::Estimate::of(&plan, price);
+    let estimate = form.estimate(&plan);
     match estimate.jobs {
         1 => each,
         n if n == usize::from(form.count) => format!("{each} · {}", estimate.cost_text()),

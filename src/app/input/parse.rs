@@ -264,20 +264,13 @@ fn escape(b: &[u8], last: bool) -> Step {
 /// `ESC O x`: the application-mode arrows, Home/End and F1–F4.
 fn ss3(c: u8) -> Vec<Token> {
     let code = match c {
-        b'A' => KeyCode::Up,
-        b'B' => KeyCode::Down,
-        b'C' => KeyCode::Right,
-        b'D' => KeyCode::Left,
-        b'H' => KeyCode::Home,
-        b'F' => KeyCode::End,
-        b'P' => KeyCode::F(1),
-        b'Q' => KeyCode::F(2),
-        b'R' => KeyCode::F(3),
-        b'S' => KeyCode::F(4),
-        b'M' => KeyCode::Enter,
-        _ => return vec![Token::Answer(Answer::Other)],
+        b'M' => Some(KeyCode::Enter),
+        c => csi::cursor_key(c),
     };
-    key(code, KeyModifiers::NONE)
+    match code {
+        Some(code) => key(code, KeyModifiers::NONE),
+        None => vec![Token::Answer(Answer::Other)],
+    }
 }
 
 /// APC, DCS, OSC, SOS and PM strings, ended by ST (`ESC \`) or BEL: always answers.

@@ -17,10 +17,10 @@ pub fn delete_all(tmux: bool) -> String {
     wrap("\x1b_Ga=d,d=A,q=2\x1b\\", tmux)
 }
 
-/// Wraps a sequence for tmux passthrough (every ESC doubled).
+/// Wraps a sequence for tmux passthrough when `tmux`.
 fn wrap(seq: &str, tmux: bool) -> String {
     if tmux {
-        format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
+        crate::imaging::sixel::tmux_wrap(seq)
     } else {
         seq.to_owned()
     }

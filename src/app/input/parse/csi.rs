@@ -7,6 +7,23 @@ use super::{Step, Token, key};
 use crate::preview::Answer;
 
 /// `ESC [ …`: `None` when it is not a CSI sequence after all (read as Alt+`[`).
+/// The key a final byte names, in CSI (`ESC [ 1;5 A`) and SS3 (`ESC O A`) alike.
+pub(super) fn cursor_key(fin: u8) -> Option<KeyCode> {
+    Some(match fin {
+        b'A' => KeyCode::Up,
+        b'B' => KeyCode::Down,
+        b'C' => KeyCode::Right,
+        b'D' => KeyCode::Left,
+        b'H' => KeyCode::Home,
+        b'F' => KeyCode::End,
+        b'P' => KeyCode::F(1),
+        b'Q' => KeyCode::F(2),
+        b'R' => KeyCode::F(3),
+        b'S' => KeyCode::F(4),
+        _ => return None,
+    })
+}
+
 pub(super) fn csi(b: &[u8], last: bool) -> Option<Step> {
     let body = &b[2..];
     let Some(end) = body.iter().position(|c| (0x40..=0x7e).contains(c)) else {
@@ -62,34 +79,27 @@ fn csi_tokens(params: &str, fin: u8) -> Vec<Token> {
     let n = numbers(params);
     let first = n.first().copied().unwrap_or(0);
     let mods = modifiers(n.get(1).copied().unwrap_or(1));
-    let code = match fin {
-        b'A' => KeyCode::Up,
-        b'B' => KeyCode::Down,
-        b'C' => KeyCode::Right,
-        b'D' => KeyCode::Left,
-        b'H' => KeyCode::Home,
-        b'F' => KeyCode::End,
-        b'P' => KeyCode::F(1),
-        b'Q' => KeyCode::F(2),
-        b'S' => KeyCode::F(4),
-        // `CSI 1;m R` is F3 with modifiers; any other `R` is a cursor position report.
-        b'R' if first == 1 && n.len() == 2 => KeyCode::F(3),
-        b'Z' => return key(KeyCode::BackTab, KeyModifiers::SHIFT),
-        b'I' => return vec![Token::Event(Event::FocusGained)],
-        b'O' => return vec![Token::Event(Event::FocusLost)],
-        b'n' if first == 0 || first == 3 => return vec![Token::Answer(Answer::Status)],
+    // `CSI 1;m R` is F3 with modifiers; any other `R` is a cursor position report.
+    let report = fin == b'R' && !(first == 1 && n.len() == 2);
+    if let Some(code) = cursor_key(fin).filter(|_| !report) {
+        return key(code, mods);
+    }
+    match fin {
+        b'Z' => key(KeyCode::BackTab, KeyModifiers::SHIFT),
+        b'I' => vec![Token::Event(Event::FocusGained)],
+        b'O' => vec![Token::Event(Event::FocusLost)],
+        b'n' if first == 0 || first == 3 => vec![Token::Answer(Answer::Status)],
         b't' if n.len() >= 3 && (first == 4 || first == 6) => {
             let (h, w) = (n[1], n[2]);
-            return vec![Token::Answer(if first == 6 {
+            vec![Token::Answer(if first == 6 {
                 Answer::CellSize(w, h)
             } else {
                 Answer::WindowPixels(w, h)
-            })];
+            })]
         }
-        b'~' => return tilde(first, mods),
-        _ => return vec![Token::Answer(Answer::Other)],
-    };
-    key(code, mods)
+        b'~' => tilde(first, mods),
+        _ => vec![Token::Answer(Answer::Other)],
+    }
 }
 
 fn tilde(n: u16, mods: KeyModifiers) -> Vec<Token> {
