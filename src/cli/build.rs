@@ -148,6 +148,7 @@ fn flag_of(field: draft::Field) -> &'static str {
         draft::Field::Rewrite => "--rewrite/--no-rewrite",
         draft::Field::Reference => "--image",
         draft::Field::Count => "--count",
+        draft::Field::Draws => "--draws",
     }
 }
 

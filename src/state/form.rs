@@ -59,6 +59,8 @@ pub struct ComposeForm {
     pub reference: TextInput,
     /// Jobs per submit (1–8).
     pub count: u8,
+    /// A template prompt: `None` makes every combination, `Some(n)` n random draws.
+    pub draws: Option<u16>,
     /// The wildcard files a template prompt may name (read by the app at start).
     pub wildcards: std::sync::Arc<crate::domain::template::Wildcards>,
     /// The last validation error, shown under its field.
@@ -85,6 +87,7 @@ impl ComposeForm {
             watermark: false,
             reference: TextInput::single_line(),
             count: 1,
+            draws: None,
             wildcards: std::sync::Arc::default(),
             error: None,
         }
@@ -121,7 +124,17 @@ impl ComposeForm {
             v.push(Field::Reference);
         }
         v.push(Field::Count);
+        if self.is_template() {
+            v.push(Field::Draws);
+        }
         v
+    }
+
+    /// True when the prompt may be a template (a `{` choice or a `__wildcard__`): the form
+    /// then offers the template mode. A cheap test, as it runs on every frame.
+    pub fn is_template(&self) -> bool {
+        let p = self.prompt.text();
+        p.contains('{') || p.contains("__")
     }
 
     /// The label of the current shape choice (`16:9`, or `1328*1328 (1:1)`).
@@ -173,6 +186,7 @@ impl ComposeForm {
                     u8::try_from((i32::from(self.count) + delta).clamp(1, max)).unwrap_or(1);
             }
             Field::Seed => self.cycle_seed_mode(),
+            Field::Draws => self.draws = step_draws(self.draws, delta),
             Field::Rewrite if self.spec().is_some_and(|s| s.rewrite == Carried::Send) => {
                 self.rewrite = !self.rewrite;
             }
@@ -260,7 +274,7 @@ impl ComposeForm {
             },
             count: self.count,
             wildcards: std::sync::Arc::clone(&self.wildcards),
-            draws: None,
+            draws: self.draws.filter(|_| shown(Field::Draws)),
         }
     }
 
@@ -316,6 +330,15 @@ impl ComposeForm {
         self.reference.set(&refs.join("; "));
         self.error = None;
     }
+}
+
+/// The template mode after a step: every combination sits below one random draw, so Left
+/// from one draw goes back to every combination.
+fn step_draws(draws: Option<u16>, delta: i32) -> Option<u16> {
+    let max = i32::try_from(crate::domain::template::MAX_PROMPTS).unwrap_or(1000);
+    let now = draws.map_or(0, i32::from);
+    let next = (now + delta).clamp(0, max);
+    u16::try_from(next).ok().filter(|n| *n > 0)
 }
 
 #[cfg(test)]

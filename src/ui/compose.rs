@@ -203,6 +203,7 @@ fn field_value(
             None,
         ),
         Field::Count => (selector(&count_label(form), focused), None),
+        Field::Draws => (selector(&draws_label(form), focused), None),
         Field::Prompt => (String::new(), None),
     }
 }
@@ -224,6 +225,26 @@ fn count_label(form: &crate::state::ComposeForm) -> String {
         n if n == usize::from(form.count) => format!("{each} · {}", estimate.cost_text()),
         // One form, one model: the model count says nothing here.
         n => format!("{each} each → {n} jobs · {}", estimate.cost_text()),
+    }
+}
+
+/// The template mode: "every combination (4 prompts)" or "3 random draws".
+fn draws_label(form: &crate::state::ComposeForm) -> String {
+    match form.draws {
+        Some(1) => "1 random draw (from the job's seed)".to_owned(),
+        Some(n) => format!("{n} random draws (each from its job's seed)"),
+        None => {
+            let made =
+                crate::domain::template::Template::parse(form.prompt.text(), &form.wildcards)
+                    .map(|t| t.count());
+            match made {
+                Ok(n) => format!(
+                    "every combination ({n} prompt{})",
+                    if n == 1 { "" } else { "s" }
+                ),
+                Err(_) => "every combination".to_owned(),
+            }
+        }
     }
 }
 

@@ -142,6 +142,11 @@ pub fn help_lines(ctx: &RenderCtx) -> Vec<Line<'static>> {
         t.muted,
     ));
     lines.push(Line::styled(
+        "In a prompt, {a|b} and __name__ (wildcards/name.txt) make a template; its Template row \
+         picks every combination or N random draws.",
+        t.muted,
+    ));
+    lines.push(Line::styled(
         "Keys can be changed in config.toml, [keybindings.<mode>] (see README).",
         t.muted,
     ));

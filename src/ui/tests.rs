@@ -363,6 +363,11 @@ fn the_count_row_says_what_a_template_will_send_and_cost() {
         text.contains("2 jobs each → 4 jobs · ≈ 12 credits"),
         "{text}"
     );
+    assert!(text.contains("every combination (2 prompts)"), "{text}");
+    s.form.draws = Some(3);
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(text.contains("3 random draws"), "{text}");
+    assert!(text.contains("2 jobs each → 6 jobs"), "{text}");
     s.form.prompt.set("a kite");
     s.form.count = 3;
     let text = format!("{}", render_to(&s, 120, 40).backend());

@@ -133,3 +133,32 @@ fn the_search_popup_finds_an_earlier_prompt_by_a_fuzzy_fragment() {
         "a lighthouse at dusk, oil painting"
     );
 }
+
+#[test]
+fn the_template_field_sends_random_draws_instead_of_every_combination() {
+    let mut a = app();
+    let now = Instant::now();
+    type_text(&mut a, "a {red|blue|green|gold} {cat|dog|owl}", now);
+    a.state.focus = Focus::Form(Field::Draws);
+    for _ in 0..3 {
+        let _ = a.on_event(&key(KeyCode::Right, KeyModifiers::NONE), now);
+    }
+    assert_eq!(a.state.form.draws, Some(3));
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    assert_eq!(
+        submits(&settle(&mut a, fx)),
+        3,
+        "3 draws, not 12 combinations"
+    );
+    for v in a.state.jobs.items() {
+        assert_eq!(
+            v.job.request.template.as_deref(),
+            Some("a {red|blue|green|gold} {cat|dog|owl}")
+        );
+        assert!(
+            !v.job.request.prompt.contains('{'),
+            "{}",
+            v.job.request.prompt
+        );
+    }
+}

@@ -132,8 +132,8 @@ impl DraftError {
             Self::EmptyPrompt
             | Self::PromptTooLong { .. }
             | Self::Template(_)
-            | Self::TooManyJobs(_)
-            | Self::Draws => Field::Prompt,
+            | Self::TooManyJobs(_) => Field::Prompt,
+            Self::Draws => Field::Draws,
             Self::NegativeTooLong { .. } => Field::Negative,
             Self::NotTaken { field, .. } => *field,
             Self::Seed(_) | Self::SeedRange { .. } => Field::Seed,

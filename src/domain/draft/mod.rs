@@ -39,6 +39,8 @@ pub enum Field {
     Reference,
     /// How many jobs to send (1–8).
     Count,
+    /// A template prompt: every combination, or N random draws (shown only for a template).
+    Draws,
 }
 
 impl Field {
@@ -61,6 +63,7 @@ impl Field {
             Self::Rewrite => "Rewrite",
             Self::Reference => "Image",
             Self::Count => "Count",
+            Self::Draws => "Template",
         }
     }
 }

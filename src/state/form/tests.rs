@@ -173,3 +173,22 @@ fn load_round_trips_a_request() {
     let back = requests(&f).remove(0);
     assert_eq!(back, req);
 }
+
+#[test]
+fn the_template_mode_shows_only_for_a_template_and_steps_from_every_combination() {
+    let mut f = form(&[Wire::Apiframe], "qwen-image-2");
+    f.prompt.set("a plain lake");
+    assert!(!f.visible_fields().contains(&Field::Draws));
+    f.prompt.set("a {red|blue|green} lake");
+    assert_eq!(f.visible_fields().last(), Some(&Field::Draws));
+    assert_eq!(requests(&f).len(), 3, "every combination by default");
+    f.step(Field::Draws, 1);
+    f.step(Field::Draws, 1);
+    assert_eq!(f.draws, Some(2));
+    assert_eq!(requests(&f).len(), 2, "two random draws");
+    f.step(Field::Draws, -5);
+    assert_eq!(f.draws, None, "below one draw is every combination again");
+    f.draws = Some(2);
+    f.prompt.set("a plain lake");
+    assert_eq!(requests(&f).len(), 1, "a hidden mode is not sent");
+}
