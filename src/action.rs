@@ -86,6 +86,8 @@ pub enum Action {
     NewerPrompt,
     /// Search the prompts sent before (a popup, fuzzy as you type).
     SearchPrompts,
+    /// Open the presets: apply one to the form, save the form as one, delete one.
+    Presets,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -158,6 +160,7 @@ impl Action {
             Self::OlderPrompt => "older prompt",
             Self::NewerPrompt => "newer prompt",
             Self::SearchPrompts => "search earlier prompts",
+            Self::Presets => "presets (apply, save, delete)",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

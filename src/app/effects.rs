@@ -33,6 +33,8 @@ pub struct EffectRunner {
     pub home: Option<PathBuf>,
     /// The models, for checking input files and reading parameters back.
     pub catalogue: Arc<Catalogue>,
+    /// `presets.toml`, where presets are saved.
+    pub presets_file: PathBuf,
 }
 
 impl EffectRunner {
@@ -89,6 +91,14 @@ impl EffectRunner {
             }
             Effect::DeleteJob { id, files } => self.delete(id, files),
             Effect::LoadParams(typed) => self.load_params(typed),
+            Effect::SavePreset { name, preset } => self.write_presets(move |file| {
+                crate::config::presets::save(file, &name, &preset)?;
+                Ok(format!("saved the form as preset `{name}`"))
+            }),
+            Effect::DeletePreset(name) => self.write_presets(move |file| {
+                crate::config::presets::delete(file, &name)?;
+                Ok(format!("deleted preset `{name}`"))
+            }),
             Effect::Complete(text) => self.complete(text),
         }
     }
@@ -204,6 +214,30 @@ impl EffectRunner {
         self.blocking(move || {
             let path = crate::util::resolve_path(Path::new(&typed));
             Msg::Params(read_params(&path, &catalogue))
+        });
+    }
+
+    /// Runs a save or delete of `presets.toml` off the loop, then reads the file back.
+    fn write_presets(
+        &self,
+        write: impl FnOnce(&Path) -> Result<String, crate::config::presets::PresetFileError>
+        + Send
+        + 'static,
+    ) {
+        let file = self.presets_file.clone();
+        self.blocking(move || {
+            let result = write(&file).map_err(|e| e.to_string()).and_then(|done| {
+                let presets = crate::config::presets::load(&file).map_err(|e| e.to_string())?;
+                Ok((presets.entries, done))
+            });
+            let (result, done) = match result {
+                Ok((entries, done)) => (Ok(entries), done),
+                Err(e) => (
+                    Err(crate::sanitize::sanitize_line(&e).into_owned()),
+                    String::new(),
+                ),
+            };
+            Msg::PresetsWritten(super::presets::PresetsWritten { result, done })
         });
     }
 

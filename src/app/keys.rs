@@ -43,6 +43,9 @@ impl App {
         if matches!(self.state.overlay, Some(Overlay::PromptSearch { .. })) {
             return self.edit_prompt_search(key);
         }
+        if matches!(self.state.overlay, Some(Overlay::Presets { .. })) {
+            return self.edit_presets(key, now);
+        }
         if let Some(action) = self.keymap.resolve(mode, key) {
             if !allowed_in(mode, action) {
                 return Vec::new();
@@ -87,6 +90,7 @@ impl App {
             Action::ExternalEditor => return self.external_editor(now),
             Action::OlderPrompt => self.recall(true),
             Action::SearchPrompts => self.open_prompt_search(now),
+            Action::Presets => self.open_presets(),
             Action::NewerPrompt => self.recall(false),
             _ => return self.on_other_action(action, now),
         }

@@ -36,6 +36,8 @@ pub struct TuiOptions {
     pub engine: EngineConfig,
     /// Report mouse clicks (config `mouse = true`).
     pub mouse: bool,
+    /// `presets.toml`, where the presets popup saves.
+    pub presets_file: std::path::PathBuf,
 }
 
 /// How the TUI looks, as the command line and the config chose.
@@ -75,7 +77,13 @@ pub async fn start(services: &Services, look: Look) -> std::io::Result<Ended> {
             now,
         ),
     }
+    let presets_file = services.paths.presets_file();
+    match crate::config::presets::load(&presets_file) {
+        Ok(p) => state.presets = p.entries,
+        Err(e) => state.notice(Level::Warning, format!("{e}; no preset is loaded"), now),
+    }
     run_tui(TuiOptions {
+        presets_file,
         mouse: config.mouse,
         state,
         theme,
@@ -145,6 +153,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
         tmux: preview::in_tmux(),
         home: directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()),
         catalogue,
+        presets_file: opts.presets_file,
     };
     let hangup_watch = super::hangup::watch();
     let signals = forward_signals()?;

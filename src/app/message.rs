@@ -49,6 +49,8 @@ pub enum Msg {
         /// Its kitty image id, when kitty.
         kitty_id: Option<u32>,
     },
+    /// A preset was saved or deleted (or could not be).
+    PresetsWritten(super::presets::PresetsWritten),
     /// Parameters read from a PNG, or why not.
     Params(Result<crate::domain::JobRequest, String>),
     /// Older jobs loaded from the store (lazy loading).
@@ -108,6 +110,7 @@ impl std::fmt::Debug for Msg {
                 .field("ok", &result.is_ok())
                 .finish(),
             Self::Params(r) => f.debug_struct("Params").field("ok", &r.is_ok()).finish(),
+            Self::PresetsWritten(w) => f.debug_tuple("PresetsWritten").field(w).finish(),
             Self::OlderJobs { jobs, more } => f
                 .debug_struct("OlderJobs")
                 .field("count", &jobs.len())

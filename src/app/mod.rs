@@ -17,6 +17,7 @@ mod jobs;
 mod keys;
 pub mod launch;
 pub mod message;
+pub mod presets;
 mod recall;
 mod reference;
 pub mod screen;
@@ -95,6 +96,15 @@ pub enum Effect {
     WriteTerminal(Vec<u8>),
     /// Edit this field's text in the user's editor.
     Editor(crate::domain::draft::Field),
+    /// Save the form's settings as a preset of this name (replacing one of that name).
+    SavePreset {
+        /// The name.
+        name: String,
+        /// The settings.
+        preset: crate::domain::preset::Preset,
+    },
+    /// Delete the preset of this name.
+    DeletePreset(String),
 }
 
 /// The TUI's model plus what rendering needs.

@@ -125,6 +125,7 @@ impl App {
                 self.dirty = true;
             }
             Msg::Params(result) => self.on_params(result, now),
+            Msg::PresetsWritten(w) => self.on_presets_written(w, now),
             Msg::OlderJobs { jobs, more } => {
                 self.state.jobs.extend_older(jobs);
                 self.state.jobs.more_in_store = more;

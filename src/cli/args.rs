@@ -60,9 +60,12 @@ pub struct JobArgs {
     /// Reference or input image: a file or an https URL (repeat for several).
     #[arg(long = "image")]
     pub images: Vec<String>,
-    /// How many jobs (1–8 per prompt).
-    #[arg(long, default_value_t = 1)]
-    pub count: u8,
+    /// How many jobs (1–8 per prompt; 1 unless a preset says otherwise).
+    #[arg(long)]
+    pub count: Option<u8>,
+    /// Take the flags not given from this preset of presets.toml (`qimg presets` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
     /// A template prompt (`{a|b}`, `__wildcard__`) makes N random draws, each from its job's
     /// seed, instead of every combination.
     #[arg(long, value_name = "N")]

@@ -170,7 +170,7 @@ pub fn plan(
         rewrite: a.rewrite(),
         watermark: profile.watermark,
         references: a.images.clone(),
-        count: a.count,
+        count: a.count.unwrap_or(1),
         wildcards: Arc::new(wildcards.clone()),
         draws: a.draws,
     };
@@ -240,7 +240,7 @@ fn line_args(b: BatchLine, base: &JobArgs) -> JobArgs {
         } else {
             b.images
         },
-        count: b.count.unwrap_or(base.count),
+        count: b.count.or(base.count),
         ..base.clone()
     }
 }

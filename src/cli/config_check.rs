@@ -32,6 +32,7 @@ pub fn check(cli: &Cli) -> ExitCode {
             println!("theme:  {e}");
         }
     }
+    ok &= side_files_ok(&paths);
     let active = config
         .pick_profile(cli.profile.as_deref(), None)
         .ok()
@@ -76,9 +77,37 @@ pub fn check(cli: &Cli) -> ExitCode {
         println!("ok");
         ExitCode::Success
     } else {
-        println!("some profiles cannot be used yet (see above)");
+        println!("some settings cannot be used yet (see above)");
         ExitCode::Usage
     }
+}
+
+/// Checks the presets file and the wildcard files next to the config, printing a line each.
+fn side_files_ok(paths: &crate::config::Paths) -> bool {
+    let mut ok = true;
+    match crate::config::presets::load(&paths.presets_file()) {
+        Ok(p) => println!(
+            "presets: {} in {}",
+            p.entries.len(),
+            paths.presets_file().display()
+        ),
+        Err(e) => {
+            ok = false;
+            println!("presets: {e}");
+        }
+    }
+    match crate::config::wildcards::load(&paths.wildcards_dir()) {
+        Ok(w) => println!(
+            "wildcards: {} in {}",
+            w.0.len(),
+            paths.wildcards_dir().display()
+        ),
+        Err(e) => {
+            ok = false;
+            println!("wildcards: {e}");
+        }
+    }
+    ok
 }
 
 fn describe(source: &KeySource) -> String {

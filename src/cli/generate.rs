@@ -20,15 +20,15 @@ use crate::services::{NewJobs, make_jobs};
 
 /// Runs `generate`.
 pub async fn generate(cli: &Cli, args: GenerateArgs) -> ExitCode {
-    let build =
-        |cat: &Catalogue, profile: &Profile, w: &Wildcards| match (&args.batch, &args.prompt) {
-            (Some(path), None) => batch_plan(cat, profile, w, path, &args.job),
-            (None, Some(p)) => plan(cat, profile, w, &read_prompt(p)?, &args.job, false),
-            (Some(_), Some(_)) => Err("give a prompt or --batch, not both".into()),
-            (None, None) => {
-                Err("give a prompt (or - to read it from stdin), or --batch FILE".into())
-            }
-        };
+    let build = |cat: &Catalogue, profile: &Profile, w: &Wildcards, job: &JobArgs| match (
+        &args.batch,
+        &args.prompt,
+    ) {
+        (Some(path), None) => batch_plan(cat, profile, w, path, job),
+        (None, Some(p)) => plan(cat, profile, w, &read_prompt(p)?, job, false),
+        (Some(_), Some(_)) => Err("give a prompt or --batch, not both".into()),
+        (None, None) => Err("give a prompt (or - to read it from stdin), or --batch FILE".into()),
+    };
     run_jobs(cli, &args.job, build).await
 }
 
@@ -45,25 +45,41 @@ pub async fn edit(cli: &Cli, args: EditArgs) -> ExitCode {
         images,
         ..args.job.clone()
     };
-    let build = |cat: &Catalogue, profile: &Profile, w: &Wildcards| {
-        plan(cat, profile, w, &read_prompt(&prompt)?, &job, true)
+    let build = |cat: &Catalogue, profile: &Profile, w: &Wildcards, job: &JobArgs| {
+        plan(cat, profile, w, &read_prompt(&prompt)?, job, true)
     };
     run_jobs(cli, &job, build).await
+}
+
+/// The plan the arguments make, with the wildcard files and the `--preset` read.
+fn plan_of(
+    session: &Session,
+    a: &JobArgs,
+    build: impl FnOnce(&Catalogue, &Profile, &Wildcards, &JobArgs) -> Result<Plan, String>,
+) -> Result<Plan, String> {
+    let services = &session.services;
+    let wildcards = crate::config::wildcards::load(&services.paths.wildcards_dir())
+        .map_err(|e| e.to_string())?;
+    let args = super::preset::resolve(a, &services.paths.presets_file())?;
+    build(
+        &services.config.catalogue,
+        &services.profile,
+        &wildcards,
+        &args,
+    )
 }
 
 async fn run_jobs(
     cli: &Cli,
     a: &JobArgs,
-    build: impl FnOnce(&Catalogue, &Profile, &Wildcards) -> Result<Plan, String>,
+    build: impl FnOnce(&Catalogue, &Profile, &Wildcards, &JobArgs) -> Result<Plan, String>,
 ) -> ExitCode {
     let mut session = match Session::start(cli, Adopt::Nothing, false).await {
         Ok(s) => s,
         Err(code) => return code,
     };
     let catalogue = Arc::clone(&session.services.config.catalogue);
-    let wildcards = crate::config::wildcards::load(&session.services.paths.wildcards_dir())
-        .map_err(|e| e.to_string());
-    let plan = match wildcards.and_then(|w| build(&catalogue, &session.services.profile, &w)) {
+    let plan = match plan_of(&session, a, build) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("qimg: {}", crate::sanitize::sanitize_line(&e));

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod json;
 mod models;
 pub mod outcome;
+mod preset;
 mod progress;
 pub mod session;
 pub mod show;
@@ -65,6 +66,8 @@ pub enum Commands {
     Models(models::ModelsArgs),
     /// The prompts jobs were made with, newest first (--search: fuzzy, best first).
     History(history::HistoryArgs),
+    /// The presets of presets.toml (save them from the form: F6, a name, Ctrl-S).
+    Presets(preset::PresetsArgs),
     /// Run the built-in simulator (Apiframe v2 and the gateway) on 127.0.0.1.
     Sim(sim::SimArgs),
     /// Configuration commands.
@@ -121,6 +124,7 @@ pub fn run(mut cli: Cli) -> ExitCode {
         Some(Commands::Show(args)) => show::show(&cli, args),
         Some(Commands::Models(args)) => models::models(&args),
         Some(Commands::History(args)) => history::history(&cli, &args),
+        Some(Commands::Presets(args)) => preset::list(&args),
         Some(Commands::Config {
             command: ConfigCommand::Check,
         }) => config_check::check(&cli),

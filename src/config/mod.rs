@@ -6,6 +6,7 @@ pub mod error;
 pub mod file;
 pub mod keymap;
 pub mod paths;
+pub mod presets;
 pub mod profile;
 pub mod theme;
 pub mod wildcards;
@@ -89,18 +90,7 @@ impl Config {
     /// Parses config text; `path` is used for messages and for the literal-key permission check.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let at = Located { text, path };
-        let de = toml::de::Deserializer::parse(text)
-            .map_err(|e| at.invalid(e.span(), None, e.message()))?;
-        let file: ConfigFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let field = e.path().to_string();
-            // toml's Spanned wrapper shows up as a pseudo-field; the user's field is its parent.
-            let field = field
-                .trim_end_matches(".$__serde_spanned_private_value")
-                .to_owned();
-            let field = (field != ".").then_some(field);
-            let inner = e.into_inner();
-            at.invalid(inner.span(), field, inner.message())
-        })?;
+        let file: ConfigFile = at.deserialize()?;
         let catalogue = std::sync::Arc::new(at.catalogue(&file)?);
         let profiles = at.profiles(&file, &catalogue)?;
         let default_profile = match &file.default_profile {
@@ -180,6 +170,20 @@ struct Located<'a> {
 }
 
 impl Located<'_> {
+    /// The text as `T`, or the first problem with its line, column and dotted field.
+    fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        let de = toml::de::Deserializer::parse(self.text)
+            .map_err(|e| self.invalid(e.span(), None, e.message()))?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            // toml's Spanned wrapper shows up as a pseudo-field; the user's field is its parent.
+            let field = field.replace(".$__serde_spanned_private_value", "");
+            let field = (field != ".").then_some(field);
+            let inner = e.into_inner();
+            self.invalid(inner.span(), field, inner.message())
+        })
+    }
+
     fn invalid(
         &self,
         span: Option<std::ops::Range<usize>>,

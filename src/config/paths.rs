@@ -66,6 +66,11 @@ impl Paths {
         self.config_dir.join("config.toml")
     }
 
+    /// `<config_dir>/presets.toml`: named form settings.
+    pub fn presets_file(&self) -> PathBuf {
+        self.config_dir.join("presets.toml")
+    }
+
     /// `<config_dir>/wildcards/`: prompt template wildcards.
     pub fn wildcards_dir(&self) -> PathBuf {
         self.config_dir.join("wildcards")

@@ -6,6 +6,7 @@ pub mod draft;
 pub mod format;
 mod level;
 pub mod models;
+pub mod preset;
 mod request;
 pub mod seed;
 mod state;

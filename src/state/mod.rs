@@ -62,6 +62,13 @@ pub enum Overlay {
         /// The highlighted row of the matches.
         selected: usize,
     },
+    /// The presets: type to filter or to name a new one.
+    Presets {
+        /// What was typed.
+        query: text::TextInput,
+        /// The highlighted row of the matches.
+        selected: usize,
+    },
     /// A yes/no question.
     Confirm {
         /// The question.
@@ -170,6 +177,8 @@ pub struct State {
     pub recall: recall::PromptRecall,
     /// When a submit asks first.
     pub confirm_above: crate::domain::draft::ConfirmAbove,
+    /// The presets of `presets.toml`, in file order.
+    pub presets: indexmap::IndexMap<String, crate::domain::preset::Preset>,
     /// The active profile.
     pub profile: ProfileView,
     /// Every profile, for the picker.
@@ -199,6 +208,16 @@ pub struct State {
 }
 
 impl State {
+    /// The presets whose name holds `query` (any case), in file order.
+    pub fn preset_matches(&self, query: &str) -> Vec<&str> {
+        let q = query.trim().to_lowercase();
+        self.presets
+            .keys()
+            .filter(|n| n.to_lowercase().contains(&q))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// A fresh state for `profile` with `form`.
     pub fn new(profile: ProfileView, form: ComposeForm) -> Self {
         Self {
@@ -216,6 +235,7 @@ impl State {
             graphics: GraphicsInfo::default(),
             recall: recall::PromptRecall::default(),
             confirm_above: crate::domain::draft::ConfirmAbove::default(),
+            presets: indexmap::IndexMap::new(),
             quit: false,
         }
     }
@@ -247,7 +267,7 @@ impl State {
     pub fn mode(&self) -> Mode {
         match self.overlay {
             Some(Overlay::Confirm { .. }) => return Mode::Confirm,
-            Some(Overlay::PromptSearch { .. }) => return Mode::Text,
+            Some(Overlay::PromptSearch { .. } | Overlay::Presets { .. }) => return Mode::Text,
             Some(_) => return Mode::Help,
             None => {}
         }

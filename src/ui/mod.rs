@@ -8,6 +8,7 @@ mod gallery;
 mod header;
 mod jobs;
 mod popup;
+mod presets;
 mod preview;
 mod status_bar;
 pub mod view;

@@ -19,6 +19,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, c
         Overlay::PromptSearch { query, selected } => {
             prompt_search(frame, area, state, query.text(), *selected, ctx)
         }
+        Overlay::Presets { query, selected } => {
+            super::presets::render(frame, area, state, query.text(), *selected, ctx);
+        }
     }
 }
 
@@ -153,7 +156,7 @@ pub fn help_lines(ctx: &RenderCtx) -> Vec<Line<'static>> {
     lines
 }
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     area.centered(
         Constraint::Length(w.min(area.width)),
         Constraint::Length(h.min(area.height)),

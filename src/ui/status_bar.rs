@@ -29,6 +29,7 @@ fn hinted(state: &State) -> Vec<Action> {
             Action::FocusNext,
             Action::Help,
             Action::Quit,
+            Action::Presets,
         ],
         Mode::Jobs => vec![
             Action::Open,

@@ -396,3 +396,51 @@ fn the_prompt_search_popup_shows_matches_with_their_uses() {
     assert!(text.contains("3× · 1h00m ago"), "{text}");
     assert!(!text.contains("lighthouse"), "{text}");
 }
+
+#[test]
+fn the_presets_popup_shows_what_each_preset_sets_and_how_to_save() {
+    use crate::domain::preset::{Preset, PresetDraws, PresetSeed};
+    let mut s = sample_state();
+    s.presets.insert(
+        "poster".into(),
+        Preset {
+            model: Some("qwen-image-2".into()),
+            aspect: Some("3:4".into()),
+            count: Some(2),
+            seed: Some(PresetSeed::Locked {
+                seed: 42,
+                mode: crate::domain::draft::SeedMode::Fixed,
+            }),
+            draws: Some(PresetDraws::Random(3)),
+            negative: Some("blurry\u{1b}[2J".into()),
+            ..Preset::default()
+        },
+    );
+    s.presets.insert("square".into(), Preset::default());
+    let mut query = crate::state::text::TextInput::single_line();
+    query.set("post");
+    s.overlay = Some(crate::state::Overlay::Presets { query, selected: 0 });
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(
+        text.contains("Presets · Enter applies · Ctrl-S saves the form"),
+        "{text}"
+    );
+    assert!(text.contains("1 of 2 presets"), "{text}");
+    assert!(
+        text.contains("qwen-image-2 · 3:4 · 2 jobs · seed 42 fixed · 3 random draws · not: blurry"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("square") && !text.contains('\u{1b}'),
+        "{text}"
+    );
+    let Some(crate::state::Overlay::Presets { query, .. }) = &mut s.overlay else {
+        unreachable!()
+    };
+    query.set("night");
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(
+        text.contains("no match; Ctrl-S saves the form as `night`"),
+        "{text}"
+    );
+}

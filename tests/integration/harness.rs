@@ -139,6 +139,7 @@ impl Harness {
             catalogue: Catalogue::shared_builtin(),
             tmux: false,
             home: None,
+            presets_file: paths.presets_file(),
         };
         let (keys, input) = unbounded();
         let (_signal_tx, signals) = tokio::sync::mpsc::unbounded_channel();

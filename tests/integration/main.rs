@@ -19,6 +19,7 @@ mod gateway;
 mod graphics_input;
 mod harness;
 mod layering;
+mod presets_cli;
 mod preview_bytes;
 mod proxy;
 mod pty;

@@ -114,6 +114,12 @@ fn every_command_in_the_readme_runs_without_a_usage_error() {
     let wildcards = sim.root.path().join("config/wildcards");
     std::fs::create_dir_all(&wildcards).unwrap();
     std::fs::write(wildcards.join("weather.txt"), "# weathers\nfoggy\nstormy\n").unwrap();
+    // The preset the presets example names.
+    std::fs::write(
+        sim.root.path().join("config/presets.toml"),
+        "[portrait]\naspect = \"3:4\"\ncount = 2\n",
+    )
+    .unwrap();
     std::fs::write(
         sim.root.path().join("prompts.jsonl"),
         "# a batch\n{\"prompt\": \"a kite\", \"aspect\": \"16:9\"}\na second prompt\n",

@@ -192,3 +192,51 @@ fn the_template_mode_shows_only_for_a_template_and_steps_from_every_combination(
     f.prompt.set("a plain lake");
     assert_eq!(requests(&f).len(), 1, "a hidden mode is not sent");
 }
+
+#[test]
+fn a_preset_saved_from_the_form_brings_the_whole_form_back() {
+    let wires = [Wire::Apiframe, Wire::OpenAi];
+    let mut f = form(&wires, "qwen-image-2");
+    f.prompt.set("a {red|blue} kite");
+    f.step(Field::Shape, 2);
+    f.negative.set("blurry");
+    f.seed.set("77");
+    f.seed_locked = true;
+    f.count = 3;
+    f.seed_mode = SeedMode::Fixed;
+    f.draws = Some(2);
+    let preset = f.to_preset().unwrap();
+    let mut g = form(&wires, "qwen-image-plus");
+    g.prompt.set("a {red|blue} kite");
+    g.apply_preset(&preset).unwrap();
+    assert_eq!(format!("{:?}", g.draft()), format!("{:?}", f.draft()));
+    assert_eq!(g.to_preset().unwrap(), preset);
+}
+
+#[test]
+fn a_preset_the_profile_cannot_take_changes_nothing() {
+    let mut f = form(&[Wire::Apiframe], "qwen-image-2");
+    f.count = 2;
+    let before = format!("{:?}", f.draft());
+    let wrong_model = crate::domain::preset::Preset {
+        model: Some("qwen-image-plus".into()),
+        count: Some(5),
+        ..Default::default()
+    };
+    let e = f.apply_preset(&wrong_model).unwrap_err();
+    assert!(e.contains("no model `qwen-image-plus`"), "{e}");
+    let wrong_shape = crate::domain::preset::Preset {
+        size: Some("1328*1328".into()),
+        count: Some(5),
+        ..Default::default()
+    };
+    let e = f.apply_preset(&wrong_shape).unwrap_err();
+    assert!(e.contains("no size 1328*1328"), "{e}");
+    assert_eq!(format!("{:?}", f.draft()), before);
+    let only_count = crate::domain::preset::Preset {
+        count: Some(5),
+        ..Default::default()
+    };
+    f.apply_preset(&only_count).unwrap();
+    assert_eq!(f.count, 5);
+}
