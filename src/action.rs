@@ -88,6 +88,14 @@ pub enum Action {
     SearchPrompts,
     /// Open the presets: apply one to the form, save the form as one, delete one.
     Presets,
+    /// Fold or unfold the selected job's batch.
+    ToggleBatch,
+    /// Cancel the jobs of the selected job's batch not sent yet.
+    CancelBatch,
+    /// Send the failed jobs of the selected job's batch again.
+    RetryBatch,
+    /// Send the selected job's whole batch again with new seeds.
+    RerunBatch,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -161,6 +169,10 @@ impl Action {
             Self::NewerPrompt => "newer prompt",
             Self::SearchPrompts => "search earlier prompts",
             Self::Presets => "presets (apply, save, delete)",
+            Self::ToggleBatch => "fold/unfold the batch",
+            Self::CancelBatch => "cancel the batch's queued jobs",
+            Self::RetryBatch => "send the batch's failed jobs again",
+            Self::RerunBatch => "send the batch again, new seeds",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

@@ -120,10 +120,16 @@ impl App {
         if !list.area.contains(pos) {
             return Vec::new();
         }
-        let index = list.first + usize::from(pos.y - list.area.y);
-        if index >= self.state.jobs.len() {
-            return Vec::new();
-        }
+        let row = list.first + usize::from(pos.y - list.area.y);
+        // Rows are jobs and batch headers; a header stands for its batch's first job.
+        let index = match self.state.jobs.rows().get(row) {
+            Some(crate::state::ListRow::Job(i)) => *i,
+            Some(crate::state::ListRow::Header { jobs, .. }) => match jobs.first() {
+                Some(i) => *i,
+                None => return Vec::new(),
+            },
+            None => return Vec::new(),
+        };
         self.state.jobs.selected = index;
         self.state.focus = crate::state::Focus::Jobs;
         self.dirty = true;

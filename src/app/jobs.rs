@@ -65,10 +65,11 @@ impl App {
         self.state
             .recall
             .remember(&typed, jobs, crate::domain::Timestamp::now());
-        vec![Effect::Create(
-            NewJobs::of(&self.state.profile.name, plan),
-            Sent::Form,
-        )]
+        let new = NewJobs {
+            parent: self.state.form.parent,
+            ..NewJobs::of(&self.state.profile.name, plan)
+        };
+        vec![Effect::Create(new, Sent::Form)]
     }
 
     /// Sends a finished job's parameters again. Apiframe jobs reuse their idempotency key when
@@ -147,7 +148,7 @@ impl App {
 
     /// The seed range of `job`'s model, as its profile's catalogue says; a model no profile
     /// offers any more keeps the full range when the job had a seed.
-    fn seed_range(&self, job: &Job) -> Option<(u32, u32)> {
+    pub(super) fn seed_range(&self, job: &Job) -> Option<(u32, u32)> {
         let spec = self
             .state
             .profiles
@@ -204,7 +205,10 @@ impl App {
                     " (same seed)"
                 };
                 let range = self.seed_range(&job);
-                let new = NewJobs::of(&job.profile, again(&job, reroll, range));
+                let new = NewJobs {
+                    parent: Some(job.id),
+                    ..NewJobs::of(&job.profile, again(&job, reroll, range))
+                };
                 vec![Effect::Create(new, Sent::Again { of: job.id, how })]
             }
             Action::EditJob => self.edit_job(&job, now),
@@ -244,6 +248,7 @@ impl App {
             self.state.switch_profile(i);
         }
         self.state.form.load(&job.request);
+        self.state.form.parent = Some(job.id);
         self.state.focus = Focus::Form(Field::Prompt);
         let text = self.hint(
             "parameters loaded; change them and submit",
@@ -333,7 +338,7 @@ impl App {
 
 /// A plan that sends `job`'s request once more: with its seed, or (`new_seed`) with a new one
 /// in `range`, the model's seed range (`None`: the wire carries no seed).
-fn again(job: &Job, new_seed: bool, range: Option<(u32, u32)>) -> Plan {
+pub(super) fn again(job: &Job, new_seed: bool, range: Option<(u32, u32)>) -> Plan {
     let mut request = job.request.clone();
     let draw = range.filter(|_| new_seed);
     if draw.is_some() {

@@ -91,6 +91,9 @@ impl App {
             Action::OlderPrompt => self.recall(true),
             Action::SearchPrompts => self.open_prompt_search(now),
             Action::Presets => self.open_presets(),
+            Action::ToggleBatch | Action::CancelBatch | Action::RetryBatch | Action::RerunBatch => {
+                return self.on_batch_action(action, now);
+            }
             Action::NewerPrompt => self.recall(false),
             _ => return self.on_other_action(action, now),
         }
@@ -324,7 +327,12 @@ impl App {
             Action::Top => isize::MIN / 2,
             _ => isize::MAX / 2,
         };
-        s.jobs.move_selection(delta);
+        if s.viewer.is_some() {
+            s.jobs.move_selection(delta);
+        } else {
+            // The list steps over a folded batch as one row.
+            s.jobs.move_in_list(delta);
+        }
         if let Some(v) = s.viewer.and(s.jobs.selected()) {
             s.viewer = Some(v.job.id);
         }

@@ -5,6 +5,7 @@
 //! the effects out, `event_loop` runs the loop over any `Screen` and input stream, and
 //! `launch` wires the real terminal, signals and engine.
 
+mod batch;
 mod editor;
 pub mod effects;
 pub mod event_loop;
@@ -49,6 +50,13 @@ pub const PAGE: usize = 200;
 pub enum Sent {
     /// The compose form was submitted.
     Form,
+    /// The jobs of a batch were sent again: `how` says which and how.
+    Batch {
+        /// The batch sent again.
+        of: crate::domain::BatchId,
+        /// "failed jobs", "with new seeds".
+        how: &'static str,
+    },
     /// A job was sent again: `how` says in what way ("same seed", …).
     Again {
         /// The job sent again.

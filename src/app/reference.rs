@@ -185,6 +185,7 @@ impl App {
             s.form.shape = 0;
         }
         s.form.reference.set(&path.display().to_string());
+        s.form.parent = id;
         s.viewer = None;
         s.focus = Focus::Form(Field::Reference);
         let model = s.form.spec().map_or("-", |m| m.id.as_str());

@@ -195,6 +195,9 @@ impl App {
         let text = match sent {
             Sent::Form => format!("sent {n} job{}", if n == 1 { "" } else { "s" }),
             Sent::Again { of, how } => format!("sent job {} again{how}", of.short()),
+            Sent::Batch { of, how } => {
+                format!("sent {n} jobs of batch {} again: {how}", of.short())
+            }
         };
         self.state.notice(Level::Info, text, now);
         self.dirty = true;

@@ -121,6 +121,16 @@ async fn run_jobs(
         }
     };
     let ids: Vec<JobId> = jobs.iter().map(|j| j.id).collect();
+    if let Some(b) = jobs.first().and_then(|j| j.batch) {
+        // On stderr, so stdout stays one id per line for scripts.
+        eprintln!(
+            "qimg: batch {} ({} jobs): qimg jobs --batch {} · qimg wait --batch {}",
+            b,
+            ids.len(),
+            b.short(),
+            b.short()
+        );
+    }
     if !a.json {
         let mut out = std::io::stdout().lock();
         for id in &ids {

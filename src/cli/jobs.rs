@@ -25,9 +25,12 @@ pub struct JobsArgs {
     /// Only prompts containing this text.
     #[arg(long)]
     pub search: Option<String>,
-    /// At most this many jobs (newest first).
-    #[arg(long, default_value_t = 50)]
-    pub limit: usize,
+    /// Only the jobs of this batch (its id, or a unique prefix of at least 4 hex digits).
+    #[arg(long, value_name = "ID")]
+    pub batch: Option<String>,
+    /// At most this many jobs, newest first (default 50; with --batch, the whole batch).
+    #[arg(long)]
+    pub limit: Option<usize>,
     /// One JSON object per job.
     #[arg(long)]
     pub json: bool,
@@ -38,6 +41,9 @@ pub struct JobsArgs {
 pub struct WaitArgs {
     /// Job ids (full, or the 8-character short form); none: every unfinished job.
     pub ids: Vec<String>,
+    /// Wait for every job of this batch (its id or a unique prefix) as well.
+    #[arg(long, value_name = "ID")]
+    pub batch: Option<String>,
     /// Give up after this many seconds (exit code 4).
     #[arg(long)]
     pub timeout: Option<u64>,
@@ -109,6 +115,31 @@ pub fn resolve_ids(store: &Store, raw: &[String]) -> Result<Vec<JobId>, String> 
     Ok(out)
 }
 
+/// The batch a full id or a unique prefix (at least 4 hex digits) names.
+pub fn resolve_batch(store: &Store, raw: &str) -> Result<crate::domain::BatchId, String> {
+    if let Some(id) = crate::domain::BatchId::parse(raw) {
+        return Ok(id);
+    }
+    let r = raw.trim().to_ascii_lowercase();
+    if r.len() < 4 || !r.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(format!(
+            "--batch: `{}` is not a batch id",
+            sanitize_line(&r)
+        ));
+    }
+    let found = store
+        .find_batches_by_prefix(&r)
+        .map_err(|e| e.to_string())?;
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!("--batch: no batch starts with `{r}`")),
+        _ => Err(format!(
+            "--batch: `{r}` matches {} batches; give more of the id",
+            found.len()
+        )),
+    }
+}
+
 /// Runs `jobs`.
 pub fn jobs(cli: &Cli, a: JobsArgs) -> ExitCode {
     let services = match open(cli) {
@@ -123,13 +154,29 @@ pub fn jobs(cli: &Cli, a: JobsArgs) -> ExitCode {
             return ExitCode::Usage;
         }
     };
+    let batch = match a
+        .batch
+        .as_deref()
+        .map(|b| resolve_batch(store, b))
+        .transpose()
+    {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("qimg: {e}");
+            return ExitCode::Usage;
+        }
+    };
     let filter = JobFilter {
         states,
         search: a.search.clone(),
         profile: None,
+        batch,
         oldest_first: false,
     };
-    let list = match store.list(&filter, a.limit.max(1), 0) {
+    let limit = a
+        .limit
+        .unwrap_or(if batch.is_some() { BATCH_MAX } else { 50 });
+    let list = match store.list(&filter, limit.max(1), 0) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("qimg: {e}");
@@ -172,7 +219,15 @@ pub async fn wait(cli: &Cli, a: WaitArgs) -> ExitCode {
         Err(c) => return c,
     };
     let store = services.store.clone();
-    let ids = if a.ids.is_empty() {
+    let ids = if a.batch.is_some() {
+        match batch_and_ids(&store, &a) {
+            Ok(ids) => ids,
+            Err(e) => {
+                eprintln!("qimg: {e}");
+                return ExitCode::Usage;
+            }
+        }
+    } else if a.ids.is_empty() {
         match store.unfinished() {
             Ok(j) => j.into_iter().map(|j| j.id).collect(),
             Err(e) => {
@@ -208,6 +263,31 @@ pub async fn wait(cli: &Cli, a: WaitArgs) -> ExitCode {
     let code = report(&session, &ids, opts, &followed);
     session.finish().await;
     code
+}
+
+/// The most jobs one batch holds (one submit makes at most this many).
+const BATCH_MAX: usize = 1000;
+
+/// The jobs of `--batch` (oldest first, as they were sent), then the ids given.
+fn batch_and_ids(store: &Store, a: &WaitArgs) -> Result<Vec<JobId>, String> {
+    let raw = a.batch.as_deref().unwrap_or_default();
+    let filter = JobFilter {
+        batch: Some(resolve_batch(store, raw)?),
+        oldest_first: true,
+        ..JobFilter::default()
+    };
+    let mut ids: Vec<JobId> = store
+        .list(&filter, BATCH_MAX, 0)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    for id in resolve_ids(store, &a.ids)? {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 fn summary(jobs: &[Job]) -> String {

@@ -84,6 +84,10 @@ pub struct JobJson<'a> {
     pub created_at: String,
     /// When it ended, or null.
     pub finished_at: Option<String>,
+    /// The batch it was sent in (a submit of more than one job), or null.
+    pub batch: Option<String>,
+    /// The job it came from (rerun, reroll, resubmit, edit, used as reference), or null.
+    pub parent: Option<String>,
 }
 
 impl<'a> JobJson<'a> {
@@ -113,6 +117,8 @@ impl<'a> JobJson<'a> {
             credit_cost: job.credit_cost,
             created_at: job.created_at.to_rfc3339(),
             finished_at: job.finished_at.map(|t| t.to_rfc3339()),
+            batch: job.batch.map(|b| b.to_string()),
+            parent: job.parent.map(|p| p.to_string()),
         }
     }
 

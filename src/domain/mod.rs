@@ -1,6 +1,7 @@
 //! The plain job types every layer shares: ids, the request a job carries, its state machine
 //! and timestamps. No I/O here.
 
+pub mod batch;
 pub mod catalogue;
 pub mod draft;
 pub mod format;
@@ -12,6 +13,7 @@ pub mod seed;
 mod state;
 pub mod template;
 
+pub use batch::BatchId;
 pub use format::ImageFormat;
 pub use level::Level;
 pub use request::{BadUrl, ImageInput, JobRequest, check_url};
@@ -125,6 +127,11 @@ pub struct Job {
     pub revised_prompt: Option<String>,
     /// The job this one resubmits, if any.
     pub resubmit_of: Option<JobId>,
+    /// The batch it was sent in (a submit of more than one job).
+    pub batch: Option<BatchId>,
+    /// The job it came from: the one rerun, rerolled, resubmitted, edited or used as its
+    /// reference.
+    pub parent: Option<JobId>,
 }
 
 impl Job {
@@ -147,6 +154,8 @@ impl Job {
             credit_cost: None,
             revised_prompt: None,
             resubmit_of: None,
+            batch: None,
+            parent: None,
         }
     }
 

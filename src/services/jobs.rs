@@ -11,7 +11,7 @@ use crate::api::input_image::{self, InputError};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::draft::Plan;
 use crate::domain::seed::SeedStream;
-use crate::domain::{ImageInput, Job, JobId};
+use crate::domain::{BatchId, ImageInput, Job, JobId};
 
 /// What to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,10 @@ pub struct NewJobs {
     /// Reuse this idempotency key: an Apiframe job whose outcome was unknown, sent again, so
     /// the provider answers with the original job instead of charging twice.
     pub idempotency_key: Option<String>,
+    /// The job these come from (lineage), if any.
+    pub parent: Option<JobId>,
+    /// Each job's own parent, in plan order, when a batch is sent again (else empty).
+    pub parents: Vec<JobId>,
 }
 
 impl NewJobs {
@@ -35,6 +39,8 @@ impl NewJobs {
             plan,
             resubmit_of: None,
             idempotency_key: None,
+            parent: None,
+            parents: Vec::new(),
         }
     }
 }
@@ -50,9 +56,11 @@ pub fn make_jobs(
     catalogue: &Catalogue,
 ) -> Result<Vec<Job>, InputError> {
     let mut seeds = SeedStream::new(entropy);
+    // One submit of more than one job is a batch.
+    let batch = (new.plan.jobs.len() > 1).then(BatchId::new);
     let mut checked: HashSet<(PathBuf, String)> = HashSet::new();
     let mut jobs = Vec::with_capacity(new.plan.jobs.len());
-    for mut request in new.plan.seeded(&mut seeds) {
+    for (i, mut request) in new.plan.seeded(&mut seeds).into_iter().enumerate() {
         let spec = catalogue.find(&request.model);
         for input in &mut request.images {
             if let ImageInput::File(p) = input {
@@ -64,6 +72,13 @@ pub fn make_jobs(
         }
         let mut job = Job::new(&new.profile, request);
         job.resubmit_of = new.resubmit_of;
+        job.batch = batch;
+        job.parent = new
+            .parents
+            .get(i)
+            .copied()
+            .or(new.parent)
+            .or(new.resubmit_of);
         if let Some(key) = &new.idempotency_key {
             job.idempotency_key = key.clone();
         }

@@ -65,6 +65,9 @@ pub struct ComposeForm {
     pub wildcards: std::sync::Arc<crate::domain::template::Wildcards>,
     /// The last validation error, shown under its field.
     pub error: Option<FormError>,
+    /// The job the form was loaded from (`e`) or took its image from (`u`): the parent of the
+    /// jobs it sends, until another job is loaded.
+    pub parent: Option<crate::domain::JobId>,
 }
 
 impl ComposeForm {
@@ -90,6 +93,7 @@ impl ComposeForm {
             draws: None,
             wildcards: std::sync::Arc::default(),
             error: None,
+            parent: None,
         }
     }
 

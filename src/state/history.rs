@@ -80,6 +80,7 @@ impl History {
             states: self.filter.states().to_vec(),
             search: (!q.is_empty()).then(|| q.to_owned()),
             profile: None,
+            batch: None,
             oldest_first: self.oldest_first,
         }
     }

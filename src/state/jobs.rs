@@ -28,6 +28,8 @@ pub struct JobList {
     pub more_in_store: bool,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
+    /// Batches shown folded (their header only).
+    pub collapsed: std::collections::HashSet<crate::domain::BatchId>,
 }
 
 impl JobList {

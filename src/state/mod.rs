@@ -1,5 +1,6 @@
 //! The model of the TUI: plain data and the rules that change it. No I/O, no terminal, no tokio.
 
+pub mod batches;
 pub mod form;
 pub mod history;
 pub mod jobs;
@@ -14,6 +15,7 @@ use crate::config::{Profile, ProviderKind};
 use crate::domain::JobId;
 use crate::domain::Level;
 use crate::domain::models::Wire;
+pub use batches::ListRow;
 pub use form::{ComposeForm, Field, FormError};
 pub use jobs::{JobList, JobView};
 pub use zoom::ZoomView;

@@ -11,6 +11,8 @@ pub struct JobFilter {
     pub search: Option<String>,
     /// Only this profile.
     pub profile: Option<String>,
+    /// Only the jobs of this batch.
+    pub batch: Option<crate::domain::BatchId>,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
 }
@@ -40,6 +42,10 @@ pub(super) fn where_clause(filter: &JobFilter) -> (String, Vec<String>) {
     if let Some(p) = &filter.profile {
         args.push(p.clone());
         parts.push(format!("profile = ?{}", args.len()));
+    }
+    if let Some(b) = &filter.batch {
+        args.push(b.to_string());
+        parts.push(format!("batch = ?{}", args.len()));
     }
     if parts.is_empty() {
         (String::new(), args)

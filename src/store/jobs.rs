@@ -11,7 +11,8 @@ use super::filter::where_clause;
 use super::{Store, StoreError};
 use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
 
-const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, revised_prompt";
+/// The columns `row_to_job` reads, in its order (a query may add more after them).
+const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, revised_prompt, batch, parent";
 
 /// Extra fields that change together with a state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,6 +69,12 @@ fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
             .get::<_, Option<String>>(15)?
             .and_then(|s| JobId::parse(&s)),
         revised_prompt: r.get(16)?,
+        batch: r
+            .get::<_, Option<String>>(17)?
+            .and_then(|s| crate::domain::BatchId::parse(&s)),
+        parent: r
+            .get::<_, Option<String>>(18)?
+            .and_then(|s| JobId::parse(&s)),
     })
 }
 
@@ -93,8 +100,8 @@ impl Store {
         tx.execute(
             "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
                 created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version,
-                lease_owner, lease_expires, revised_prompt)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                lease_owner, lease_expires, revised_prompt, batch, parent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
             params![
                 job.id.to_string(),
                 job.profile,
@@ -118,6 +125,8 @@ impl Store {
                 owner,
                 owner.map(|_| Timestamp::now().0 + i64::try_from(super::LEASE_TTL.as_millis()).unwrap_or(30_000)),
                 job.revised_prompt,
+                job.batch.map(|b| b.to_string()),
+                job.parent.map(|p| p.to_string()),
             ],
         )?;
         super::history::record(&tx, job)?;
@@ -287,6 +296,22 @@ impl Store {
         Ok(out)
     }
 
+    /// Batches whose id starts with `prefix` (at most 5).
+    pub fn find_batches_by_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<crate::domain::BatchId>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn
+            .prepare_cached("SELECT DISTINCT batch FROM jobs WHERE batch LIKE ?1 || '%' LIMIT 5")?;
+        let rows = st.query_map([prefix], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.extend(crate::domain::BatchId::parse(&r?));
+        }
+        Ok(out)
+    }
+
     /// Deletes a job's row (and its upload record). Returns the deleted job.
     pub fn delete_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         let job = self.get(id)?;
@@ -340,7 +365,7 @@ impl Store {
         let mut out = Vec::new();
         let mut rows = st.query([version])?;
         while let Some(r) = rows.next()? {
-            max = max.max(r.get::<_, i64>(17)?);
+            max = max.max(r.get::<_, i64>(COLUMNS.split(',').count())?);
             match row_to_job(r) {
                 Ok(job) => out.push(job),
                 Err(e) => tracing::warn!("{e}"),

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::{BUSY_TIMEOUT, StoreError};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 const MIGRATIONS: &[&str] = &[
     // 1: jobs and per-profile settings.
@@ -64,6 +64,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX prompt_history_recent ON prompt_history(kind, last_used DESC);
     INSERT INTO prompt_history (kind, text, last_used, uses)
         SELECT 'prompt', prompt, MAX(created_at), COUNT(*) FROM jobs GROUP BY prompt;",
+    // 5: batches (the jobs of one submit) and lineage (the job a job came from).
+    "ALTER TABLE jobs ADD COLUMN batch TEXT;
+    ALTER TABLE jobs ADD COLUMN parent TEXT;
+    CREATE INDEX jobs_batch ON jobs(batch, created_at);
+    CREATE INDEX jobs_parent ON jobs(parent);",
 ];
 
 /// Opens the file, sets the pragmas and migrates. `network_fs` selects `journal_mode=DELETE`

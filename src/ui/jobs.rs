@@ -11,7 +11,7 @@ use super::fmt::{job_elapsed, one_line, state_label, state_style};
 use super::view::{ListGeometry, scroll_offset};
 use crate::action::Action;
 use crate::config::keymap::Mode;
-use crate::state::{Focus, JobView, State};
+use crate::state::{Focus, JobView, ListRow, State};
 
 /// Draws the pane.
 pub fn render(
@@ -61,28 +61,72 @@ pub fn render(
         return;
     }
     let height = inner.height as usize;
-    let offset = scroll_offset(geo.first, jobs.selected, jobs.len(), height);
+    let rows = jobs.rows();
+    let selected_row = jobs.selected_row(&rows);
+    let offset = scroll_offset(geo.first, selected_row, rows.len(), height);
     *geo = ListGeometry {
         area: inner,
         first: offset,
     };
-    let lines: Vec<Line> = jobs
-        .items()
+    let width = inner.width as usize;
+    let lines: Vec<Line> = rows
         .iter()
         .enumerate()
         .skip(offset)
         .take(height)
-        .map(|(i, v)| {
-            job_line(
-                v,
-                i == jobs.selected,
-                inner.width as usize,
-                show_profile,
-                ctx,
-            )
+        .map(|(r, row)| match row {
+            ListRow::Job(i) => match jobs.items().get(*i) {
+                Some(v) => job_line(v, r == selected_row, width, show_profile, ctx),
+                None => Line::raw(""),
+            },
+            ListRow::Header {
+                batch, collapsed, ..
+            } => header_line(state, *batch, *collapsed, r == selected_row, width, ctx),
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A batch's header: fold mark, short id, jobs, progress ("3/4 ✓ 2 ✗ 1 ◐ 1"), time since the
+/// first job was made (until the last ended), and the credits charged so far.
+fn header_line(
+    state: &State,
+    batch: crate::domain::BatchId,
+    collapsed: bool,
+    selected: bool,
+    width: usize,
+    ctx: &RenderCtx,
+) -> Line<'static> {
+    let t = ctx.theme;
+    let jobs: Vec<&crate::domain::Job> = state.jobs.batch_jobs(batch).map(|v| &v.job).collect();
+    let p = crate::domain::batch::BatchProgress::of(jobs.iter().copied());
+    let start = jobs.iter().map(|j| j.created_at).min().unwrap_or(ctx.wall);
+    let end = if p.ended() {
+        jobs.iter()
+            .filter_map(|j| j.finished_at)
+            .max()
+            .unwrap_or(ctx.wall)
+    } else {
+        ctx.wall
+    };
+    let cost = if p.credits > 0 {
+        format!(" · {} credits", p.credits)
+    } else {
+        String::new()
+    };
+    let text = format!(
+        "{} batch {} · {} jobs · {} · {}{cost}",
+        if collapsed { "▸" } else { "▾" },
+        batch.short(),
+        p.total,
+        p.label(),
+        super::fmt::elapsed(start.until(end)),
+    );
+    let mut style = t.title;
+    if selected {
+        style = style.patch(t.selection);
+    }
+    Line::styled(format!("{:<width$}", one_line(&text, width)), style)
 }
 
 /// The search field over the list, with the cursor while it is being typed.

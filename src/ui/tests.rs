@@ -444,3 +444,53 @@ fn the_presets_popup_shows_what_each_preset_sets_and_how_to_save() {
         "{text}"
     );
 }
+
+#[rstest::rstest]
+#[case(80, 24)]
+#[case(200, 60)]
+fn a_batch_sits_under_a_header_with_its_progress(#[case] w: u16, #[case] h: u16) {
+    let mut s = sample_state();
+    let batch = crate::domain::BatchId(uuid::Uuid::from_u128(
+        0xbeef_0000_0000_0000_0000_0000_0000_0001,
+    ));
+    let members = [
+        job(21, "a {red|blue|green} kite: red", JobState::Done, 90),
+        job(
+            22,
+            "a {red|blue|green} kite: blue",
+            JobState::Failed {
+                message: "x".into(),
+            },
+            90,
+        ),
+        job(
+            23,
+            "a {red|blue|green} kite: green",
+            JobState::Running { progress: Some(30) },
+            90,
+        ),
+    ];
+    for mut j in members {
+        j.batch = Some(batch);
+        j.credit_cost = j
+            .state
+            .kind()
+            .eq(&crate::domain::StateKind::Done)
+            .then_some(3);
+        s.jobs.upsert(j);
+    }
+    s.focus = crate::state::Focus::Jobs;
+    let term = render_to(&s, w, h);
+    let text = format!("{}", term.backend());
+    assert!(
+        text.contains("▾ batch beef0000 · 3 jobs · 2/3 ✓ 1 ✗ 1 ◐ 1 · 1m30s · 3 credits"),
+        "{text}"
+    );
+    insta::assert_snapshot!(format!("batch_header_{w}x{h}"), term.backend());
+    s.jobs.collapsed.insert(batch);
+    let text = format!("{}", render_to(&s, w, h).backend());
+    assert!(
+        text.contains("▸ batch beef0000") && !text.contains("kite: blue"),
+        "{text}"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod apiframe_wire;
 mod app_flow;
+mod batches_cli;
 mod canary;
 mod cli;
 mod cli_cmds;

@@ -13,6 +13,9 @@ use crate::common::png;
 /// The job id the README uses in its examples.
 const EXAMPLE_ID: &str = "8dc2f01d";
 
+/// The batch id the README uses in its examples.
+const EXAMPLE_BATCH: &str = "3f2a1b9c";
+
 /// Commands that keep running (a follower, a server): they pass when still running after this.
 const LONG_RUNNING: Duration = Duration::from_secs(3);
 
@@ -128,11 +131,15 @@ fn every_command_in_the_readme_runs_without_a_usage_error() {
     let commands = readme_commands();
     assert!(commands.len() >= 12, "{commands:?}");
     let mut outputs = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
     for words in commands {
         let mut args: Vec<String> = words[1..].to_vec();
         for a in &mut args {
             if a == EXAMPLE_ID {
                 *a = first_id(&outputs).expect("a job was made before the id is used");
+            }
+            if a == EXAMPLE_BATCH {
+                *a = batch_id(&errors).expect("a batch was made before its id is used");
             }
             if a == "8787" {
                 *a = "0".into();
@@ -153,5 +160,14 @@ fn every_command_in_the_readme_runs_without_a_usage_error() {
             assert_eq!(code, 0, "`{shown}` failed: {err}");
         }
         outputs.push(out);
+        errors.push(err);
     }
+}
+
+/// The id of the first batch `generate` named on stderr.
+fn batch_id(errors: &[String]) -> Option<String> {
+    errors.iter().find_map(|e| {
+        let at = e.find("qimg: batch ")? + "qimg: batch ".len();
+        e.get(at..at + 36).map(str::to_owned)
+    })
 }

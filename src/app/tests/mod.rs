@@ -480,5 +480,6 @@ fn jobs_hidden_by_the_filter_stay_out_of_the_list() {
     assert!(a.state.jobs.is_empty());
 }
 
+mod batches;
 mod presets;
 mod prompts;

@@ -149,3 +149,31 @@ fn settings_round_trip() {
         Some("qwenImage2Params")
     );
 }
+
+#[test]
+fn a_batch_and_a_parent_are_kept_and_a_batch_is_found_by_prefix() {
+    let s = Store::open_in_memory().unwrap();
+    let batch = crate::domain::BatchId::new();
+    let parent = job("the first");
+    s.insert_job(&parent).unwrap();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let mut j = job(&format!("variant {n}"));
+        j.batch = Some(batch);
+        j.parent = Some(parent.id);
+        s.insert_job(&j).unwrap();
+        ids.push(j.id);
+    }
+    let back = s.get(ids[0]).unwrap().unwrap();
+    assert_eq!((back.batch, back.parent), (Some(batch), Some(parent.id)));
+    assert_eq!(s.get(parent.id).unwrap().unwrap().batch, None);
+    let of_batch = JobFilter {
+        batch: Some(batch),
+        ..Default::default()
+    };
+    assert_eq!(s.count(&of_batch).unwrap(), 3);
+    assert_eq!(s.find_batches_by_prefix(&batch.short()).unwrap(), [batch]);
+    // The change feed reads the new columns too.
+    let (changed, _) = s.changed_since(0).unwrap();
+    assert_eq!(changed.iter().filter(|j| j.batch == Some(batch)).count(), 3);
+}

@@ -1,0 +1,45 @@
+//! Batches from the CLI: one submit of several jobs is one batch, named on stderr and in
+//! `--json`; `jobs --batch` and `wait --batch` take its id or a prefix.
+
+use serde_json::Value;
+
+use crate::cli_cmds::ExtSim;
+
+fn objects(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn a_count_is_one_batch_that_jobs_and_wait_can_name() {
+    let sim = ExtSim::start(0.1);
+    let (code, out, err) = sim.run(&["generate", "a kite", "--count", "3", "--wait", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let jobs = objects(&out);
+    assert_eq!(jobs.len(), 3, "{out}");
+    let batch = jobs[0]["batch"].as_str().expect("a batch id").to_owned();
+    assert!(jobs.iter().all(|j| j["batch"] == batch.as_str()), "{out}");
+    assert!(jobs.iter().all(|j| j["parent"].is_null()), "{out}");
+    let short: String = batch.chars().take(8).collect();
+    assert!(err.contains(&format!("qimg jobs --batch {short}")), "{err}");
+    // A lone job is in no batch, and is not listed with it.
+    let (code, out, err) = sim.run(&["generate", "a lone kite", "--wait", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(objects(&out)[0]["batch"].is_null(), "{out}");
+    let (code, out, err) = sim.run(&["jobs", "--batch", &short, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let listed = objects(&out);
+    assert_eq!(listed.len(), 3, "{out}");
+    assert!(listed.iter().all(|j| j["parameters"]["prompt"] == "a kite"));
+    let (code, out, err) = sim.run(&["wait", "--batch", &batch, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(objects(&out).len(), 3, "{out}");
+    assert!(objects(&out).iter().all(|j| j["state"] == "done"), "{out}");
+    // Bad ids are usage errors.
+    for bad in ["zz", "0000"] {
+        let (code, _, err) = sim.run(&["jobs", "--batch", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("--batch"), "{err}");
+    }
+}
