@@ -93,12 +93,13 @@ impl EffectRunner {
             Effect::LoadParams(typed) => self.load_params(typed),
             Effect::SavePreset { name, preset } => self.write_presets(move |file| {
                 crate::config::presets::save(file, &name, &preset)?;
-                Ok(format!("saved the form as preset `{name}`"))
+                Ok(Some(format!("saved the form as preset `{name}`")))
             }),
             Effect::DeletePreset(name) => self.write_presets(move |file| {
                 crate::config::presets::delete(file, &name)?;
-                Ok(format!("deleted preset `{name}`"))
+                Ok(Some(format!("deleted preset `{name}`")))
             }),
+            Effect::LoadPresets => self.write_presets(|_| Ok(None)),
             Effect::Complete(text) => self.complete(text),
         }
     }
@@ -217,27 +218,32 @@ impl EffectRunner {
         });
     }
 
-    /// Runs a save or delete of `presets.toml` off the loop, then reads the file back.
+    /// Runs a save or delete of `presets.toml` (or nothing, for a reload) off the loop, then
+    /// reads the file back.
     fn write_presets(
         &self,
-        write: impl FnOnce(&Path) -> Result<String, crate::config::presets::PresetFileError>
+        write: impl FnOnce(&Path) -> Result<Option<String>, crate::config::presets::PresetFileError>
         + Send
         + 'static,
     ) {
+        use super::presets::{PresetsRead, PresetsWritten};
         let file = self.presets_file.clone();
+        let clean = |e: String| crate::sanitize::sanitize_line(&e).into_owned();
         self.blocking(move || {
-            let result = write(&file).map_err(|e| e.to_string()).and_then(|done| {
-                let presets = crate::config::presets::load(&file).map_err(|e| e.to_string())?;
-                Ok((presets.entries, done))
-            });
-            let (result, done) = match result {
-                Ok((entries, done)) => (Ok(entries), done),
-                Err(e) => (
-                    Err(crate::sanitize::sanitize_line(&e).into_owned()),
-                    String::new(),
-                ),
+            let written = match write(&file) {
+                Ok(done) => PresetsWritten {
+                    read: match crate::config::presets::load(&file) {
+                        Ok(p) => PresetsRead::Ok(p.entries),
+                        Err(e) => PresetsRead::Broken(clean(e.to_string())),
+                    },
+                    done,
+                },
+                Err(e) => PresetsWritten {
+                    read: PresetsRead::WriteFailed(clean(e.to_string())),
+                    done: None,
+                },
             };
-            Msg::PresetsWritten(super::presets::PresetsWritten { result, done })
+            Msg::PresetsWritten(written)
         });
     }
 

@@ -90,7 +90,7 @@ impl App {
             Action::ExternalEditor => return self.external_editor(now),
             Action::OlderPrompt => self.recall(true),
             Action::SearchPrompts => self.open_prompt_search(now),
-            Action::Presets => self.open_presets(),
+            Action::Presets => return self.open_presets(),
             Action::ToggleBatch | Action::CancelBatch | Action::RetryBatch | Action::RerunBatch => {
                 return self.on_batch_action(action, now);
             }

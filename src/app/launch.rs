@@ -80,7 +80,10 @@ pub async fn start(services: &Services, look: Look) -> std::io::Result<Ended> {
     let presets_file = services.paths.presets_file();
     match crate::config::presets::load(&presets_file) {
         Ok(p) => state.presets = p.entries,
-        Err(e) => state.notice(Level::Warning, format!("{e}; no preset is loaded"), now),
+        Err(e) => {
+            state.notice(Level::Warning, format!("{e}; no preset is loaded"), now);
+            state.presets_error = Some(e.to_string());
+        }
     }
     run_tui(TuiOptions {
         presets_file,

@@ -113,6 +113,8 @@ pub enum Effect {
     },
     /// Delete the preset of this name.
     DeletePreset(String),
+    /// Read `presets.toml` again (it may have been edited while qimg runs).
+    LoadPresets,
 }
 
 /// The TUI's model plus what rendering needs.

@@ -61,12 +61,12 @@ fn plan_of(
     let wildcards = crate::config::wildcards::load(&services.paths.wildcards_dir())
         .map_err(|e| e.to_string())?;
     let args = super::preset::resolve(a, &services.paths.presets_file())?;
-    build(
-        &services.config.catalogue,
-        &services.profile,
-        &wildcards,
-        &args,
-    )
+    let (catalogue, profile) = (&services.config.catalogue, &services.profile);
+    build(catalogue, profile, &wildcards, &args).map_err(|e| match &a.preset {
+        // The flag named may be one the preset set, not one typed.
+        Some(name) => format!("{e} (with preset `{name}`)"),
+        None => e,
+    })
 }
 
 async fn run_jobs(

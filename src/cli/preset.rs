@@ -51,19 +51,7 @@ fn under(a: &JobArgs, p: &Preset) -> JobArgs {
         out.size.clone_from(&p.size);
     }
     out.negative = a.negative.clone().or_else(|| p.negative.clone());
-    if a.seed.is_none() && a.seed_mode.is_none() {
-        match p.seed {
-            Some(PresetSeed::Random) => out.seed_mode = Some(SeedModeArg::Random),
-            Some(PresetSeed::Locked { seed, mode }) => {
-                out.seed = Some(seed.to_string());
-                out.seed_mode = Some(match mode {
-                    SeedMode::Fixed => SeedModeArg::Fixed,
-                    SeedMode::Increment => SeedModeArg::Increment,
-                });
-            }
-            None => {}
-        }
-    }
+    (out.seed, out.seed_mode) = seed_under(a, p.seed);
     if a.rewrite().is_none() {
         out.rewrite = p.rewrite == Some(true);
         out.no_rewrite = p.rewrite == Some(false);
@@ -75,6 +63,34 @@ fn under(a: &JobArgs, p: &Preset) -> JobArgs {
         out.draws = Some(n);
     }
     out
+}
+
+/// The seed and seed mode: each flag given wins, and the preset fills the other half — a
+/// `--seed` keeps the preset's mode, a `--seed-mode` takes the preset's seed — unless the
+/// flags ask for random seeds.
+fn seed_under(a: &JobArgs, p: Option<PresetSeed>) -> (Option<String>, Option<SeedModeArg>) {
+    let (seed, mode) = match p {
+        Some(PresetSeed::Random) => (None, Some(SeedModeArg::Random)),
+        Some(PresetSeed::Locked { seed, mode }) => (
+            Some(seed.to_string()),
+            Some(match mode {
+                SeedMode::Fixed => SeedModeArg::Fixed,
+                SeedMode::Increment => SeedModeArg::Increment,
+            }),
+        ),
+        None => (None, None),
+    };
+    match (&a.seed, a.seed_mode) {
+        (None, None) => (seed, mode),
+        (Some(s), None) => {
+            // A seed typed over a random preset counts up, as `--seed` alone does.
+            let mode = mode.filter(|m| *m != SeedModeArg::Random);
+            (Some(s.clone()), mode)
+        }
+        (None, Some(SeedModeArg::Random)) => (None, Some(SeedModeArg::Random)),
+        (None, Some(m)) => (seed, Some(m)),
+        (Some(s), Some(m)) => (Some(s.clone()), Some(m)),
+    }
 }
 
 /// Runs `presets`.
@@ -140,4 +156,46 @@ fn json(name: &str, p: &Preset) -> serde_json::Value {
         "count": p.count,
         "draws": draws,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locked(seed: u32, mode: SeedMode) -> Option<PresetSeed> {
+        Some(PresetSeed::Locked { seed, mode })
+    }
+
+    #[test]
+    fn each_seed_flag_wins_and_the_preset_fills_the_other_half() {
+        let args = |seed: Option<&str>, mode| JobArgs {
+            seed: seed.map(str::to_owned),
+            seed_mode: mode,
+            ..JobArgs::default()
+        };
+        let fixed7 = locked(7, SeedMode::Fixed);
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            seed_under(&args(None, None), fixed7),
+            (s("7"), Some(SeedModeArg::Fixed))
+        );
+        assert_eq!(
+            seed_under(&args(Some("9"), None), fixed7),
+            (s("9"), Some(SeedModeArg::Fixed)),
+            "--seed keeps the preset's mode"
+        );
+        assert_eq!(
+            seed_under(&args(None, Some(SeedModeArg::Increment)), fixed7),
+            (s("7"), Some(SeedModeArg::Increment)),
+            "--seed-mode takes the preset's seed"
+        );
+        assert_eq!(
+            seed_under(&args(None, Some(SeedModeArg::Random)), fixed7),
+            (None, Some(SeedModeArg::Random))
+        );
+        assert_eq!(
+            seed_under(&args(Some("9"), None), Some(PresetSeed::Random)),
+            (s("9"), None)
+        );
+    }
 }

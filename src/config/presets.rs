@@ -142,11 +142,32 @@ pub fn parse(text: &str, path: &Path) -> Result<Presets, ConfigError> {
         let span = entry.span();
         check_name(&name).map_err(|m| at.invalid(Some(span.clone()), Some(name.clone()), &m))?;
         let preset = entry.into_inner().preset().map_err(|(field, message)| {
-            at.invalid(Some(span), Some(format!("{name}.{field}")), &message)
+            let at_key = key_in(text, &span, field).unwrap_or(span.clone());
+            at.invalid(Some(at_key), Some(format!("{name}.{field}")), &message)
         })?;
         entries.insert(name, preset);
     }
     Ok(Presets { entries })
+}
+
+/// Where `key = …` starts in the table whose header is at `table` (up to the next header), so
+/// a value rule names the key's line.
+fn key_in(text: &str, table: &std::ops::Range<usize>, key: &str) -> Option<std::ops::Range<usize>> {
+    let body = text.get(table.end..)?;
+    let mut offset = table.end;
+    for line in body.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            return None;
+        }
+        let rest = trimmed.strip_prefix(key);
+        if rest.is_some_and(|r| r.trim_start().starts_with('=')) {
+            let start = offset + (line.len() - trimmed.len());
+            return Some(start..start + key.len());
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Saves `preset` as `name` (replacing one of that name in place), keeping everything else in
@@ -155,19 +176,65 @@ pub fn save(path: &Path, name: &str, preset: &Preset) -> Result<(), PresetFileEr
     check_name(name).map_err(PresetFileError::Name)?;
     let mut doc = read_document(path)?;
     let table = table_of(preset);
-    match doc.get_mut(name).and_then(|i| i.as_table_mut()) {
-        // Replacing keeps the comment above the table and its place in the file.
+    let merged = match doc.get_mut(name).and_then(|i| i.as_table_mut()) {
         Some(old) => {
-            let (decor, position) = (old.decor().clone(), old.position());
-            *old = table;
-            *old.decor_mut() = decor;
-            old.set_position(position);
+            let before = old.clone();
+            merge_into(old, &table);
+            Some(before)
         }
         None => {
+            // Comments after the last table stay before the new one, which goes at the end.
+            let mut table = table.clone();
+            let trailing = doc.trailing().as_str().unwrap_or("").to_owned();
+            if !trailing.is_empty() {
+                table.decor_mut().set_prefix(trailing);
+                doc.set_trailing("");
+            }
             doc.insert(name, toml_edit::Item::Table(table));
+            None
+        }
+    };
+    let mut text = doc.to_string();
+    // A merge that the reader would refuse (a hand-written key that clashes) is replaced
+    // whole instead, keeping only the table's place and the comment above it.
+    if let Some(before) = merged
+        && parse(&text, path).is_err()
+        && let Some(old) = doc.get_mut(name).and_then(|i| i.as_table_mut())
+    {
+        *old = table;
+        *old.decor_mut() = before.decor().clone();
+        old.set_position(before.position());
+        text = doc.to_string();
+    }
+    write_atomically(path, &text)
+}
+
+/// Writes `new`'s values into `old` in place: each key keeps its comment and place, keys the
+/// form does not hold stay, and the one of `aspect`/`size` (or the `seed` of a random seed)
+/// that would contradict the new values goes.
+fn merge_into(old: &mut toml_edit::Table, new: &toml_edit::Table) {
+    for (key, item) in new.iter() {
+        match old.get_mut(key).and_then(|i| i.as_value_mut()) {
+            Some(value) => {
+                let decor = value.decor().clone();
+                if let Some(v) = item.as_value() {
+                    *value = v.clone();
+                    *value.decor_mut() = decor;
+                }
+            }
+            None => {
+                old.insert(key, item.clone());
+            }
         }
     }
-    write_atomically(path, &doc.to_string())
+    for (set, clashes) in [("aspect", "size"), ("size", "aspect")] {
+        if new.contains_key(set) {
+            old.remove(clashes);
+        }
+    }
+    if new.get("seed_mode").and_then(|v| v.as_str()) == Some("random") {
+        old.remove("seed");
+    }
 }
 
 /// Deletes the preset `name`; false when there was none.
@@ -277,16 +344,28 @@ fn table_of(p: &Preset) -> toml_edit::Table {
 
 /// Writes `text` to a temp file beside `path` and renames it over, so a crash or a full disk
 /// leaves the old file whole.
+/// A symlinked file (a dotfiles repository) is written where the link points, and the file
+/// keeps its permissions.
 fn write_atomically(path: &Path, text: &str) -> Result<(), PresetFileError> {
     let io = |source| PresetFileError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(io)?,
+        _ => path.to_path_buf(),
+    };
+    let dir = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
     let tmp = dir.join(format!(".presets.toml.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let kept = std::fs::metadata(&target).map(|m| m.permissions());
+    let done = match kept {
+        Ok(perms) => std::fs::set_permissions(&tmp, perms),
+        Err(_) => Ok(()),
+    }
+    .and_then(|()| std::fs::rename(&tmp, &target));
+    done.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io(e)
     })

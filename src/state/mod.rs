@@ -70,6 +70,8 @@ pub enum Overlay {
         query: text::TextInput,
         /// The highlighted row of the matches.
         selected: usize,
+        /// Ctrl-D was pressed once: the next Ctrl-D deletes the highlighted preset.
+        armed: bool,
     },
     /// A yes/no question.
     Confirm {
@@ -181,6 +183,8 @@ pub struct State {
     pub confirm_above: crate::domain::draft::ConfirmAbove,
     /// The presets of `presets.toml`, in file order.
     pub presets: indexmap::IndexMap<String, crate::domain::preset::Preset>,
+    /// Why `presets.toml` could not be read (with its line and column), when it could not.
+    pub presets_error: Option<String>,
     /// The active profile.
     pub profile: ProfileView,
     /// Every profile, for the picker.
@@ -238,6 +242,7 @@ impl State {
             recall: recall::PromptRecall::default(),
             confirm_above: crate::domain::draft::ConfirmAbove::default(),
             presets: indexmap::IndexMap::new(),
+            presets_error: None,
             quit: false,
         }
     }

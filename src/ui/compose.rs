@@ -237,12 +237,18 @@ fn draws_label(form: &crate::state::ComposeForm) -> String {
             let made =
                 crate::domain::template::Template::parse(form.prompt.text(), &form.wildcards)
                     .map(|t| t.count());
+            let max = crate::domain::template::MAX_PROMPTS;
             match made {
+                // Said before the submit, so a template that will be refused is no surprise.
+                Ok(n) if n > max => format!("every combination: {n} prompts, more than {max}"),
                 Ok(n) => format!(
                     "every combination ({n} prompt{})",
                     if n == 1 { "" } else { "s" }
                 ),
-                Err(_) => "every combination".to_owned(),
+                Err(e) => format!(
+                    "every combination: {}",
+                    crate::sanitize::sanitize_line(&e.to_string())
+                ),
             }
         }
     }

@@ -19,7 +19,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, c
         Overlay::PromptSearch { query, selected } => {
             prompt_search(frame, area, state, query.text(), *selected, ctx)
         }
-        Overlay::Presets { query, selected } => {
+        Overlay::Presets {
+            query, selected, ..
+        } => {
             super::presets::render(frame, area, state, query.text(), *selected, ctx);
         }
     }

@@ -15,6 +15,14 @@ use crate::state::{Field, Focus, Overlay, State};
 
 /// The actions hinted in each mode, most useful first.
 fn hinted(state: &State) -> Vec<Action> {
+    // A popup with its own keys says them in its title; the text-mode hints (Ctrl-S submit)
+    // would be wrong there.
+    if matches!(
+        state.overlay,
+        Some(Overlay::PromptSearch { .. } | Overlay::Presets { .. })
+    ) {
+        return Vec::new();
+    }
     let mode = state.mode();
     let mut v = match mode {
         Mode::Text => vec![

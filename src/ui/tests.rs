@@ -419,7 +419,11 @@ fn the_presets_popup_shows_what_each_preset_sets_and_how_to_save() {
     s.presets.insert("square".into(), Preset::default());
     let mut query = crate::state::text::TextInput::single_line();
     query.set("post");
-    s.overlay = Some(crate::state::Overlay::Presets { query, selected: 0 });
+    s.overlay = Some(crate::state::Overlay::Presets {
+        query,
+        selected: 0,
+        armed: false,
+    });
     let text = format!("{}", render_to(&s, 120, 40).backend());
     assert!(
         text.contains("Presets · Enter applies · Ctrl-S saves the form"),

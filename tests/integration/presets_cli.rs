@@ -71,6 +71,24 @@ fn a_preset_fills_the_flags_not_given_and_flags_win() {
     assert_eq!(j["parameters"]["aspect_ratio"], "16:9", "{j}");
     assert_eq!(j["parameters"]["seed"], 7, "{j}");
     assert_eq!(out.lines().count(), 2, "one job and the totals: {out}");
+    // One half of the seed from a flag, the other from the preset.
+    let (code, out, err) = sim.run(&[
+        "generate",
+        "a kite",
+        "--preset",
+        "portrait",
+        "--seed-mode",
+        "fixed",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let all: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(all[0]["parameters"]["seed"], 100, "{out}");
+    assert_eq!(all[1]["parameters"]["seed"], 100, "fixed: {out}");
     // The listing.
     let (code, out, err) = sim.run(&["presets", "--json"]);
     assert_eq!(code, 0, "{err}");
@@ -108,6 +126,7 @@ fn a_bad_presets_file_or_name_is_refused_before_anything_is_sent() {
     let (code, _, err) = sim.run(&["generate", "a kite", "--preset", "gw"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no model `qwen-image-plus`"), "{err}");
+    assert!(err.contains("(with preset `gw`)"), "{err}");
     // Without --preset a broken file is not in the way.
     presets(&sim, "[[[");
     let (code, _, err) = sim.run(&["generate", "a kite", "--dry-run"]);

@@ -54,7 +54,7 @@ fn a_malformed_file_names_the_file_line_column_and_field() {
         ),
         (
             "[a]\ncount = 9\n",
-            "line 1, column 1",
+            "line 2, column 1",
             "count must be between 1 and 8",
         ),
         ("[a]\ncount = 300\n", "line 2, column 9", "field `a.count`"),
@@ -63,7 +63,16 @@ fn a_malformed_file_names_the_file_line_column_and_field() {
             "line 2, column 9",
             "\"all\" or a number",
         ),
-        ("[a]\nseed_mode = \"fixed\"\n", "line 1", "needs a seed"),
+        (
+            "[a]\nseed_mode = \"fixed\"\n",
+            "line 2, column 1",
+            "needs a seed",
+        ),
+        (
+            "[a]\ncount = 2\n[b]\ndraws = 0\n",
+            "line 4, column 1",
+            "field `b.draws`",
+        ),
         (
             "[a]\nmodel = \n",
             "line 2",
@@ -151,4 +160,76 @@ fn a_missing_file_has_no_presets_and_a_save_makes_it() {
     )
     .unwrap();
     assert_eq!(load(&path).unwrap().entries["a"].count, Some(2));
+}
+
+#[test]
+fn saving_over_a_hand_written_preset_keeps_its_inline_comments_and_other_keys() {
+    let (_dir, path) = file();
+    std::fs::write(
+        &path,
+        "[portrait]\naspect = \"3:4\"  # tall\nrewrite = false # never\nseed = 5\n",
+    )
+    .unwrap();
+    let preset = Preset {
+        aspect: Some("16:9".into()),
+        seed: Some(PresetSeed::Random),
+        count: Some(2),
+        ..Preset::default()
+    };
+    save(&path, "portrait", &preset).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("aspect = \"16:9\"  # tall"), "{text}");
+    assert!(text.contains("rewrite = false # never"), "{text}");
+    assert!(
+        !text.contains("seed = 5"),
+        "a random seed drops the old seed: {text}"
+    );
+    let back = &load(&path).unwrap().entries["portrait"];
+    assert_eq!(back.count, Some(2));
+    assert_eq!(back.rewrite, Some(false));
+    // Switching to a size drops the aspect it would clash with.
+    let sized = Preset {
+        size: Some("1328*1328".into()),
+        ..Preset::default()
+    };
+    save(&path, "portrait", &sized).unwrap();
+    let back = &load(&path).unwrap().entries["portrait"];
+    assert_eq!(
+        (back.aspect.as_deref(), back.size.as_deref()),
+        (None, Some("1328*1328"))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_file_is_written_where_it_points_and_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = file();
+    let real = dir.path().join("dotfiles").join("presets.toml");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::write(&real, "# mine\n").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    save(
+        &path,
+        "a",
+        &Preset {
+            count: Some(2),
+            ..Preset::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        text.starts_with("# mine\n") && text.contains("[a]"),
+        "{text}"
+    );
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }
