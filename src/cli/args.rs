@@ -107,6 +107,10 @@ pub struct GenerateArgs {
     /// One prompt per line, or JSONL objects with parameters per line; `-` for stdin.
     #[arg(long)]
     pub batch: Option<PathBuf>,
+    /// A grid run: one job per cell of up to two axes (seed=1,2,3 | seed=random:N | prompt |
+    /// model=a,b | aspect=1:1,16:9 | size=W*H,…), the rest held constant.
+    #[arg(long, value_name = "AXIS")]
+    pub grid: Vec<String>,
     #[command(flatten)]
     pub job: JobArgs,
 }

@@ -28,6 +28,8 @@ struct DryJob<'a> {
     estimated_cost: Option<f64>,
     /// Its unit (`credits`, a currency), or null.
     unit: Option<&'a str>,
+    /// Its cell in a grid run (axis → value), or null.
+    grid: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The totals.
@@ -65,11 +67,12 @@ pub fn print(plan: &Plan, catalogue: &Catalogue, profile: &Profile, json: bool) 
             seed_drawn_at_send: r.seed.is_none() && p.draw_seed.is_some(),
             estimated_cost: price.map(|p| p.per_image),
             unit: price.map(|p| p.unit.as_str()),
+            grid: p.cell.as_ref().map(super::json::grid_object),
         };
         let line = if json {
             serde_json::to_string(&job).unwrap_or_default()
         } else {
-            text_line(n + 1, &job)
+            text_line(n + 1, &job, p.cell.as_ref())
         };
         let _ = writeln!(out, "{line}");
     }
@@ -90,7 +93,7 @@ pub fn print(plan: &Plan, catalogue: &Catalogue, profile: &Profile, json: bool) 
     let _ = writeln!(out, "{last}");
 }
 
-fn text_line(n: usize, j: &DryJob) -> String {
+fn text_line(n: usize, j: &DryJob, cell: Option<&crate::domain::grid::GridCell>) -> String {
     let p = &j.parameters;
     let shape = p.aspect_ratio.or(p.size).unwrap_or("default");
     let seed = p
@@ -101,5 +104,14 @@ fn text_line(n: usize, j: &DryJob) -> String {
     } else {
         format!("{:?}", p.prompt)
     };
-    sanitize_line(&format!("{n:>4}  {}  {shape}  {seed}  {prompt}", j.model)).into_owned()
+    // From the cell itself: its axes in order (the JSON object has no order).
+    let cell = cell.map_or_else(String::new, |c| {
+        let parts: Vec<String> = c.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("[{}]  ", parts.join(" "))
+    });
+    sanitize_line(&format!(
+        "{n:>4}  {cell}{}  {shape}  {seed}  {prompt}",
+        j.model
+    ))
+    .into_owned()
 }

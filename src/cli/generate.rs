@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::args::{EditArgs, GenerateArgs, JobArgs};
 use super::build::{batch_plan, plan, read_prompt};
 use super::follow::{FollowOpts, follow_jobs, report};
+use super::grid::grid_plan;
 use super::session::Session;
 use super::{Cli, ExitCode};
 use crate::api::{Adopt, Command};
@@ -24,7 +25,14 @@ pub async fn generate(cli: &Cli, args: GenerateArgs) -> ExitCode {
         &args.batch,
         &args.prompt,
     ) {
+        (Some(_), None) if !args.grid.is_empty() => {
+            Err("--grid varies one prompt; give a prompt, not --batch".into())
+        }
         (Some(path), None) => batch_plan(cat, profile, w, path, job),
+        (None, Some(p)) if !args.grid.is_empty() => {
+            let prompt = read_prompt(p)?;
+            grid_plan((cat, profile, w), &prompt, job, &args.grid, rand::random())
+        }
         (None, Some(p)) => plan(cat, profile, w, &read_prompt(p)?, job, false),
         (Some(_), Some(_)) => Err("give a prompt or --batch, not both".into()),
         (None, None) => Err("give a prompt (or - to read it from stdin), or --batch FILE".into()),

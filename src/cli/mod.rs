@@ -9,6 +9,7 @@ mod dry_run;
 mod exit;
 mod follow;
 pub mod generate;
+mod grid;
 pub mod history;
 pub mod jobs;
 pub mod json;

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod catalogue;
 pub mod draft;
 pub mod format;
+pub mod grid;
 mod level;
 pub mod models;
 pub mod preset;
@@ -132,6 +133,8 @@ pub struct Job {
     /// The job it came from: the one rerun, rerolled, resubmitted, edited or used as its
     /// reference.
     pub parent: Option<JobId>,
+    /// Its cell, when it was sent in a grid run.
+    pub grid: Option<grid::GridCell>,
 }
 
 impl Job {
@@ -156,6 +159,7 @@ impl Job {
             resubmit_of: None,
             batch: None,
             parent: None,
+            grid: None,
         }
     }
 

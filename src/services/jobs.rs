@@ -60,6 +60,7 @@ pub fn make_jobs(
     let batch = (new.plan.jobs.len() > 1).then(BatchId::new);
     let mut checked: HashSet<(PathBuf, String)> = HashSet::new();
     let mut jobs = Vec::with_capacity(new.plan.jobs.len());
+    let cells = new.plan.cells();
     for (i, mut request) in new.plan.seeded(&mut seeds).into_iter().enumerate() {
         let spec = catalogue.find(&request.model);
         for input in &mut request.images {
@@ -73,6 +74,7 @@ pub fn make_jobs(
         let mut job = Job::new(&new.profile, request);
         job.resubmit_of = new.resubmit_of;
         job.batch = batch;
+        job.grid = cells.get(i).cloned().flatten();
         job.parent = new
             .parents
             .get(i)

@@ -12,7 +12,7 @@ use super::{Store, StoreError};
 use crate::domain::{Job, JobId, JobRequest, JobState, Timestamp};
 
 /// The columns `row_to_job` reads, in its order (a query may add more after them).
-const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, revised_prompt, batch, parent";
+const COLUMNS: &str = "id, profile, request, idempotency_key, remote_id, state, progress, message, created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, revised_prompt, batch, parent, grid";
 
 /// Extra fields that change together with a state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,6 +75,10 @@ fn row_to_job(r: &Row<'_>) -> Result<Job, StoreError> {
         parent: r
             .get::<_, Option<String>>(18)?
             .and_then(|s| JobId::parse(&s)),
+        grid: match r.get::<_, Option<String>>(19)? {
+            Some(g) => Some(serde_json::from_str(&g).map_err(|e| bad(format!("grid: {e}")))?),
+            None => None,
+        },
     })
 }
 
@@ -100,8 +104,8 @@ impl Store {
         tx.execute(
             "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
                 created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version,
-                lease_owner, lease_expires, revised_prompt, batch, parent)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                lease_owner, lease_expires, revised_prompt, batch, parent, grid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
             params![
                 job.id.to_string(),
                 job.profile,
@@ -127,6 +131,7 @@ impl Store {
                 job.revised_prompt,
                 job.batch.map(|b| b.to_string()),
                 job.parent.map(|p| p.to_string()),
+                job.grid.as_ref().map(to_json),
             ],
         )?;
         super::history::record(&tx, job)?;

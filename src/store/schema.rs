@@ -64,9 +64,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX prompt_history_recent ON prompt_history(kind, last_used DESC);
     INSERT INTO prompt_history (kind, text, last_used, uses)
         SELECT 'prompt', prompt, MAX(created_at), COUNT(*) FROM jobs GROUP BY prompt;",
-    // 5: batches (the jobs of one submit) and lineage (the job a job came from).
+    // 5: batches (the jobs of one submit), lineage (the job a job came from) and grid cells.
     "ALTER TABLE jobs ADD COLUMN batch TEXT;
     ALTER TABLE jobs ADD COLUMN parent TEXT;
+    ALTER TABLE jobs ADD COLUMN grid TEXT;
     CREATE INDEX jobs_batch ON jobs(batch, created_at);
     CREATE INDEX jobs_parent ON jobs(parent);",
 ];

@@ -43,3 +43,54 @@ fn a_count_is_one_batch_that_jobs_and_wait_can_name() {
         assert!(err.contains("--batch"), "{err}");
     }
 }
+
+#[test]
+fn a_grid_run_is_one_batch_with_a_cell_per_job_and_its_dry_run_shows_the_cells_and_cost() {
+    let sim = ExtSim::start(0.1);
+    let grid = [
+        "generate",
+        "a {red|blue} kite",
+        "--grid",
+        "prompt",
+        "--grid",
+        "seed=5,6",
+    ];
+    let mut dry: Vec<&str> = grid.to_vec();
+    dry.extend(["--dry-run", "--json"]);
+    let (code, out, err) = sim.run(&dry);
+    assert_eq!(code, 0, "{err}");
+    let all = objects(&out);
+    assert_eq!(all.len(), 5, "4 cells and the totals: {out}");
+    assert_eq!(all[0]["grid"]["prompt"], "a red kite");
+    assert_eq!(all[0]["grid"]["seed"], "5");
+    assert_eq!(all[1]["grid"]["seed"], "6", "row by row: {out}");
+    assert_eq!(all[1]["parameters"]["seed"], 6);
+    assert_eq!(all[4]["estimated_cost"]["credits"], 12.0);
+    assert_eq!(sim.stats()["submit_requests"], 0);
+    let mut real: Vec<&str> = grid.to_vec();
+    real.extend(["--wait", "--json"]);
+    let (code, out, err) = sim.run(&real);
+    assert_eq!(code, 0, "{err}");
+    let jobs = objects(&out);
+    assert_eq!(jobs.len(), 4);
+    let batch = &jobs[0]["batch"];
+    assert!(batch.is_string() && jobs.iter().all(|j| &j["batch"] == batch));
+    let mut cells: Vec<String> = jobs
+        .iter()
+        .map(|j| format!("{} {}", j["grid"]["prompt"], j["grid"]["seed"]))
+        .collect();
+    cells.sort();
+    assert_eq!(
+        cells,
+        [
+            "\"a blue kite\" \"5\"",
+            "\"a blue kite\" \"6\"",
+            "\"a red kite\" \"5\"",
+            "\"a red kite\" \"6\""
+        ]
+    );
+    // What a grid cannot hold constant is refused before anything is sent.
+    let (code, _, err) = sim.run(&["generate", "a kite", "--grid", "seed=1,2", "--count", "2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("seed=random:N"), "{err}");
+}

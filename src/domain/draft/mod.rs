@@ -158,6 +158,8 @@ pub struct Planned {
     /// A random draw of this template, the n-th of its submit, made from the job's seed once
     /// the seed is known.
     pub draw_prompt: Option<Box<(Template, u32)>>,
+    /// Its cell, when the plan is a grid run.
+    pub cell: Option<crate::domain::grid::GridCell>,
 }
 
 impl Planned {
@@ -193,6 +195,7 @@ impl Plan {
                 request,
                 draw_seed,
                 draw_prompt: None,
+                cell: None,
             }],
         }
     }
@@ -205,6 +208,11 @@ impl Plan {
     /// Adds the jobs of `other` after these.
     pub fn extend(&mut self, other: Plan) {
         self.jobs.extend(other.jobs);
+    }
+
+    /// Each job's grid cell, in order (`None` outside a grid run).
+    pub fn cells(&self) -> Vec<Option<crate::domain::grid::GridCell>> {
+        self.jobs.iter().map(|p| p.cell.clone()).collect()
     }
 
     /// The requests with their seeds drawn from `seeds` where the plan asks for new ones.

@@ -62,6 +62,7 @@ pub fn validate(spec: &ModelSpec, draft: &Draft) -> Result<Plan, DraftError> {
                 },
                 draw_seed,
                 draw_prompt: draw_prompt.clone(),
+                cell: None,
             });
         }
     }
