@@ -96,6 +96,8 @@ pub enum Action {
     RetryBatch,
     /// Send the selected job's whole batch again with new seeds.
     RerunBatch,
+    /// Write the selected job's batch as a contact sheet (a PNG).
+    ExportSheet,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -173,6 +175,7 @@ impl Action {
             Self::CancelBatch => "cancel the batch's queued jobs",
             Self::RetryBatch => "send the batch's failed jobs again",
             Self::RerunBatch => "send the batch again, new seeds",
+            Self::ExportSheet => "contact sheet of the batch",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

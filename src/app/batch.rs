@@ -1,6 +1,6 @@
 //! Batch actions on the selected job's batch: fold or unfold it, cancel the jobs not sent yet
-//! (running ones go on), send its failed jobs again, or send the whole batch again with new
-//! seeds. Jobs sent again are a new batch whose jobs name the old ones as parents.
+//! (running ones go on), send its failed jobs again, send the whole batch again with new
+//! seeds, or export it as a contact sheet. Jobs sent again are a new batch whose jobs name the old ones as parents.
 
 use std::time::Instant;
 
@@ -29,6 +29,19 @@ impl App {
             Action::CancelBatch => self.cancel_pending(batch, now),
             Action::RetryBatch => self.send_batch_again(batch, false, now),
             Action::RerunBatch => self.send_batch_again(batch, true, now),
+            Action::ExportSheet => {
+                let mut jobs: Vec<_> = self
+                    .state
+                    .jobs
+                    .batch_jobs(batch)
+                    .map(|v| v.job.clone())
+                    .collect();
+                let text = format!("writing a contact sheet of {} jobs…", jobs.len());
+                self.state.notice(Level::Info, text, now);
+                // In the order they were sent: the list shows newest first.
+                jobs.sort_by_key(|j| j.created_at);
+                vec![Effect::Sheet(jobs)]
+            }
             _ => Vec::new(),
         }
     }

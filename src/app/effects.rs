@@ -35,6 +35,8 @@ pub struct EffectRunner {
     pub catalogue: Arc<Catalogue>,
     /// `presets.toml`, where presets are saved.
     pub presets_file: PathBuf,
+    /// Where contact sheets go.
+    pub sheets_dir: PathBuf,
 }
 
 impl EffectRunner {
@@ -100,6 +102,7 @@ impl EffectRunner {
                 Ok(Some(format!("deleted preset `{name}`")))
             }),
             Effect::LoadPresets => self.write_presets(|_| Ok(None)),
+            Effect::Sheet(jobs) => self.sheet(jobs),
             Effect::Complete(text) => self.complete(text),
         }
     }
@@ -244,6 +247,28 @@ impl EffectRunner {
                 },
             };
             Msg::PresetsWritten(written)
+        });
+    }
+
+    /// Writes a contact sheet of `jobs` next to the others, never over one.
+    fn sheet(&self, jobs: Vec<crate::domain::Job>) {
+        let dir = self.sheets_dir.clone();
+        self.blocking(move || {
+            let name = match jobs.iter().find_map(|j| j.batch) {
+                Some(b) => format!("sheet-{}.png", b.short()),
+                None => "sheet.png".to_owned(),
+            };
+            let written =
+                crate::services::sheet::sheet_png(&jobs, None, (320, 320)).and_then(|png| {
+                    crate::store::images::write_atomic(&dir, &name, &png).map_err(|e| e.to_string())
+                });
+            match written {
+                Ok(path) => Msg::Finished(format!("contact sheet written: {}", path.display())),
+                Err(e) => Msg::Failed(format!(
+                    "the contact sheet could not be written: {}",
+                    crate::sanitize::sanitize_line(&e)
+                )),
+            }
         });
     }
 

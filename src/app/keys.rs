@@ -91,7 +91,11 @@ impl App {
             Action::OlderPrompt => self.recall(true),
             Action::SearchPrompts => self.open_prompt_search(now),
             Action::Presets => return self.open_presets(),
-            Action::ToggleBatch | Action::CancelBatch | Action::RetryBatch | Action::RerunBatch => {
+            Action::ToggleBatch
+            | Action::CancelBatch
+            | Action::RetryBatch
+            | Action::RerunBatch
+            | Action::ExportSheet => {
                 return self.on_batch_action(action, now);
             }
             Action::NewerPrompt => self.recall(false),

@@ -38,6 +38,8 @@ pub struct TuiOptions {
     pub mouse: bool,
     /// `presets.toml`, where the presets popup saves.
     pub presets_file: std::path::PathBuf,
+    /// Where contact sheets are exported.
+    pub sheets_dir: std::path::PathBuf,
 }
 
 /// How the TUI looks, as the command line and the config chose.
@@ -87,6 +89,7 @@ pub async fn start(services: &Services, look: Look) -> std::io::Result<Ended> {
     }
     run_tui(TuiOptions {
         presets_file,
+        sheets_dir: services.paths.sheets_dir(),
         mouse: config.mouse,
         state,
         theme,
@@ -157,6 +160,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
         home: directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()),
         catalogue,
         presets_file: opts.presets_file,
+        sheets_dir: opts.sheets_dir,
     };
     let hangup_watch = super::hangup::watch();
     let signals = forward_signals()?;

@@ -77,6 +77,8 @@ pub enum Msg {
     },
     /// A helper failed in a way the user must hear about (sanitised).
     Failed(String),
+    /// A helper finished something the user asked for (sanitised).
+    Finished(String),
 }
 
 impl std::fmt::Debug for Msg {
@@ -126,6 +128,7 @@ impl std::fmt::Debug for Msg {
                 .field("found", &found.is_some())
                 .finish(),
             Self::Failed(text) => f.debug_tuple("Failed").field(text).finish(),
+            Self::Finished(text) => f.debug_tuple("Finished").field(text).finish(),
         }
     }
 }

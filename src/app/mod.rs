@@ -115,6 +115,8 @@ pub enum Effect {
     DeletePreset(String),
     /// Read `presets.toml` again (it may have been edited while qimg runs).
     LoadPresets,
+    /// Write a contact sheet of these jobs (a batch) to the sheets folder.
+    Sheet(Vec<crate::domain::Job>),
 }
 
 /// The TUI's model plus what rendering needs.

@@ -137,6 +137,10 @@ impl App {
                 self.state.notice(Level::Error, text, now);
                 self.dirty = true;
             }
+            Msg::Finished(text) => {
+                self.state.notice(Level::Info, text, now);
+                self.dirty = true;
+            }
         }
         Vec::new()
     }

@@ -67,7 +67,10 @@ pub fn print(plan: &Plan, catalogue: &Catalogue, profile: &Profile, json: bool) 
             seed_drawn_at_send: r.seed.is_none() && p.draw_seed.is_some(),
             estimated_cost: price.map(|p| p.per_image),
             unit: price.map(|p| p.unit.as_str()),
-            grid: p.cell.as_ref().map(super::json::grid_object),
+            grid: p
+                .cell
+                .as_ref()
+                .map(crate::domain::grid::GridCell::to_object),
         };
         let line = if json {
             serde_json::to_string(&job).unwrap_or_default()

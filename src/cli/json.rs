@@ -121,7 +121,10 @@ impl<'a> JobJson<'a> {
             finished_at: job.finished_at.map(|t| t.to_rfc3339()),
             batch: job.batch.map(|b| b.to_string()),
             parent: job.parent.map(|p| p.to_string()),
-            grid: job.grid.as_ref().map(grid_object),
+            grid: job
+                .grid
+                .as_ref()
+                .map(crate::domain::grid::GridCell::to_object),
         }
     }
 
@@ -129,16 +132,6 @@ impl<'a> JobJson<'a> {
     pub fn line(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }
-}
-
-/// A grid cell as a JSON object, axis → value (in axis order where serde_json keeps order).
-pub fn grid_object(
-    cell: &crate::domain::grid::GridCell,
-) -> serde_json::Map<String, serde_json::Value> {
-    cell.0
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect()
 }
 
 #[cfg(test)]

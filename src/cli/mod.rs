@@ -18,6 +18,7 @@ pub mod outcome;
 mod preset;
 mod progress;
 pub mod session;
+mod sheet;
 pub mod show;
 mod sim;
 mod tui;
@@ -69,6 +70,8 @@ pub enum Commands {
     History(history::HistoryArgs),
     /// The presets of presets.toml (save them from the form: F6, a name, Ctrl-S).
     Presets(preset::PresetsArgs),
+    /// Write a contact sheet: a batch's (or some jobs') images in one captioned PNG.
+    Sheet(sheet::SheetArgs),
     /// Run the built-in simulator (Apiframe v2 and the gateway) on 127.0.0.1.
     Sim(sim::SimArgs),
     /// Configuration commands.
@@ -126,6 +129,7 @@ pub fn run(mut cli: Cli) -> ExitCode {
         Some(Commands::Models(args)) => models::models(&args),
         Some(Commands::History(args)) => history::history(&cli, &args),
         Some(Commands::Presets(args)) => preset::list(&args),
+        Some(Commands::Sheet(args)) => sheet::sheet(&cli, &args),
         Some(Commands::Config {
             command: ConfigCommand::Check,
         }) => config_check::check(&cli),

@@ -86,6 +86,11 @@ impl Paths {
         self.data_dir.join("qimg.db")
     }
 
+    /// `<data_dir>/sheets/`: contact sheets exported from the TUI.
+    pub fn sheets_dir(&self) -> PathBuf {
+        self.data_dir.join("sheets")
+    }
+
     /// `<data_dir>/images/`, the default output folder.
     pub fn images_dir(&self) -> PathBuf {
         self.data_dir.join("images")

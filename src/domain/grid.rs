@@ -137,6 +137,14 @@ impl GridCell {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The cell as a JSON object, axis → value (`--json`, dry runs, sheets).
+    pub fn to_object(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect()
+    }
+
     /// "seed 1 · model qwen-image-2".
     pub fn label(&self) -> String {
         self.0

@@ -1,7 +1,9 @@
 //! Safe image decoding: every decode has limits (16384² pixels, 256 MiB), the format comes from
 //! the magic bytes, and big images are shrunk once, off the UI thread, for previews.
 
+pub mod sheet;
 pub mod sixel;
+pub mod text;
 
 use image::{DynamicImage, ImageReader, Limits};
 

@@ -73,6 +73,12 @@ pub fn make_jobs(
         }
         let mut job = Job::new(&new.profile, request);
         job.resubmit_of = new.resubmit_of;
+        // One millisecond apart, so the store lists a submit's jobs in the order they were
+        // planned (a grid row by row), not by their random ids.
+        if let Some(first) = jobs.first().map(|j: &Job| j.created_at) {
+            job.created_at = crate::domain::Timestamp(first.0 + i64::try_from(i).unwrap_or(0));
+            job.updated_at = job.created_at;
+        }
         job.batch = batch;
         job.grid = cells.get(i).cloned().flatten();
         job.parent = new

@@ -289,6 +289,13 @@ fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `png` with uncompressed UTF-8 text chunks (keyword, text) added after its header; `None`
+/// when `png` is not a PNG.
+pub fn with_text(png: &[u8], texts: &[(&str, &str)]) -> Option<Vec<u8>> {
+    let chunks: Vec<Vec<u8>> = texts.iter().map(|(k, t)| itxt_chunk(k, t)).collect();
+    insert_after_ihdr(png, &chunks)
+}
+
 /// An uncompressed UTF-8 `iTXt` chunk.
 fn itxt_chunk(keyword: &str, text: &str) -> Vec<u8> {
     let mut data = Vec::with_capacity(keyword.len() + text.len() + 5);

@@ -94,3 +94,60 @@ fn a_grid_run_is_one_batch_with_a_cell_per_job_and_its_dry_run_shows_the_cells_a
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("seed=random:N"), "{err}");
 }
+
+#[test]
+fn a_contact_sheet_of_a_batch_follows_its_layout_and_lists_its_jobs() {
+    let sim = ExtSim::start(0.1);
+    let (code, out, err) = sim.run(&["generate", "a kite", "--count", "6", "--wait", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let jobs = objects(&out);
+    let batch = jobs[0]["batch"].as_str().unwrap().to_owned();
+    let sheet = sim.root.path().join("sheet.png");
+    let short: String = batch.chars().take(8).collect();
+    let (code, out, err) = sim.run(&[
+        "sheet",
+        &short,
+        "-o",
+        sheet.to_str().unwrap(),
+        "--columns",
+        "3",
+        "--cell",
+        "100x80",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sheet.png"), "{out}");
+    let bytes = std::fs::read(&sheet).unwrap();
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!(
+        (img.width(), img.height()),
+        (12 + 3 * 112, 36 + 12 + 2 * 132)
+    );
+    let chunks = qimg::store::images::png_text_chunks(&bytes);
+    let (_, text) = chunks
+        .iter()
+        .find(|(k, _)| k == "qimg-sheet")
+        .expect("the sheet's parameters");
+    let params: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(params["batch"], batch.as_str());
+    let mut listed: Vec<&str> = params["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    let mut want: Vec<&str> = jobs.iter().map(|j| j["id"].as_str().unwrap()).collect();
+    listed.sort();
+    want.sort();
+    assert_eq!(listed, want);
+    // Four columns by default for... a square-ish layout: 6 jobs make 3 columns.
+    let (code, _, err) = sim.run(&["sheet", &batch, "-o", sheet.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let img = image::open(&sheet).unwrap();
+    assert_eq!(img.width(), 12 + 3 * 332);
+    // Bad input is a usage error that writes nothing.
+    let (code, _, err) = sim.run(&["sheet", &short, "-o", "x.png", "--cell", "10x10"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--cell"), "{err}");
+    let (code, _, err) = sim.run(&["sheet", "ffffffff", "-o", "x.png"]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -140,6 +140,7 @@ impl Harness {
             tmux: false,
             home: None,
             presets_file: paths.presets_file(),
+            sheets_dir: paths.sheets_dir(),
         };
         let (keys, input) = unbounded();
         let (_signal_tx, signals) = tokio::sync::mpsc::unbounded_channel();

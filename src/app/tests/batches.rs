@@ -186,3 +186,17 @@ fn a_rerun_and_an_edit_record_their_parent() {
     assert_eq!(submits(&settle(&mut a, fx)), 1);
     assert_eq!(children(&a), 2, "edited and sent");
 }
+
+#[test]
+fn s_exports_the_batch_as_a_contact_sheet_in_the_order_it_was_sent() {
+    let mut a = app();
+    let now = Instant::now();
+    let batch = send_batch(&mut a, 3, now);
+    let fx = press(&mut a, 'S', now);
+    let [Effect::Sheet(jobs)] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(jobs.len(), 3);
+    assert!(jobs.iter().all(|j| j.batch == Some(batch)));
+    assert!(jobs.windows(2).all(|w| w[0].created_at <= w[1].created_at));
+}

@@ -70,6 +70,7 @@ pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Jobs, "C", Action::CancelBatch),
     (Mode::Jobs, "F", Action::RetryBatch),
     (Mode::Jobs, "N", Action::RerunBatch),
+    (Mode::Jobs, "S", Action::ExportSheet),
     (Mode::Preview, "q", Action::Quit),
     (Mode::Preview, "?", Action::Help),
     (Mode::Preview, "enter", Action::Open),
