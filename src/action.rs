@@ -98,6 +98,8 @@ pub enum Action {
     RerunBatch,
     /// Write the selected job's batch as a contact sheet (a PNG).
     ExportSheet,
+    /// Show the selected job's batch as a labelled grid of thumbnails.
+    BatchGrid,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -176,6 +178,7 @@ impl Action {
             Self::RetryBatch => "send the batch's failed jobs again",
             Self::RerunBatch => "send the batch again, new seeds",
             Self::ExportSheet => "contact sheet of the batch",
+            Self::BatchGrid => "grid view of the batch",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

@@ -29,6 +29,11 @@ impl App {
             Action::CancelBatch => self.cancel_pending(batch, now),
             Action::RetryBatch => self.send_batch_again(batch, false, now),
             Action::RerunBatch => self.send_batch_again(batch, true, now),
+            Action::BatchGrid => {
+                self.state.gallery = true;
+                self.state.gallery_batch = Some(batch);
+                self.preview_effects()
+            }
             Action::ExportSheet => {
                 let mut jobs: Vec<_> = self
                     .state

@@ -12,11 +12,16 @@ impl App {
         match action {
             Action::Gallery => {
                 s.gallery = !s.gallery;
+                s.gallery_batch = None;
                 if !s.gallery {
                     let ids = self.previews.thumbs.clear();
                     self.previews.retire_kitty(ids);
                     return vec![Effect::Repaint];
                 }
+            }
+            Action::Left | Action::Right if s.gallery_batch.is_some() && s.viewer.is_none() => {
+                let dc = if action == Action::Left { -1 } else { 1 };
+                return self.step_batch_grid(0, dc);
             }
             Action::Left | Action::Right if s.gallery && s.viewer.is_none() => {
                 s.jobs
@@ -43,13 +48,17 @@ impl App {
         let (cols, first) = (self.view.grid.columns, self.view.grid.first);
         let per_page = usize::from(cols.max(1)) * 6;
         let start = first.min(self.state.jobs.selected);
-        let wanted: Vec<_> = self
-            .state
-            .jobs
-            .items()
-            .iter()
-            .skip(start)
-            .take(per_page * 2)
+        let jobs = &self.state.jobs;
+        // The batch grid shows only its batch (every job of it, as far as the cache holds).
+        let shown: Vec<&crate::state::JobView> = match self.state.gallery_batch {
+            Some(b) => jobs
+                .batch_jobs(b)
+                .take(crate::preview::thumbs::CAPACITY)
+                .collect(),
+            None => jobs.items().iter().skip(start).take(per_page * 2).collect(),
+        };
+        let wanted: Vec<_> = shown
+            .into_iter()
             .filter(|v| v.job.state == JobState::Done)
             .filter_map(|v| v.job.saved_paths.first().cloned())
             .collect();
@@ -100,9 +109,26 @@ impl App {
         if !grid.area.contains(pos) || cw == 0 || ch == 0 {
             return Vec::new();
         }
-        let index = grid.first
-            + usize::from((pos.y - grid.area.y) / ch) * usize::from(grid.columns)
-            + usize::from((pos.x - grid.area.x) / cw);
+        let (dy, dx) = (pos.y - grid.area.y, pos.x - grid.area.x);
+        let index = match self.state.gallery_batch {
+            Some(batch) => {
+                // The batch grid's rows have a title line when it is labelled.
+                let layout = self.state.jobs.batch_grid(batch, usize::from(grid.columns));
+                let row_h = ch + u16::from(!layout.columns.is_empty());
+                let row = layout.rows.get(grid.first + usize::from(dy / row_h));
+                match row
+                    .and_then(|r| r.cells.get(usize::from(dx / cw)))
+                    .copied()
+                    .flatten()
+                {
+                    Some(i) => i,
+                    None => return Vec::new(),
+                }
+            }
+            None => {
+                grid.first + usize::from(dy / ch) * usize::from(grid.columns) + usize::from(dx / cw)
+            }
+        };
         if index >= self.state.jobs.len() {
             return Vec::new();
         }
@@ -136,8 +162,40 @@ impl App {
         self.preview_effects()
     }
 
+    /// Moves the selection in the batch grid by rows and columns.
+    fn step_batch_grid(&mut self, dr: isize, dc: isize) -> Vec<Effect> {
+        let Some(batch) = self.state.gallery_batch else {
+            return Vec::new();
+        };
+        let fit = usize::from(self.view.grid.columns.max(1));
+        let grid = self.state.jobs.batch_grid(batch, fit);
+        let here = self.state.jobs.selected;
+        // A selection outside the batch (it changed under the view) starts at its first job.
+        let next = grid.step(here, dr, dc).or_else(|| {
+            grid.rows
+                .iter()
+                .flat_map(|r| r.cells.iter())
+                .find_map(|c| *c)
+        });
+        if let Some(i) = next {
+            self.state.jobs.selected = i;
+        }
+        self.dirty = true;
+        self.preview_effects()
+    }
+
     /// Up, Down, Top and Bottom in the gallery move by rows of the grid.
     pub(super) fn navigate_gallery(&mut self, action: Action) -> Vec<Effect> {
+        if self.state.gallery_batch.is_some() {
+            let far = isize::MAX / 2;
+            return match action {
+                Action::Up => self.step_batch_grid(-1, 0),
+                Action::Down => self.step_batch_grid(1, 0),
+                Action::Top => self.step_batch_grid(-far, -far),
+                Action::Bottom => self.step_batch_grid(far, far),
+                _ => Vec::new(),
+            };
+        }
         let cols = isize::try_from(self.view.grid.columns.max(1)).unwrap_or(1);
         let jobs = &mut self.state.jobs;
         match action {

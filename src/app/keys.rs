@@ -95,7 +95,8 @@ impl App {
             | Action::CancelBatch
             | Action::RetryBatch
             | Action::RerunBatch
-            | Action::ExportSheet => {
+            | Action::ExportSheet
+            | Action::BatchGrid => {
                 return self.on_batch_action(action, now);
             }
             Action::NewerPrompt => self.recall(false),
@@ -198,6 +199,9 @@ impl App {
         let had = s.overlay.take().is_some()
             || s.viewer.take().is_some()
             || std::mem::take(&mut s.gallery);
+        if !s.gallery {
+            s.gallery_batch = None;
+        }
         s.zoom = ZoomView::FIT;
         if closing_gallery {
             let ids = self.previews.thumbs.clear();

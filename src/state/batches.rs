@@ -132,6 +132,114 @@ impl JobList {
     }
 }
 
+/// One row of a batch's grid view: its title (the row's axis value, in a labelled grid) and
+/// its cells (indices into the list; `None` where the grid has no job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridRow {
+    /// The row's axis value ("seed 5"), when the grid is labelled.
+    pub title: Option<String>,
+    /// Its cells, left to right.
+    pub cells: Vec<Option<usize>>,
+}
+
+/// A batch laid out for the grid view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchGrid {
+    /// The column titles of a labelled two-axis grid ("model qwen-image-2"), else empty.
+    pub columns: Vec<String>,
+    /// The rows, top to bottom.
+    pub rows: Vec<GridRow>,
+}
+
+impl BatchGrid {
+    /// The (row, column) of list index `index`.
+    pub fn find(&self, index: usize) -> Option<(usize, usize)> {
+        self.rows.iter().enumerate().find_map(|(r, row)| {
+            row.cells
+                .iter()
+                .position(|c| *c == Some(index))
+                .map(|c| (r, c))
+        })
+    }
+
+    /// The job a step of (`dr`, `dc`) from `index` lands on: rows and columns clamp, a step
+    /// onto an empty cell goes on to the nearest job in that row.
+    pub fn step(&self, index: usize, dr: isize, dc: isize) -> Option<usize> {
+        let (r, c) = self.find(index)?;
+        let last = self.rows.len().checked_sub(1)?;
+        let r = r.saturating_add_signed(dr).min(last);
+        let row = &self.rows.get(r)?.cells;
+        let c = c.saturating_add_signed(dc).min(row.len().checked_sub(1)?);
+        let mut order: Vec<usize> = (0..row.len()).collect();
+        order.sort_by_key(|k| k.abs_diff(c));
+        order
+            .into_iter()
+            .find_map(|k| row.get(k).copied().flatten())
+    }
+}
+
+impl JobList {
+    /// `batch` for the grid view, `fit` cells to a row: a two-axis grid with its rows and
+    /// columns labelled when its columns fit, else its jobs in the order they were sent.
+    pub fn batch_grid(&self, batch: BatchId, fit: usize) -> BatchGrid {
+        let mut jobs: Vec<usize> = (0..self.len())
+            .filter(|i| self.items()[*i].job.batch == Some(batch))
+            .collect();
+        jobs.sort_by_key(|i| self.items()[*i].job.created_at);
+        let cell = |i: usize| self.items()[i].job.grid.clone().unwrap_or_default();
+        let two_axes = !jobs.is_empty() && jobs.iter().all(|i| cell(*i).0.len() == 2);
+        if two_axes {
+            let mut rows: Vec<String> = Vec::new();
+            let mut cols: Vec<String> = Vec::new();
+            for i in &jobs {
+                let c = cell(*i);
+                let (r, k) = (label(&c.0[0]), label(&c.0[1]));
+                if !rows.contains(&r) {
+                    rows.push(r);
+                }
+                if !cols.contains(&k) {
+                    cols.push(k);
+                }
+            }
+            if cols.len() <= fit.max(1) {
+                let place = |r: &str, k: &str| {
+                    jobs.iter().copied().find(|i| {
+                        let c = cell(*i);
+                        label(&c.0[0]) == r && label(&c.0[1]) == k
+                    })
+                };
+                let rows = rows
+                    .iter()
+                    .map(|r| GridRow {
+                        title: Some(r.clone()),
+                        cells: cols.iter().map(|k| place(r, k)).collect(),
+                    })
+                    .collect();
+                return BatchGrid {
+                    columns: cols,
+                    rows,
+                };
+            }
+        }
+        let rows = jobs
+            .chunks(fit.max(1))
+            .map(|chunk| GridRow {
+                title: None,
+                cells: chunk.iter().copied().map(Some).collect(),
+            })
+            .collect();
+        BatchGrid {
+            columns: Vec::new(),
+            rows,
+        }
+    }
+}
+
+/// "seed 5" from ("seed", "5").
+fn label((axis, value): &(String, String)) -> String {
+    format!("{axis} {value}")
+}
+
 /// True when `row` is what the selection on job `selected` shows as.
 fn stands_for(row: &ListRow, selected: usize) -> bool {
     match row {
@@ -200,5 +308,61 @@ mod tests {
         l.selected = 0;
         assert!(!l.toggle_batch(), "a lone job is in no batch");
         assert_eq!(l.batch_progress(batch).total, 3);
+    }
+}
+
+#[cfg(test)]
+mod grid_tests {
+    use super::*;
+    use crate::domain::grid::GridCell;
+    use crate::domain::models::AspectRatio;
+    use crate::domain::{Job, JobRequest, Timestamp};
+
+    fn grid_list() -> (JobList, BatchId) {
+        let mut l = JobList::default();
+        let batch = BatchId::new();
+        let mut t = 0;
+        for seed in ["1", "2"] {
+            for model in ["a", "b", "c"] {
+                t += 1;
+                let mut j = Job::new("sim", JobRequest::apiframe("x", AspectRatio::Square, 1));
+                j.created_at = Timestamp(t);
+                j.batch = Some(batch);
+                j.grid = Some(GridCell(vec![
+                    ("seed".into(), seed.into()),
+                    ("model".into(), model.into()),
+                ]));
+                l.upsert(j);
+            }
+        }
+        (l, batch)
+    }
+
+    #[test]
+    fn a_two_axis_batch_is_labelled_by_rows_and_columns_and_arrows_move_in_it() {
+        let (l, batch) = grid_list();
+        let g = l.batch_grid(batch, 4);
+        assert_eq!(g.columns, ["model a", "model b", "model c"]);
+        let titles: Vec<_> = g.rows.iter().map(|r| r.title.clone().unwrap()).collect();
+        assert_eq!(titles, ["seed 1", "seed 2"]);
+        let first = g.rows[0].cells[0].unwrap();
+        assert_eq!(
+            l.items()[first].job.grid.as_ref().unwrap().label(),
+            "seed 1 · model a"
+        );
+        let right = g.step(first, 0, 1).unwrap();
+        assert_eq!(g.find(right), Some((0, 1)));
+        let down = g.step(right, 1, 0).unwrap();
+        assert_eq!(g.find(down), Some((1, 1)));
+        assert_eq!(
+            g.step(down, 5, 5).and_then(|i| g.find(i)),
+            Some((1, 2)),
+            "clamped"
+        );
+        // Too narrow for 3 columns: the jobs flow in the order they were sent.
+        let narrow = l.batch_grid(batch, 2);
+        assert!(narrow.columns.is_empty());
+        assert_eq!(narrow.rows.len(), 3);
+        assert!(narrow.rows.iter().all(|r| r.title.is_none()));
     }
 }

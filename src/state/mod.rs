@@ -15,7 +15,7 @@ use crate::config::{Profile, ProviderKind};
 use crate::domain::JobId;
 use crate::domain::Level;
 use crate::domain::models::Wire;
-pub use batches::ListRow;
+pub use batches::{BatchGrid, GridRow, ListRow};
 pub use form::{ComposeForm, Field, FormError};
 pub use jobs::{JobList, JobView};
 pub use zoom::ZoomView;
@@ -205,6 +205,8 @@ pub struct State {
     pub zoom: ZoomView,
     /// The gallery of thumbnails is open (its selection is the job list's).
     pub gallery: bool,
+    /// The gallery shows only this batch, as its grid (rows and columns labelled).
+    pub gallery_batch: Option<crate::domain::BatchId>,
     /// Recent notices, newest last.
     pub notices: Vec<Notice>,
     /// Terminal graphics facts.
@@ -237,6 +239,7 @@ impl State {
             viewer: None,
             zoom: ZoomView::FIT,
             gallery: false,
+            gallery_batch: None,
             notices: Vec::new(),
             graphics: GraphicsInfo::default(),
             recall: recall::PromptRecall::default(),

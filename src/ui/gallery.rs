@@ -17,8 +17,9 @@ use crate::preview::thumbs::{THUMB, Thumb};
 use crate::state::{JobView, State};
 
 /// One cell: the thumbnail plus a frame and a label line.
-const CELL_W: u16 = THUMB.width + 2;
-const CELL_H: u16 = THUMB.height + 3;
+pub const CELL_W: u16 = THUMB.width + 2;
+/// One cell's height: the thumbnail, its frame and its label line.
+pub const CELL_H: u16 = THUMB.height + 3;
 
 /// Draws the gallery over `area`.
 pub fn render(
@@ -75,7 +76,8 @@ pub fn render(
         .intersection(inner);
         if cell.width >= 4 && cell.height >= 3 {
             let selected = index == state.jobs.selected;
-            render_cell(frame, cell, view, selected, previews, ctx);
+            let label = &view.job.request.prompt;
+            render_cell(frame, cell, (view, label), selected, previews, ctx);
         }
     }
 }
@@ -94,11 +96,11 @@ fn first_visible(previous: usize, selected: usize, cols: u16, rows: u16) -> usiz
 }
 
 /// One cell: a frame titled with the state, the thumbnail (or why there is none), and the
-/// start of the prompt.
+/// start of `label` (the prompt, or the cell's axis value).
 pub fn render_cell(
     frame: &mut Frame,
     cell: Rect,
-    view: &JobView,
+    (view, label): (&JobView, &str),
     selected: bool,
     previews: &mut Previews,
     ctx: &RenderCtx,
@@ -127,7 +129,7 @@ pub fn render_cell(
         ..pic
     };
     let label_style = if selected { t.selection } else { t.muted };
-    let label = one_line(&view.job.request.prompt, label_area.width as usize);
+    let label = one_line(label, label_area.width as usize);
     frame.render_widget(Paragraph::new(Line::styled(label, label_style)), label_area);
     let width = image_area.width as usize;
     let line = match (&view.job.state, view.job.saved_paths.first()) {

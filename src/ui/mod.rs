@@ -2,6 +2,7 @@
 //! state). Three panes when the terminal is wide, one pane with tabs when it is narrow, a
 //! "too small" message below the minimum; never a panic at any size.
 
+mod batch_grid;
 mod compose;
 pub mod fmt;
 mod gallery;
@@ -102,6 +103,8 @@ pub fn render(
     header::render(frame, header_area, state, ctx);
     if let Some(id) = state.viewer {
         viewer::render(frame, main, state, id, previews, ctx);
+    } else if let Some(batch) = state.gallery_batch.filter(|_| state.gallery) {
+        batch_grid::render(frame, main, (state, batch), &mut view.grid, previews, ctx);
     } else if state.gallery {
         gallery::render(frame, main, state, &mut view.grid, previews, ctx);
     } else if is_wide(area) {

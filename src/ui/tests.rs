@@ -498,3 +498,70 @@ fn a_batch_sits_under_a_header_with_its_progress(#[case] w: u16, #[case] h: u16)
         "{text}"
     );
 }
+
+#[rstest::rstest]
+#[case(80, 24)]
+#[case(200, 60)]
+fn the_grid_view_labels_rows_and_columns_and_shows_running_cells(#[case] w: u16, #[case] h: u16) {
+    use crate::domain::grid::GridCell;
+    let mut s = sample_state();
+    let batch = crate::domain::BatchId(uuid::Uuid::from_u128(
+        0xcafe_0000_0000_0000_0000_0000_0000_0001,
+    ));
+    let mut n = 30;
+    for seed in ["5", "6"] {
+        for model in ["qwen-image-2", "qwen-image-2-pro"] {
+            n += 1;
+            let state = if n == 34 {
+                JobState::Running { progress: Some(60) }
+            } else {
+                JobState::Done
+            };
+            let mut j = job(
+                n,
+                &format!("a kite, seed {seed}"),
+                state,
+                100 - i64::try_from(n).unwrap(),
+            );
+            j.batch = Some(batch);
+            j.grid = Some(GridCell(vec![
+                ("seed".into(), seed.into()),
+                ("model".into(), model.into()),
+            ]));
+            s.jobs.upsert(j);
+        }
+    }
+    s.gallery = true;
+    s.gallery_batch = Some(batch);
+    let first = s
+        .jobs
+        .items()
+        .iter()
+        .position(|v| {
+            v.job
+                .grid
+                .as_ref()
+                .is_some_and(|g| g.label() == "seed 5 · model qwen-image-2")
+        })
+        .unwrap();
+    s.jobs.selected = first;
+    let term = render_to(&s, w, h);
+    let text = format!("{}", term.backend());
+    assert!(text.contains("Batch cafe0000 · 3/4 ✓ 3 ◐ 1"), "{text}");
+    assert!(
+        text.contains("seed 5") && text.contains("model qwen-image-2-pro"),
+        "{text}"
+    );
+    if h >= 60 {
+        assert!(
+            text.contains("running"),
+            "a running cell shows its state: {text}"
+        );
+    } else {
+        assert!(
+            text.contains("rows 1–1 of 2"),
+            "what does not fit is said: {text}"
+        );
+    }
+    insta::assert_snapshot!(format!("batch_grid_{w}x{h}"), term.backend());
+}

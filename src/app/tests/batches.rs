@@ -200,3 +200,22 @@ fn s_exports_the_batch_as_a_contact_sheet_in_the_order_it_was_sent() {
     assert!(jobs.iter().all(|j| j.batch == Some(batch)));
     assert!(jobs.windows(2).all(|w| w[0].created_at <= w[1].created_at));
 }
+
+#[test]
+fn v_opens_the_batch_grid_where_arrows_move_by_cell_and_esc_closes() {
+    let mut a = app();
+    let now = Instant::now();
+    let batch = send_batch(&mut a, 4, now);
+    let _ = press(&mut a, 'V', now);
+    assert!(a.state.gallery && a.state.gallery_batch == Some(batch));
+    a.view.grid.columns = 2;
+    let grid = a.state.jobs.batch_grid(batch, 2);
+    let start = grid.rows[0].cells[0].unwrap();
+    a.state.jobs.selected = start;
+    let _ = a.on_event(&key(KeyCode::Right, KeyModifiers::NONE), now);
+    assert_eq!(grid.find(a.state.jobs.selected), Some((0, 1)));
+    let _ = a.on_event(&key(KeyCode::Down, KeyModifiers::NONE), now);
+    assert_eq!(grid.find(a.state.jobs.selected), Some((1, 1)));
+    let _ = a.on_event(&key(KeyCode::Esc, KeyModifiers::NONE), now);
+    assert!(!a.state.gallery && a.state.gallery_batch.is_none());
+}

@@ -71,6 +71,7 @@ pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Jobs, "F", Action::RetryBatch),
     (Mode::Jobs, "N", Action::RerunBatch),
     (Mode::Jobs, "S", Action::ExportSheet),
+    (Mode::Jobs, "V", Action::BatchGrid),
     (Mode::Preview, "q", Action::Quit),
     (Mode::Preview, "?", Action::Help),
     (Mode::Preview, "enter", Action::Open),
