@@ -100,6 +100,16 @@ pub enum Action {
     ExportSheet,
     /// Show the selected job's batch as a labelled grid of thumbnails.
     BatchGrid,
+    /// Mark (or unmark) the selected job for an A/B compare.
+    Mark,
+    /// Compare the two marked jobs (or the marked one and the selected one).
+    Compare,
+    /// In a compare, show the other job.
+    Flip,
+    /// In the viewer, go to the job this one came from.
+    Parent,
+    /// In the viewer, go to the next job that came from this one.
+    Child,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -179,6 +189,11 @@ impl Action {
             Self::RerunBatch => "send the batch again, new seeds",
             Self::ExportSheet => "contact sheet of the batch",
             Self::BatchGrid => "grid view of the batch",
+            Self::Mark => "mark for A/B compare",
+            Self::Compare => "compare the marked jobs",
+            Self::Flip => "flip A/B",
+            Self::Parent => "go to the parent job",
+            Self::Child => "go to the next child job",
             Self::Gallery => "gallery",
             Self::Left => "left",
             Self::Right => "right",

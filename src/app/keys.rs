@@ -99,6 +99,9 @@ impl App {
             | Action::BatchGrid => {
                 return self.on_batch_action(action, now);
             }
+            Action::Mark | Action::Compare | Action::Flip | Action::Parent | Action::Child => {
+                return self.on_compare_action(action, now);
+            }
             Action::NewerPrompt => self.recall(false),
             _ => return self.on_other_action(action, now),
         }
@@ -201,6 +204,9 @@ impl App {
             || std::mem::take(&mut s.gallery);
         if !s.gallery {
             s.gallery_batch = None;
+        }
+        if s.viewer.is_none() {
+            s.compare = None;
         }
         s.zoom = ZoomView::FIT;
         if closing_gallery {

@@ -6,6 +6,7 @@
 //! `launch` wires the real terminal, signals and engine.
 
 mod batch;
+mod compare;
 mod editor;
 pub mod effects;
 pub mod event_loop;

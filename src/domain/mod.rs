@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod catalogue;
+pub mod compare;
 pub mod draft;
 pub mod format;
 pub mod grid;

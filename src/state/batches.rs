@@ -119,6 +119,17 @@ impl JobList {
         true
     }
 
+    /// The listed jobs that came from `parent`, oldest first.
+    pub fn children(&self, parent: crate::domain::JobId) -> Vec<crate::domain::JobId> {
+        let mut kids: Vec<&JobView> = self
+            .items()
+            .iter()
+            .filter(|v| v.job.parent == Some(parent))
+            .collect();
+        kids.sort_by_key(|v| v.job.created_at);
+        kids.into_iter().map(|v| v.job.id).collect()
+    }
+
     /// The loaded jobs of `batch`.
     pub fn batch_jobs(&self, batch: BatchId) -> impl Iterator<Item = &JobView> {
         self.items()

@@ -207,6 +207,10 @@ pub struct State {
     pub gallery: bool,
     /// The gallery shows only this batch, as its grid (rows and columns labelled).
     pub gallery_batch: Option<crate::domain::BatchId>,
+    /// Jobs marked for an A/B compare (at most two, the first marked first).
+    pub marked: Vec<JobId>,
+    /// The two jobs the viewer compares (it shows one, a key flips to the other).
+    pub compare: Option<(JobId, JobId)>,
     /// Recent notices, newest last.
     pub notices: Vec<Notice>,
     /// Terminal graphics facts.
@@ -240,6 +244,8 @@ impl State {
             zoom: ZoomView::FIT,
             gallery: false,
             gallery_batch: None,
+            marked: Vec::new(),
+            compare: None,
             notices: Vec::new(),
             graphics: GraphicsInfo::default(),
             recall: recall::PromptRecall::default(),

@@ -76,7 +76,14 @@ pub fn render(
         .take(height)
         .map(|(r, row)| match row {
             ListRow::Job(i) => match jobs.items().get(*i) {
-                Some(v) => job_line(v, r == selected_row, width, show_profile, ctx),
+                Some(v) => {
+                    let mark = match state.marked.iter().position(|m| *m == v.job.id) {
+                        Some(0) => Some('A'),
+                        Some(_) => Some('B'),
+                        None => None,
+                    };
+                    job_line((v, mark), r == selected_row, width, show_profile, ctx)
+                }
                 None => Line::raw(""),
             },
             ListRow::Header {
@@ -170,9 +177,9 @@ fn empty_lines(state: &State, ctx: &RenderCtx, width: u16) -> Vec<Line<'static>>
 }
 
 /// One row: state glyph and word (coloured, never colour alone), elapsed time, the profile,
-/// and the prompt; the selected row is highlighted across the width.
+/// the compare mark (`[A]`, `[B]`) and the prompt; the selected row is highlighted across the width.
 fn job_line(
-    v: &JobView,
+    (v, mark): (&JobView, Option<char>),
     selected: bool,
     width: usize,
     show_profile: bool,
@@ -187,8 +194,13 @@ fn job_line(
     } else {
         String::new()
     };
-    let used = 2 + 12 + 7 + profile.chars().count();
-    let prompt = one_line(&v.job.request.prompt, width.saturating_sub(used));
+    // A job marked for compare says which side it is on, before its prompt.
+    let mark = mark.map_or_else(String::new, |m| format!("[{m}] "));
+    let used = 2 + 12 + 7 + profile.chars().count() + mark.chars().count();
+    let prompt = format!(
+        "{mark}{}",
+        one_line(&v.job.request.prompt, width.saturating_sub(used))
+    );
     let mut spans = vec![
         Span::styled(format!("{} ", v.job.state.glyph()), st),
         Span::styled(label, st),

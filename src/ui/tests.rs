@@ -565,3 +565,33 @@ fn the_grid_view_labels_rows_and_columns_and_shows_running_cells(#[case] w: u16,
     }
     insta::assert_snapshot!(format!("batch_grid_{w}x{h}"), term.backend());
 }
+
+#[rstest::rstest]
+#[case(80, 24)]
+#[case(200, 60)]
+fn the_compare_view_shows_which_side_and_only_what_differs(#[case] w: u16, #[case] h: u16) {
+    let mut s = sample_state();
+    let mut a = job(41, "a red kite over dunes", JobState::Done, 30);
+    let mut b = job(42, "a blue kite over dunes", JobState::Done, 20);
+    a.request.seed = Some(5);
+    b.request.seed = Some(6);
+    let (ia, ib) = (a.id, b.id);
+    s.jobs.upsert(a);
+    s.jobs.upsert(b);
+    s.marked = vec![ia, ib];
+    s.compare = Some((ia, ib));
+    s.viewer = Some(ib);
+    let term = render_to(&s, w, h);
+    let text = format!("{}", term.backend());
+    assert!(
+        text.contains("A/B · showing B · A 12345678 ⇄ B 12345678 · Space flips"),
+        "{text}"
+    );
+    assert!(text.contains("prompt    −red +blue"), "{text}");
+    assert!(text.contains("seed      5 → 6"), "{text}");
+    assert!(
+        !text.contains("model     "),
+        "the same model is not listed: {text}"
+    );
+    insta::assert_snapshot!(format!("compare_{w}x{h}"), term.backend());
+}

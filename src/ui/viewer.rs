@@ -15,6 +15,50 @@ use crate::domain::{JobId, JobState};
 use crate::preview::{PreviewState, Previews};
 use crate::state::State;
 
+/// In a compare showing `id`: which of the two this is, how to flip, and what differs
+/// (only the fields that do); else nothing.
+fn compare_lines(state: &State, id: JobId, ctx: &RenderCtx, width: usize) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let Some((a, b)) = state.compare.filter(|(a, b)| *a == id || *b == id) else {
+        return Vec::new();
+    };
+    let (Some(va), Some(vb)) = (state.jobs.get(a), state.jobs.get(b)) else {
+        return Vec::new();
+    };
+    let showing = if id == a { "A" } else { "B" };
+    let head = format!(
+        "A/B · showing {showing} · A {} ⇄ B {} · {} flips",
+        a.short(),
+        b.short(),
+        ctx.key(Mode::Viewer, Action::Flip)
+    );
+    let mut lines = vec![Line::styled(one_line(&head, width), t.accent)];
+    let diff = crate::domain::compare::differences(&va.job.request, &vb.job.request);
+    if diff.is_empty() {
+        lines.push(Line::styled("the same parameters", t.muted));
+    }
+    for d in diff.iter().take(6) {
+        let text = format!("{:<9} {}", d.field, d.text);
+        lines.push(Line::styled(one_line(&text, width), t.text));
+    }
+    lines
+}
+
+/// " · from 1234abcd ([) · 2 children (])": where the job came from and what came from it.
+fn lineage(state: &State, job: &crate::domain::Job, ctx: &RenderCtx) -> String {
+    let k = |a| ctx.key(Mode::Viewer, a);
+    let mut out = String::new();
+    if let Some(p) = job.parent {
+        out.push_str(&format!(" · from {} ({})", p.short(), k(Action::Parent)));
+    }
+    match state.jobs.children(job.id).len() {
+        0 => {}
+        1 => out.push_str(&format!(" · 1 child ({})", k(Action::Child))),
+        n => out.push_str(&format!(" · {n} children ({})", k(Action::Child))),
+    }
+    out
+}
+
 /// Draws the viewer for job `id`.
 pub fn render(
     frame: &mut Frame,
@@ -31,12 +75,15 @@ pub fn render(
     };
     // The prompt the provider drew, when it rewrote the one sent, gets a line of its own.
     let revised = view.job.revised_prompt.as_deref().filter(|p| !p.is_empty());
-    let [image, rewritten, info] = Layout::vertical([
+    let compare = compare_lines(state, id, ctx, area.width as usize);
+    let [image, rewritten, diff, info] = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(u16::from(revised.is_some())),
+        Constraint::Length(u16::try_from(compare.len()).unwrap_or(0)),
         Constraint::Length(1),
     ])
     .areas(area);
+    frame.render_widget(Paragraph::new(compare), diff);
     if let Some(text) = revised {
         let line = one_line(
             &format!("rewritten by the provider: {text}"),
@@ -79,10 +126,11 @@ pub fn render(
         _ => view.job.request.shape_label(),
     };
     let proto = state.graphics.protocol.as_deref().unwrap_or("off");
+    let family = lineage(state, &view.job, ctx);
     let file = path.map(|p| p.display().to_string()).unwrap_or_default();
     let k = |a| ctx.key(Mode::Viewer, a);
     let text = format!(
-        "{} · {size} · {proto} · {}/{} zoom, {} {} {} {} pan · {file}",
+        "{}{family} · {size} · {proto} · {}/{} zoom, {} {} {} {} pan · {file}",
         view.job.id.short(),
         k(Action::ZoomIn),
         k(Action::ZoomOut),

@@ -481,5 +481,6 @@ fn jobs_hidden_by_the_filter_stay_out_of_the_list() {
 }
 
 mod batches;
+mod compare;
 mod presets;
 mod prompts;
