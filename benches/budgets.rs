@@ -465,12 +465,79 @@ fn history_search() {
     );
 }
 
+/// The job list and the grid view with 500 batches of 4 listed (2,000 jobs, each a 2×2 grid).
+fn batch_frames() {
+    use qimg::domain::BatchId;
+    use qimg::domain::grid::GridCell;
+    let mut app = app_with(0, 0);
+    let mut jobs = Vec::new();
+    let mut first = None;
+    for b in 0..500 {
+        let batch = BatchId::new();
+        first.get_or_insert(batch);
+        for (k, (seed, aspect)) in [("1", "1:1"), ("1", "16:9"), ("2", "1:1"), ("2", "16:9")]
+            .into_iter()
+            .enumerate()
+        {
+            let mut j = Job::new(
+                "sim",
+                JobRequest::apiframe("a kite", AspectRatio::Square, 1),
+            );
+            j.created_at = Timestamp(1_700_000_000_000 + (b * 4 + k) as i64);
+            j.state = JobState::Done;
+            j.batch = Some(batch);
+            j.grid = Some(GridCell(vec![
+                ("seed".into(), seed.into()),
+                ("aspect".into(), aspect.into()),
+            ]));
+            jobs.push(j);
+        }
+    }
+    app.state.jobs.extend_older(jobs);
+    let theme = Theme::fallback();
+    let keymap = Keymap::default();
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let mut frame = |app: &mut App, times: &mut Vec<Duration>| {
+        let ctx = RenderCtx {
+            theme: &theme,
+            keymap: &keymap,
+            now: Instant::now(),
+            wall: Timestamp::now(),
+        };
+        let t = Instant::now();
+        term.draw(|f| ui::render(f, &app.state, &mut app.view, &mut app.previews, &ctx))
+            .unwrap();
+        times.push(t.elapsed());
+    };
+    let (mut list, mut grid) = (Vec::new(), Vec::new());
+    app.state.focus = Focus::Jobs;
+    for i in 0..200 {
+        app.state.jobs.selected = i * 9 % 2000;
+        frame(&mut app, &mut list);
+    }
+    app.state.gallery = true;
+    app.state.gallery_batch = first;
+    for i in 0..200 {
+        app.state.jobs.selected = 1996 + i % 4;
+        frame(&mut app, &mut grid);
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "500 batches of 4 listed: job list frame median {:.3} ms, p99 {:.3} ms; grid view frame median {:.3} ms, p99 {:.3} ms (budget 16 ms)",
+        ms(percentile(&mut list, 0.5)),
+        ms(percentile(&mut list, 0.99)),
+        ms(percentile(&mut grid, 0.5)),
+        ms(percentile(&mut grid, 0.99)),
+    );
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
     let quick = std::env::args().any(|a| a == "--quick");
     frame_render();
+    batch_frames();
     keypress();
     history_search();
     store_start();
