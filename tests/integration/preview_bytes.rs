@@ -108,3 +108,51 @@ fn each_image_is_sent_once_per_view_and_never_while_idle() {
     let status = app.wait_exit(LONG);
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn the_grid_view_of_nine_jobs_sends_each_thumbnail_once_and_nothing_while_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = hermetic_env(dir.path(), 0.2);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qimg"))
+        .args([
+            "generate",
+            "a kite",
+            "--grid",
+            "seed=1,2,3",
+            "--grid",
+            "aspect=1:1,16:9,9:16",
+            "--wait",
+        ])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env.retain(|(k, _)| *k != "QIMG_IMAGE_PROTOCOL");
+    env.push(("QIMG_IMAGE_PROTOCOL", "sixel".into()));
+    // Tall enough for all three rows of thumbnails.
+    let mut app = PtyApp::spawn(&[], &env, 120, 52);
+    app.wait_raw("the selected job's preview", LONG, |raw| sixels(raw) >= 1);
+    app.settle(QUIET, LONG);
+    let before = sixels(&app.raw());
+    app.send(b"\x1bOR"); // F3: the job list
+    app.settle(QUIET, LONG);
+    app.send(b"V");
+    app.wait_for("Batch", LONG);
+    app.wait_raw("nine thumbnails", LONG, |raw| sixels(raw) >= before + 9);
+    app.settle(QUIET, LONG);
+    assert_eq!(sixels(&app.raw()), before + 9, "each thumbnail once");
+    let idle_from = app.raw().len();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        app.raw().len(),
+        idle_from,
+        "idle with the grid: nothing written"
+    );
+    app.send(b"\x03");
+    let status = app.wait_exit(LONG);
+    assert!(status.success(), "{status:?}");
+}
