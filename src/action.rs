@@ -88,6 +88,8 @@ pub enum Action {
     SearchPrompts,
     /// Open the presets: apply one to the form, save the form as one, delete one.
     Presets,
+    /// Send the form as a grid run (one or two axes).
+    GridRun,
     /// Fold or unfold the selected job's batch.
     ToggleBatch,
     /// Cancel the jobs of the selected job's batch not sent yet.
@@ -183,6 +185,7 @@ impl Action {
             Self::NewerPrompt => "newer prompt",
             Self::SearchPrompts => "search earlier prompts",
             Self::Presets => "presets (apply, save, delete)",
+            Self::GridRun => "grid run of the form",
             Self::ToggleBatch => "fold/unfold the batch",
             Self::CancelBatch => "cancel the batch's queued jobs",
             Self::RetryBatch => "send the batch's failed jobs again",

@@ -124,6 +124,10 @@ impl App {
                     .unwrap_or_else(|_| "these jobs".into());
                 format!("Send {what}? {yes}: send, {no}: keep editing")
             }
+            Confirmed::Grid(plan) => {
+                let what = self.state.form.estimate(plan).to_string();
+                format!("Send this grid run, {what}? {yes}: send, {no}: keep editing")
+            }
             Confirmed::Resubmit(_) => format!(
                 "This gateway request may already have been made and charged. Send it again (it may charge twice)? {yes}: send, {no}: keep"
             ),

@@ -46,6 +46,9 @@ impl App {
         if matches!(self.state.overlay, Some(Overlay::Presets { .. })) {
             return self.edit_presets(key, now);
         }
+        if matches!(self.state.overlay, Some(Overlay::Grid { .. })) {
+            return self.edit_grid(key, now);
+        }
         if let Some(action) = self.keymap.resolve(mode, key) {
             if !allowed_in(mode, action) {
                 return Vec::new();
@@ -91,6 +94,7 @@ impl App {
             Action::OlderPrompt => self.recall(true),
             Action::SearchPrompts => self.open_prompt_search(now),
             Action::Presets => return self.open_presets(),
+            Action::GridRun => self.open_grid(),
             Action::ToggleBatch
             | Action::CancelBatch
             | Action::RetryBatch
@@ -276,6 +280,7 @@ impl App {
         let mut fx = match (action, on_yes) {
             (Action::Yes, Confirmed::Resubmit(id)) => self.resubmit(id, true, now),
             (Action::Yes, Confirmed::Submit) => self.submit_confirmed(now, true),
+            (Action::Yes, Confirmed::Grid(plan)) => self.send_plan(*plan),
             (Action::Yes, Confirmed::Delete(id)) => self.delete(id, false, now),
             (Action::YesWithFiles, Confirmed::Delete(id)) => self.delete(id, true, now),
             (Action::YesWithFiles, other) => {

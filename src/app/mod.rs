@@ -13,6 +13,7 @@ pub mod event_loop;
 mod external;
 mod gallery;
 pub mod graphics;
+mod grid;
 mod hangup;
 pub mod input;
 mod jobs;

@@ -161,6 +161,26 @@ pub fn plan(
     a: &JobArgs,
     editing: bool,
 ) -> Result<Plan, String> {
+    let (spec, draft) = draft_of((catalogue, profile, wildcards), prompt, a, editing)?;
+    draft::validate(&spec, &draft).map_err(|e| message_of(&e))
+}
+
+/// A validation error in the words of the flags.
+pub fn message_of(e: &draft::DraftError) -> String {
+    match e {
+        draft::DraftError::Count => format!("--count must be between 1 and {}", draft::COUNT_MAX),
+        other @ draft::DraftError::Draws => format!("--draws: {other}"),
+        other => format!("{}: {other}", flag_of(other.field())),
+    }
+}
+
+/// The model and the draft the flags make for `prompt` (not validated yet).
+pub fn draft_of(
+    (catalogue, profile, wildcards): (&Catalogue, &Profile, &Wildcards),
+    prompt: &str,
+    a: &JobArgs,
+    editing: bool,
+) -> Result<(Arc<ModelSpec>, Draft), String> {
     let spec = model_for(catalogue, profile, a, editing)?;
     let draft = Draft {
         prompt: prompt.to_owned(),
@@ -174,11 +194,7 @@ pub fn plan(
         wildcards: Arc::new(wildcards.clone()),
         draws: a.draws,
     };
-    draft::validate(&spec, &draft).map_err(|e| match e {
-        draft::DraftError::Count => format!("--count must be between 1 and {}", draft::COUNT_MAX),
-        other @ draft::DraftError::Draws => format!("--draws: {other}"),
-        other => format!("{}: {other}", flag_of(other.field())),
-    })
+    Ok((spec, draft))
 }
 
 /// The plan of a batch file (`-` for stdin): blank lines and `#` comments are skipped; a line

@@ -345,6 +345,7 @@ fn step_draws(draws: Option<u16>, delta: i32) -> Option<u16> {
     u16::try_from(next).ok().filter(|n| *n > 0)
 }
 
+mod grid;
 mod preset;
 
 #[cfg(test)]

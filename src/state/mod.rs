@@ -73,6 +73,15 @@ pub enum Overlay {
         /// Ctrl-D was pressed once: the next Ctrl-D deletes the highlighted preset.
         armed: bool,
     },
+    /// A grid run of the form: its rows and columns axes, as `--grid` takes them.
+    Grid {
+        /// The rows' axis ("seed=1,2,3").
+        rows: text::TextInput,
+        /// The columns' axis ("model=a,b"), may be blank.
+        columns: text::TextInput,
+        /// Typing goes to the columns' field.
+        on_columns: bool,
+    },
     /// A yes/no question.
     Confirm {
         /// The question.
@@ -91,6 +100,8 @@ pub enum Confirmed {
     Delete(JobId),
     /// Send the compose form although it makes many jobs or costs much.
     Submit,
+    /// Send this grid run although it makes many jobs or costs much.
+    Grid(Box<crate::domain::draft::Plan>),
 }
 
 /// A message for the user, shown in the status line for a while.
@@ -181,6 +192,8 @@ pub struct State {
     pub recall: recall::PromptRecall,
     /// When a submit asks first.
     pub confirm_above: crate::domain::draft::ConfirmAbove,
+    /// The axes of the last grid run sent from the form (the grid popup starts with them).
+    pub grid_axes: (String, String),
     /// The presets of `presets.toml`, in file order.
     pub presets: indexmap::IndexMap<String, crate::domain::preset::Preset>,
     /// Why `presets.toml` could not be read (with its line and column), when it could not.
@@ -251,6 +264,7 @@ impl State {
             recall: recall::PromptRecall::default(),
             confirm_above: crate::domain::draft::ConfirmAbove::default(),
             presets: indexmap::IndexMap::new(),
+            grid_axes: (String::new(), String::new()),
             presets_error: None,
             quit: false,
         }
@@ -283,7 +297,9 @@ impl State {
     pub fn mode(&self) -> Mode {
         match self.overlay {
             Some(Overlay::Confirm { .. }) => return Mode::Confirm,
-            Some(Overlay::PromptSearch { .. } | Overlay::Presets { .. }) => return Mode::Text,
+            Some(Overlay::PromptSearch { .. } | Overlay::Presets { .. } | Overlay::Grid { .. }) => {
+                return Mode::Text;
+            }
             Some(_) => return Mode::Help,
             None => {}
         }

@@ -6,6 +6,7 @@ mod batch_grid;
 mod compose;
 pub mod fmt;
 mod gallery;
+mod grid_popup;
 mod header;
 mod jobs;
 mod popup;

@@ -19,6 +19,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, c
         Overlay::PromptSearch { query, selected } => {
             prompt_search(frame, area, state, query.text(), *selected, ctx)
         }
+        Overlay::Grid {
+            rows,
+            columns,
+            on_columns,
+        } => super::grid_popup::render(frame, area, state, (rows, columns, *on_columns), ctx),
         Overlay::Presets {
             query, selected, ..
         } => {

@@ -19,7 +19,7 @@ fn hinted(state: &State) -> Vec<Action> {
     // would be wrong there.
     if matches!(
         state.overlay,
-        Some(Overlay::PromptSearch { .. } | Overlay::Presets { .. })
+        Some(Overlay::PromptSearch { .. } | Overlay::Presets { .. } | Overlay::Grid { .. })
     ) {
         return Vec::new();
     }

@@ -595,3 +595,34 @@ fn the_compare_view_shows_which_side_and_only_what_differs(#[case] w: u16, #[cas
     );
     insta::assert_snapshot!(format!("compare_{w}x{h}"), term.backend());
 }
+
+#[test]
+fn the_grid_popup_shows_the_cells_and_cost_or_why_not_as_you_type() {
+    let mut s = sample_state();
+    let input = |t: &str| {
+        let mut i = crate::state::text::TextInput::single_line();
+        i.set(t);
+        i
+    };
+    s.overlay = Some(crate::state::Overlay::Grid {
+        rows: input("seed=1,2"),
+        columns: input("aspect=1:1,16:9"),
+        on_columns: true,
+    });
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(
+        text.contains("Grid run · Tab switches · Enter sends"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 rows × 2 columns → 4 jobs · 1 model · ≈ 12 credits"),
+        "{text}"
+    );
+    s.overlay = Some(crate::state::Overlay::Grid {
+        rows: input("colour=red"),
+        columns: input(""),
+        on_columns: false,
+    });
+    let text = format!("{}", render_to(&s, 120, 40).backend());
+    assert!(text.contains("`colour` is not a grid axis"), "{text}");
+}

@@ -219,3 +219,80 @@ fn v_opens_the_batch_grid_where_arrows_move_by_cell_and_esc_closes() {
     let _ = a.on_event(&key(KeyCode::Esc, KeyModifiers::NONE), now);
     assert!(!a.state.gallery && a.state.gallery_batch.is_none());
 }
+
+#[test]
+fn a_two_by_two_grid_run_from_the_form_is_one_batch_of_four_with_its_cells() {
+    let mut a = app();
+    let now = Instant::now();
+    type_text(&mut a, "a kite", now);
+    a.state.form.negative.set("blurry");
+    let _ = a.on_event(&key(KeyCode::F(7), KeyModifiers::NONE), now);
+    assert!(matches!(a.state.overlay, Some(Overlay::Grid { .. })));
+    type_text(&mut a, "seed=1,2", now);
+    let _ = a.on_event(&key(KeyCode::Tab, KeyModifiers::NONE), now);
+    type_text(&mut a, "aspect=1:1,16:9", now);
+    let fx = a.on_event(&key(KeyCode::Enter, KeyModifiers::NONE), now);
+    assert_eq!(submits(&settle(&mut a, fx)), 4);
+    assert!(a.state.overlay.is_none());
+    let jobs: Vec<Job> = a.state.jobs.items().iter().map(|v| v.job.clone()).collect();
+    let batch = jobs[0].batch.expect("a batch");
+    assert!(jobs.iter().all(|j| j.batch == Some(batch)));
+    let mut cells: Vec<(Option<u32>, Option<AspectRatio>, String)> = jobs
+        .iter()
+        .map(|j| {
+            (
+                j.request.seed,
+                j.request.aspect_ratio,
+                j.grid.clone().unwrap().label(),
+            )
+        })
+        .collect();
+    cells.sort_by(|x, y| x.2.cmp(&y.2));
+    assert_eq!(
+        cells,
+        [
+            (
+                Some(1),
+                Some(AspectRatio::L16x9),
+                "seed 1 · aspect 16:9".to_owned()
+            ),
+            (
+                Some(1),
+                Some(AspectRatio::Square),
+                "seed 1 · aspect 1:1".to_owned()
+            ),
+            (
+                Some(2),
+                Some(AspectRatio::L16x9),
+                "seed 2 · aspect 16:9".to_owned()
+            ),
+            (
+                Some(2),
+                Some(AspectRatio::Square),
+                "seed 2 · aspect 1:1".to_owned()
+            ),
+        ]
+    );
+    assert!(
+        jobs.iter()
+            .all(|j| j.request.negative_prompt.as_deref() == Some("blurry"))
+    );
+    // A bigger grid asks first, with its size and cost; the axes come back.
+    let _ = a.on_event(&key(KeyCode::F(7), KeyModifiers::NONE), now);
+    let Some(Overlay::Grid { rows, .. }) = &a.state.overlay else {
+        panic!("{:?}", a.state.overlay)
+    };
+    assert_eq!(rows.text(), "seed=1,2");
+    for _ in 0..8 {
+        let _ = a.on_event(&key(KeyCode::Backspace, KeyModifiers::NONE), now);
+    }
+    type_text(&mut a, "seed=random:6", now);
+    let fx = a.on_event(&key(KeyCode::Enter, KeyModifiers::NONE), now);
+    assert_eq!(submits(&settle(&mut a, fx)), 0);
+    let Some(Overlay::Confirm { text, .. }) = &a.state.overlay else {
+        panic!("{:?}", a.state.overlay)
+    };
+    assert!(text.contains("12 jobs · 1 model · ≈ 36 credits"), "{text}");
+    let fx = a.on_event(&key(KeyCode::Char('y'), KeyModifiers::NONE), now);
+    assert_eq!(submits(&settle(&mut a, fx)), 12);
+}

@@ -16,6 +16,7 @@ pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Global, "ctrl-l", Action::Redraw),
     (Mode::Global, "f5", Action::Profiles),
     (Mode::Global, "f6", Action::Presets),
+    (Mode::Global, "f7", Action::GridRun),
     (Mode::Text, "ctrl-r", Action::ToggleSeedLock),
     (Mode::Text, "ctrl-o", Action::LoadParams),
     (Mode::Text, "ctrl-x", Action::ExternalEditor),

@@ -3,9 +3,13 @@
 //! `seed=random:4`, `prompt`, `model=a,b`, `aspect=1:1,16:9`, `size=1024*1024,1328*1328`;
 //! `GridCell` is a job's place in the grid, kept with the job for the grid view and sheets.
 
+mod plan;
+
 use serde::{Deserialize, Serialize};
 
 use super::seed::parse_seed;
+
+pub use plan::plan_grid;
 
 /// The most axes a grid has.
 pub const MAX_AXES: usize = 2;
