@@ -112,6 +112,12 @@ pub enum Action {
     Parent,
     /// In the viewer, go to the next job that came from this one.
     Child,
+    /// In the image field: move the reference under the cursor one place earlier.
+    ReferenceEarlier,
+    /// In the image field: move the reference under the cursor one place later.
+    ReferenceLater,
+    /// In the image field: remove the reference under the cursor.
+    ReferenceRemove,
     /// Open (or close) the gallery of thumbnails.
     Gallery,
     /// Move left in a grid.
@@ -186,6 +192,9 @@ impl Action {
             Self::SearchPrompts => "search earlier prompts",
             Self::Presets => "presets (apply, save, delete)",
             Self::GridRun => "grid run of the form",
+            Self::ReferenceEarlier => "image field: move the reference earlier",
+            Self::ReferenceLater => "image field: move the reference later",
+            Self::ReferenceRemove => "image field: remove the reference",
             Self::ToggleBatch => "fold/unfold the batch",
             Self::CancelBatch => "cancel the batch's queued jobs",
             Self::RetryBatch => "send the batch's failed jobs again",

@@ -95,6 +95,9 @@ impl App {
             Action::SearchPrompts => self.open_prompt_search(now),
             Action::Presets => return self.open_presets(),
             Action::GridRun => self.open_grid(),
+            Action::ReferenceEarlier | Action::ReferenceLater | Action::ReferenceRemove => {
+                self.edit_references(action, now);
+            }
             Action::ToggleBatch
             | Action::CancelBatch
             | Action::RetryBatch

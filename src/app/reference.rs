@@ -184,15 +184,54 @@ impl App {
             }
             s.form.shape = 0;
         }
-        s.form.reference.set(&path.display().to_string());
+        // A model that takes several images gets this one added after the others.
+        let (at, max) = match s.form.add_reference(&path.display().to_string()) {
+            Ok(placed) => placed,
+            Err(e) => {
+                s.notice(Level::Warning, e, now);
+                return Vec::new();
+            }
+        };
         s.form.parent = id;
         s.viewer = None;
         s.focus = Focus::Form(Field::Reference);
         let model = s.form.spec().map_or("-", |m| m.id.as_str());
-        let text = format!("image set as reference for {model}; write the edit and submit");
+        let text = match max {
+            1 => format!("image set as reference for {model}; write the edit and submit"),
+            _ => format!(
+                "image {at} of at most {max} for {model}; add more with u, or write the edit and submit"
+            ),
+        };
         let text = self.hint(&text, Mode::Text, Action::Submit);
         self.state.notice(Level::Info, text, now);
         vec![Effect::Repaint]
+    }
+
+    /// Reorders or removes the reference under the cursor (in the image field only).
+    pub(super) fn edit_references(&mut self, action: Action, now: Instant) {
+        let s = &mut self.state;
+        if s.focus != Focus::Form(Field::Reference) {
+            s.notice(Level::Info, "this works in the Image field", now);
+            return;
+        }
+        let done = match action {
+            Action::ReferenceEarlier => s
+                .form
+                .move_reference(-1)
+                .map(|i| format!("reference now {}", i + 1)),
+            Action::ReferenceLater => s
+                .form
+                .move_reference(1)
+                .map(|i| format!("reference now {}", i + 1)),
+            _ => s
+                .form
+                .remove_reference()
+                .map(|r| format!("removed {}", crate::sanitize::sanitize_line(&r))),
+        };
+        if let Some(text) = done {
+            s.notice(Level::Info, text, now);
+        }
+        self.dirty = true;
     }
 
     /// Switches to profile `index`.

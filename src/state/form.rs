@@ -347,6 +347,7 @@ fn step_draws(draws: Option<u16>, delta: i32) -> Option<u16> {
 
 mod grid;
 mod preset;
+mod references;
 
 #[cfg(test)]
 mod tests;

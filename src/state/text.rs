@@ -45,6 +45,15 @@ impl TextInput {
         self.cursor = self.text.len();
     }
 
+    /// Puts the cursor at byte `at` (moved back to a character boundary).
+    pub fn set_cursor(&mut self, at: usize) {
+        let mut at = at.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        self.cursor = at;
+    }
+
     /// Characters in the text.
     pub fn char_count(&self) -> usize {
         self.text.chars().count()

@@ -128,11 +128,21 @@ fn prompt_lines(state: &State, width: usize, rows_shown: usize, ctx: &RenderCtx,
     }
 }
 
+/// A field's label; the Image field counts its references against the model's maximum
+/// ("Image 2/3") when the model takes more than one.
+fn label_of(state: &State, field: Field) -> String {
+    let form = &state.form;
+    match (field, form.references_max()) {
+        (Field::Reference, max) if max > 1 => format!("Image {}/{max}", form.references().len()),
+        _ => field.label().to_owned(),
+    }
+}
+
 /// One field's line (label and value), and its error under it.
 fn field_line(state: &State, field: Field, width: usize, ctx: &RenderCtx, out: &mut Drawn) {
     let t = ctx.theme;
     let focused = focus_of(state) == Some(field);
-    let label = format!("{:<9}", field.label());
+    let label = format!("{:<9}", label_of(state, field));
     let (value, editing) = field_value(state, field, focused, ctx);
     let value_width = width.saturating_sub(label.len());
     if focused && let Some(col) = editing {
@@ -189,6 +199,16 @@ fn field_value(
                 "optional: a file path or https URL"
             };
             (hint.to_owned(), Some(0))
+        }
+        // Several references read as a numbered list until the field is edited.
+        Field::Reference if !focused && form.references().len() > 1 => {
+            let list: Vec<String> = form
+                .references()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| format!("{} {r}", i + 1))
+                .collect();
+            (list.join(" · "), None)
         }
         Field::Reference => (
             form.reference.text().to_owned(),

@@ -484,3 +484,32 @@ mod batches;
 mod compare;
 mod presets;
 mod prompts;
+
+#[test]
+fn u_on_several_jobs_adds_references_in_order_and_alt_arrows_reorder_them() {
+    let mut a = app();
+    a.state.profiles = vec![ProfileView::of(
+        &crate::config::Profile::builtin_sim_gateway(),
+        std::path::Path::new("c"),
+        crate::domain::catalogue::Catalogue::builtin(),
+    )];
+    a.state.switch_profile(0);
+    let edit = a.state.form.models.iter().position(|m| m.images.max >= 2).unwrap();
+    a.state.form.model = edit;
+    for name in ["a", "b"] {
+        let mut j = ended(JobState::Done, Wire::OpenAi);
+        j.saved_paths = vec![format!("/img/{name}.png").into()];
+        let id = j.id;
+        a.state.jobs.upsert(j);
+        a.state.jobs.select(id);
+        a.state.focus = Focus::Jobs;
+        a.on_event(&key(KeyCode::Char('u'), KeyModifiers::NONE), Instant::now());
+    }
+    assert_eq!(a.state.form.references(), ["/img/a.png", "/img/b.png"]);
+    assert!(a.state.notices.last().unwrap().text.contains("image 2 of at most"));
+    // The cursor is in the last one: Alt-Left moves it first.
+    a.on_event(&key(KeyCode::Left, KeyModifiers::ALT), Instant::now());
+    assert_eq!(a.state.form.references(), ["/img/b.png", "/img/a.png"]);
+    a.on_event(&key(KeyCode::Char('x'), KeyModifiers::ALT), Instant::now());
+    assert_eq!(a.state.form.references(), ["/img/a.png"]);
+}

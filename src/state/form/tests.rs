@@ -240,3 +240,41 @@ fn a_preset_the_profile_cannot_take_changes_nothing() {
     f.apply_preset(&only_count).unwrap();
     assert_eq!(f.count, 5);
 }
+
+#[test]
+fn references_are_a_list_added_to_up_to_the_model_maximum_and_reordered_at_the_cursor() {
+    let mut f = form(&[Wire::OpenAi], "qwen-image-edit-plus");
+    let max = f.references_max();
+    assert!(
+        max >= 2,
+        "the catalogue gives qwen-image-edit-plus {max} images"
+    );
+    assert_eq!(f.add_reference("/a.png"), Ok((1, max)));
+    assert_eq!(f.add_reference("/b.png"), Ok((2, max)));
+    assert_eq!(
+        f.add_reference("/a.png"),
+        Ok((1, max)),
+        "the same file once"
+    );
+    assert_eq!(f.references(), ["/a.png", "/b.png"]);
+    // The cursor is at the end, in /b.png: move it first.
+    assert_eq!(f.move_reference(-1), Some(0));
+    assert_eq!(f.references(), ["/b.png", "/a.png"]);
+    assert_eq!(f.move_reference(-1), Some(0), "already first");
+    assert_eq!(f.remove_reference().as_deref(), Some("/b.png"));
+    assert_eq!(f.references(), ["/a.png"]);
+    for n in 2..=max {
+        f.add_reference(&format!("/{n}.png")).unwrap();
+    }
+    let e = f.add_reference("/one-too-many.png").unwrap_err();
+    assert!(e.contains(&format!("at most {max} images")), "{e}");
+    // A model of one image replaces it.
+    let mut g = form(&[Wire::Apiframe, Wire::OpenAi], "qwen-image-2");
+    let one = g.models.iter().position(|m| m.images.max == 1);
+    if let Some(i) = one {
+        g.model = i;
+        g.add_reference("/x.png").unwrap();
+        g.add_reference("/y.png").unwrap();
+        assert_eq!(g.references(), ["/y.png"]);
+    }
+}
