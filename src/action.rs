@@ -108,6 +108,8 @@ pub enum Action {
     Compare,
     /// In a compare, show the other job.
     Flip,
+    /// In a compare, show both side by side (or one at full size again).
+    SideBySide,
     /// In the viewer, go to the job this one came from.
     Parent,
     /// In the viewer, go to the next job that came from this one.
@@ -204,6 +206,7 @@ impl Action {
             Self::Mark => "mark for A/B compare",
             Self::Compare => "compare the marked jobs",
             Self::Flip => "flip A/B",
+            Self::SideBySide => "A/B side by side",
             Self::Parent => "go to the parent job",
             Self::Child => "go to the next child job",
             Self::Gallery => "gallery",

@@ -15,6 +15,13 @@ impl App {
             Action::Mark => self.toggle_mark(now),
             Action::Compare => return self.open_compare(now),
             Action::Flip => return self.flip(now),
+            Action::SideBySide if self.state.compare.is_some() => {
+                self.state.compare_side = !self.state.compare_side;
+                self.dirty = true;
+                let mut fx = vec![Effect::Repaint];
+                fx.extend(self.preview_effects());
+                return fx;
+            }
             Action::Parent | Action::Child => return self.lineage(action == Action::Parent, now),
             _ => {}
         }

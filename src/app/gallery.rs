@@ -42,7 +42,8 @@ impl App {
 
     /// Thumbnails the open gallery needs: the visible page and the next one.
     pub(super) fn thumb_effects(&mut self) -> Vec<Effect> {
-        if !self.state.gallery || !self.previews.enabled() {
+        let side_by_side = self.state.compare.filter(|_| self.state.compare_side);
+        if (!self.state.gallery && side_by_side.is_none()) || !self.previews.enabled() {
             return Vec::new();
         }
         let (cols, first) = (self.view.grid.columns, self.view.grid.first);
@@ -50,12 +51,14 @@ impl App {
         let start = first.min(self.state.jobs.selected);
         let jobs = &self.state.jobs;
         // The batch grid shows only its batch (every job of it, as far as the cache holds).
-        let shown: Vec<&crate::state::JobView> = match self.state.gallery_batch {
-            Some(b) => jobs
+        let shown: Vec<&crate::state::JobView> = match (side_by_side, self.state.gallery_batch) {
+            // A compare side by side shows its two jobs' thumbnails.
+            (Some((a, b)), _) => [a, b].iter().filter_map(|id| jobs.get(*id)).collect(),
+            (None, Some(b)) => jobs
                 .batch_jobs(b)
                 .take(crate::preview::thumbs::CAPACITY)
                 .collect(),
-            None => jobs.items().iter().skip(start).take(per_page * 2).collect(),
+            (None, None) => jobs.items().iter().skip(start).take(per_page * 2).collect(),
         };
         let wanted: Vec<_> = shown
             .into_iter()

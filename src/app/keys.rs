@@ -106,7 +106,12 @@ impl App {
             | Action::BatchGrid => {
                 return self.on_batch_action(action, now);
             }
-            Action::Mark | Action::Compare | Action::Flip | Action::Parent | Action::Child => {
+            Action::Mark
+            | Action::Compare
+            | Action::Flip
+            | Action::SideBySide
+            | Action::Parent
+            | Action::Child => {
                 return self.on_compare_action(action, now);
             }
             Action::NewerPrompt => self.recall(false),
@@ -214,6 +219,7 @@ impl App {
         }
         if s.viewer.is_none() {
             s.compare = None;
+            s.compare_side = false;
         }
         s.zoom = ZoomView::FIT;
         if closing_gallery {

@@ -224,6 +224,8 @@ pub struct State {
     pub marked: Vec<JobId>,
     /// The two jobs the viewer compares (it shows one, a key flips to the other).
     pub compare: Option<(JobId, JobId)>,
+    /// The compare shows both side by side (as thumbnails) instead of one at full size.
+    pub compare_side: bool,
     /// Recent notices, newest last.
     pub notices: Vec<Notice>,
     /// Terminal graphics facts.
@@ -259,6 +261,7 @@ impl State {
             gallery_batch: None,
             marked: Vec::new(),
             compare: None,
+            compare_side: false,
             notices: Vec::new(),
             graphics: GraphicsInfo::default(),
             recall: recall::PromptRecall::default(),

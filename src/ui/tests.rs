@@ -584,7 +584,7 @@ fn the_compare_view_shows_which_side_and_only_what_differs(#[case] w: u16, #[cas
     let term = render_to(&s, w, h);
     let text = format!("{}", term.backend());
     assert!(
-        text.contains("A/B · showing B · A 12345678 ⇄ B 12345678 · Space flips"),
+        text.contains("A/B · showing B · A 12345678 ⇄ B 12345678 · Space flips · s side by side"),
         "{text}"
     );
     assert!(text.contains("prompt    −red +blue"), "{text}");
@@ -594,6 +594,10 @@ fn the_compare_view_shows_which_side_and_only_what_differs(#[case] w: u16, #[cas
         "the same model is not listed: {text}"
     );
     insta::assert_snapshot!(format!("compare_{w}x{h}"), term.backend());
+    s.compare_side = true;
+    let text = format!("{}", render_to(&s, w, h).backend());
+    assert!(text.contains("A 12345678") && text.contains("B 12345678"), "{text}");
+    assert!(text.contains("prompt    −red +blue"), "the differences stay: {text}");
 }
 
 #[test]

@@ -27,10 +27,11 @@ fn compare_lines(state: &State, id: JobId, ctx: &RenderCtx, width: usize) -> Vec
     };
     let showing = if id == a { "A" } else { "B" };
     let head = format!(
-        "A/B · showing {showing} · A {} ⇄ B {} · {} flips",
+        "A/B · showing {showing} · A {} ⇄ B {} · {} flips · {} side by side",
         a.short(),
         b.short(),
-        ctx.key(Mode::Viewer, Action::Flip)
+        ctx.key(Mode::Viewer, Action::Flip),
+        ctx.key(Mode::Viewer, Action::SideBySide)
     );
     let mut lines = vec![Line::styled(one_line(&head, width), t.accent)];
     let diff = crate::domain::compare::differences(&va.job.request, &vb.job.request);
@@ -57,6 +58,44 @@ fn lineage(state: &State, job: &crate::domain::Job, ctx: &RenderCtx) -> String {
         n => out.push_str(&format!(" · {n} children ({})", k(Action::Child))),
     }
     out
+}
+
+/// A compare's two jobs next to each other, as thumbnails, centred in `area`.
+fn side_by_side(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    (a, b): (JobId, JobId),
+    previews: &mut Previews,
+    ctx: &RenderCtx,
+) {
+    use super::gallery::{CELL_H, CELL_W, render_cell};
+    let width = (CELL_W * 2 + 2).min(area.width);
+    let x = area.x + area.width.saturating_sub(width) / 2;
+    let y = area.y + area.height.saturating_sub(CELL_H) / 2;
+    for (k, (side, id)) in [("A", a), ("B", b)].into_iter().enumerate() {
+        let Some(view) = state.jobs.get(id) else {
+            continue;
+        };
+        let cell = Rect {
+            x: x + u16::try_from(k).unwrap_or(0) * (CELL_W + 2),
+            y,
+            width: CELL_W,
+            height: CELL_H,
+        }
+        .intersection(area);
+        if cell.width >= 4 && cell.height >= 3 {
+            let label = format!("{side} {}", id.short());
+            render_cell(
+                frame,
+                cell,
+                (view, &label),
+                state.viewer == Some(id),
+                previews,
+                ctx,
+            );
+        }
+    }
 }
 
 /// Draws the viewer for job `id`.
@@ -93,30 +132,34 @@ pub fn render(
     }
     let zoom = state.zoom;
     let mut shown = None;
-    match (&view.job.state, view.job.saved_paths.first()) {
-        (JobState::Done, Some(path)) if zoom.level > 1 => {
-            match previews.state_for_view(path, Some(zoom), image.as_size()) {
-                PreviewState::Ready(picture, d) => {
-                    shown = Some(d);
-                    frame.render_widget(picture, image);
-                }
-                PreviewState::Encoding => {}
-                PreviewState::Loading => frame.render_widget(
-                    Paragraph::new(Line::styled("loading the full image…", t.muted)),
-                    image,
-                ),
-                PreviewState::Unavailable(why) => {
-                    frame.render_widget(
-                        Paragraph::new(Line::styled(
-                            one_line(&format!("no preview: {why}"), area.width as usize),
-                            t.warning,
-                        )),
+    if let Some(pair) = state.compare.filter(|_| state.compare_side) {
+        side_by_side(frame, image, state, pair, previews, ctx);
+    } else {
+        match (&view.job.state, view.job.saved_paths.first()) {
+            (JobState::Done, Some(path)) if zoom.level > 1 => {
+                match previews.state_for_view(path, Some(zoom), image.as_size()) {
+                    PreviewState::Ready(picture, d) => {
+                        shown = Some(d);
+                        frame.render_widget(picture, image);
+                    }
+                    PreviewState::Encoding => {}
+                    PreviewState::Loading => frame.render_widget(
+                        Paragraph::new(Line::styled("loading the full image…", t.muted)),
                         image,
-                    );
+                    ),
+                    PreviewState::Unavailable(why) => {
+                        frame.render_widget(
+                            Paragraph::new(Line::styled(
+                                one_line(&format!("no preview: {why}"), area.width as usize),
+                                t.warning,
+                            )),
+                            image,
+                        );
+                    }
                 }
             }
+            _ => render_image_or_status(frame, image, view, previews, ctx),
         }
-        _ => render_image_or_status(frame, image, view, previews, ctx),
     }
     let path = view.job.saved_paths.first();
     let own = path.and_then(|p| previews.dims(p));

@@ -58,6 +58,10 @@ fn two_marked_jobs_open_side_a_and_space_flips_to_b() {
     assert_eq!(a.state.viewer, Some(red));
     let _ = press(&mut a, 'x');
     assert_eq!(a.state.viewer, Some(blue));
+    let _ = press(&mut a, 's');
+    assert!(a.state.compare_side, "s shows both side by side");
+    let _ = press(&mut a, 's');
+    assert!(!a.state.compare_side);
     let _ = a.on_event(&key(KeyCode::Esc, KeyModifiers::NONE), now);
     assert!(a.state.viewer.is_none() && a.state.compare.is_none());
     assert_eq!(a.state.marked, [blue], "the marks stay for another compare");

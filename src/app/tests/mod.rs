@@ -494,7 +494,13 @@ fn u_on_several_jobs_adds_references_in_order_and_alt_arrows_reorder_them() {
         crate::domain::catalogue::Catalogue::builtin(),
     )];
     a.state.switch_profile(0);
-    let edit = a.state.form.models.iter().position(|m| m.images.max >= 2).unwrap();
+    let edit = a
+        .state
+        .form
+        .models
+        .iter()
+        .position(|m| m.images.max >= 2)
+        .unwrap();
     a.state.form.model = edit;
     for name in ["a", "b"] {
         let mut j = ended(JobState::Done, Wire::OpenAi);
@@ -506,7 +512,14 @@ fn u_on_several_jobs_adds_references_in_order_and_alt_arrows_reorder_them() {
         a.on_event(&key(KeyCode::Char('u'), KeyModifiers::NONE), Instant::now());
     }
     assert_eq!(a.state.form.references(), ["/img/a.png", "/img/b.png"]);
-    assert!(a.state.notices.last().unwrap().text.contains("image 2 of at most"));
+    assert!(
+        a.state
+            .notices
+            .last()
+            .unwrap()
+            .text
+            .contains("image 2 of at most")
+    );
     // The cursor is in the last one: Alt-Left moves it first.
     a.on_event(&key(KeyCode::Left, KeyModifiers::ALT), Instant::now());
     assert_eq!(a.state.form.references(), ["/img/b.png", "/img/a.png"]);

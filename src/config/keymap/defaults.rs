@@ -99,6 +99,7 @@ pub const DEFAULTS: &[(Mode, &str, Action)] = &[
     (Mode::Viewer, "left", Action::Up),
     (Mode::Viewer, "u", Action::UseAsReference),
     (Mode::Viewer, "space", Action::Flip),
+    (Mode::Viewer, "s", Action::SideBySide),
     (Mode::Viewer, "[", Action::Parent),
     (Mode::Viewer, "]", Action::Child),
     (Mode::Viewer, "x", Action::Flip),
