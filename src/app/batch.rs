@@ -15,6 +15,18 @@ use crate::services::NewJobs;
 impl App {
     /// Carries out a batch action.
     pub(super) fn on_batch_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+        if action == Action::ExportSheet && !self.state.marked.is_empty() {
+            // Marked jobs (an A/B pair) make their own sheet.
+            let jobs: Vec<_> = self
+                .state
+                .marked
+                .iter()
+                .filter_map(|id| self.state.jobs.get(*id).map(|v| v.job.clone()))
+                .collect();
+            let text = format!("writing a contact sheet of the {} marked jobs…", jobs.len());
+            self.state.notice(Level::Info, text, now);
+            return vec![Effect::Sheet(jobs)];
+        }
         let Some(batch) = self.state.jobs.selected().and_then(|v| v.job.batch) else {
             self.state
                 .notice(Level::Info, "the selected job is not part of a batch", now);

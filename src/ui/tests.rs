@@ -596,8 +596,14 @@ fn the_compare_view_shows_which_side_and_only_what_differs(#[case] w: u16, #[cas
     insta::assert_snapshot!(format!("compare_{w}x{h}"), term.backend());
     s.compare_side = true;
     let text = format!("{}", render_to(&s, w, h).backend());
-    assert!(text.contains("A 12345678") && text.contains("B 12345678"), "{text}");
-    assert!(text.contains("prompt    −red +blue"), "the differences stay: {text}");
+    assert!(
+        text.contains("A 12345678") && text.contains("B 12345678"),
+        "{text}"
+    );
+    assert!(
+        text.contains("prompt    −red +blue"),
+        "the differences stay: {text}"
+    );
 }
 
 #[test]

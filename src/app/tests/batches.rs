@@ -199,6 +199,11 @@ fn s_exports_the_batch_as_a_contact_sheet_in_the_order_it_was_sent() {
     assert_eq!(jobs.len(), 3);
     assert!(jobs.iter().all(|j| j.batch == Some(batch)));
     assert!(jobs.windows(2).all(|w| w[0].created_at <= w[1].created_at));
+    // With jobs marked, the marked ones.
+    let marked = a.state.jobs.items()[0].job.id;
+    a.state.marked = vec![marked];
+    let fx = press(&mut a, 'S', now);
+    assert!(matches!(&fx[..], [Effect::Sheet(j)] if j.len() == 1 && j[0].id == marked));
 }
 
 #[test]
