@@ -37,6 +37,8 @@ pub struct EffectRunner {
     pub presets_file: PathBuf,
     /// Where contact sheets go.
     pub sheets_dir: PathBuf,
+    /// Whether a spend load is running (see `load_spend`).
+    pub spend_load: Arc<std::sync::atomic::AtomicU8>,
 }
 
 impl EffectRunner {
@@ -103,6 +105,7 @@ impl EffectRunner {
             }),
             Effect::LoadPresets => self.write_presets(|_| Ok(None)),
             Effect::Sheet(jobs) => self.sheet(jobs),
+            Effect::LoadSpend => self.load_spend(),
             Effect::Complete(text) => self.complete(text),
         }
     }
@@ -247,6 +250,40 @@ impl EffectRunner {
                 },
             };
             Msg::PresetsWritten(written)
+        });
+    }
+
+    /// Reads the spend off the loop. Loads asked for while one runs become one more load after
+    /// it, so a burst of job ends reads the store twice, not once per job.
+    fn load_spend(&self) {
+        use std::sync::atomic::Ordering;
+        // 0 idle, 1 loading, 2 loading and asked again.
+        if self.spend_load.fetch_max(1, Ordering::SeqCst) >= 1 {
+            self.spend_load.store(2, Ordering::SeqCst);
+            return;
+        }
+        let (store, catalogue, tx, flag) = (
+            self.store.clone(),
+            Arc::clone(&self.catalogue),
+            self.msgs.clone(),
+            Arc::clone(&self.spend_load),
+        );
+        tokio::task::spawn_blocking(move || {
+            loop {
+                match crate::services::ledger::spend_now(&store, &catalogue) {
+                    Ok((day, week)) => {
+                        let _ = tx.send(Msg::Spend(day, week));
+                    }
+                    Err(e) => tracing::warn!("cannot read the spend: {e}"),
+                }
+                if flag
+                    .compare_exchange(2, 1, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    flag.store(0, Ordering::SeqCst);
+                    break;
+                }
+            }
         });
     }
 

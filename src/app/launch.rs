@@ -161,13 +161,15 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
         catalogue,
         presets_file: opts.presets_file,
         sheets_dir: opts.sheets_dir,
+        spend_load: std::sync::Arc::default(),
     };
     let hangup_watch = super::hangup::watch();
     let signals = forward_signals()?;
     let mut event_loop = EventLoop::new(app, tui, events, api_rx, msg_rx, signals, runner);
     event_loop.panic_after_frame =
         std::env::var_os("QIMG_TEST_PANIC").is_some_and(|v| v == "render");
-    let first = event_loop.app.preview_effects();
+    let mut first = event_loop.app.preview_effects();
+    first.push(super::Effect::LoadSpend);
     event_loop.apply(first);
     let exit = event_loop.run().await;
     drop(input);

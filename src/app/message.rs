@@ -79,6 +79,8 @@ pub enum Msg {
     Failed(String),
     /// A helper finished something the user asked for (sanitised).
     Finished(String),
+    /// Today's and this week's spend.
+    Spend(crate::domain::ledger::Totals, crate::domain::ledger::Totals),
 }
 
 impl std::fmt::Debug for Msg {
@@ -129,6 +131,7 @@ impl std::fmt::Debug for Msg {
                 .finish(),
             Self::Failed(text) => f.debug_tuple("Failed").field(text).finish(),
             Self::Finished(text) => f.debug_tuple("Finished").field(text).finish(),
+            Self::Spend(day, _) => f.debug_tuple("Spend").field(&day.jobs).finish(),
         }
     }
 }

@@ -117,6 +117,8 @@ pub enum Effect {
     DeletePreset(String),
     /// Read `presets.toml` again (it may have been edited while qimg runs).
     LoadPresets,
+    /// Read today's and this week's spend from the store.
+    LoadSpend,
     /// Write a contact sheet of these jobs (a batch) to the sheets folder.
     Sheet(Vec<crate::domain::Job>),
 }

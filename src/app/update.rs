@@ -44,7 +44,17 @@ impl App {
             self.dirty = true;
             return Vec::new();
         }
+        let mut spend = Vec::new();
         if let ApiEvent::JobChanged(job) = &ev {
+            // A job that ends (or reports its cost) changes the spend in the header.
+            let was_active = self
+                .state
+                .jobs
+                .get(job.id)
+                .is_none_or(|v| v.job.state.is_active());
+            if (job.state.is_end() && was_active) || job.credit_cost.is_some() {
+                spend.push(Effect::LoadSpend);
+            }
             self.notice_end(job, now);
             // A new job that the current filter or search hides stays out of the list.
             if self.state.jobs.get(job.id).is_none() && !self.state.history.matches(job) {
@@ -54,7 +64,8 @@ impl App {
         if self.state.jobs.apply(&ev) {
             self.dirty = true;
         }
-        self.preview_effects()
+        spend.extend(self.preview_effects());
+        spend
     }
 
     /// Says when a listed job reaches its end.
@@ -135,6 +146,10 @@ impl App {
             Msg::Completed { typed, found } => return self.on_completed(&typed, found, now),
             Msg::Failed(text) => {
                 self.state.notice(Level::Error, text, now);
+                self.dirty = true;
+            }
+            Msg::Spend(day, week) => {
+                self.state.spend = Some((day, week));
                 self.dirty = true;
             }
             Msg::Finished(text) => {

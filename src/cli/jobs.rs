@@ -329,7 +329,8 @@ pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
         }
     };
     if a.line {
-        return follow_line(&store, &mut watcher, a.once).await;
+        let catalogue = std::sync::Arc::clone(&services.config.catalogue);
+        return follow_line((&store, catalogue), &mut watcher, a.once).await;
     }
     // JSONL: every change of any job, from any qimg process, as it lands in the store.
     loop {
@@ -356,13 +357,26 @@ pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
     }
 }
 
-/// The one-line summary of the newest 500 jobs, printed again whenever the store changes.
-async fn follow_line(store: &Store, watcher: &mut Watcher, once: bool) -> ExitCode {
+/// The one-line summary of the newest 500 jobs and today's spend, printed again whenever the
+/// store changes.
+async fn follow_line(
+    (store, catalogue): (&Store, std::sync::Arc<crate::domain::catalogue::Catalogue>),
+    watcher: &mut Watcher,
+    once: bool,
+) -> ExitCode {
     let mut last = String::new();
     loop {
-        let listed = store.run(|s| s.list(&JobFilter::default(), 500, 0)).await;
+        let cat = std::sync::Arc::clone(&catalogue);
+        let listed = store
+            .run(move |s| {
+                let jobs = s.list(&JobFilter::default(), 500, 0)?;
+                let (today, _) = crate::services::ledger::spend_now(s, &cat)?;
+                Ok::<_, crate::store::StoreError>((jobs, today))
+            })
+            .await;
         let line = match listed {
-            Ok(j) => summary(&j),
+            Ok((j, today)) if today.jobs > 0 => format!("{} · today {}", summary(&j), today.text()),
+            Ok((j, _)) => summary(&j),
             Err(e) => {
                 eprintln!("qimg: {e}");
                 return ExitCode::JobFailed;

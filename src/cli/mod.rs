@@ -21,6 +21,7 @@ pub mod session;
 mod sheet;
 pub mod show;
 mod sim;
+mod spend;
 mod tui;
 
 use clap::{Parser, Subcommand};
@@ -72,6 +73,8 @@ pub enum Commands {
     Presets(preset::PresetsArgs),
     /// Write a contact sheet: a batch's (or some jobs') images in one captioned PNG.
     Sheet(sheet::SheetArgs),
+    /// What the jobs cost: reported credits, estimates from prices, today and this week.
+    Spend(spend::SpendArgs),
     /// Run the built-in simulator (Apiframe v2 and the gateway) on 127.0.0.1.
     Sim(sim::SimArgs),
     /// Configuration commands.
@@ -130,6 +133,7 @@ pub fn run(mut cli: Cli) -> ExitCode {
         Some(Commands::History(args)) => history::history(&cli, &args),
         Some(Commands::Presets(args)) => preset::list(&args),
         Some(Commands::Sheet(args)) => sheet::sheet(&cli, &args),
+        Some(Commands::Spend(args)) => spend::spend(&cli, &args),
         Some(Commands::Config {
             command: ConfigCommand::Check,
         }) => config_check::check(&cli),

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod draft;
 pub mod format;
 pub mod grid;
+pub mod ledger;
 mod level;
 pub mod models;
 pub mod preset;

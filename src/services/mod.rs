@@ -3,6 +3,7 @@
 
 pub mod boot;
 pub mod jobs;
+pub mod ledger;
 pub mod sheet;
 
 pub use boot::{BootError, Services, load_config};

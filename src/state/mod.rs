@@ -192,6 +192,8 @@ pub struct State {
     pub recall: recall::PromptRecall,
     /// When a submit asks first.
     pub confirm_above: crate::domain::draft::ConfirmAbove,
+    /// Today's and this week's spend (read from the store after start and as jobs end).
+    pub spend: Option<(crate::domain::ledger::Totals, crate::domain::ledger::Totals)>,
     /// The axes of the last grid run sent from the form (the grid popup starts with them).
     pub grid_axes: (String, String),
     /// The presets of `presets.toml`, in file order.
@@ -268,6 +270,7 @@ impl State {
             confirm_above: crate::domain::draft::ConfirmAbove::default(),
             presets: indexmap::IndexMap::new(),
             grid_axes: (String::new(), String::new()),
+            spend: None,
             presets_error: None,
             quit: false,
         }

@@ -301,6 +301,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Every job made at or after `since`, oldest first (for the ledger).
+    pub fn jobs_since(&self, since: Timestamp) -> Result<Vec<Job>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE created_at >= ?1 ORDER BY created_at ASC"
+        ))?;
+        let mut rows = st.query([since.0])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            match row_to_job(r) {
+                Ok(job) => out.push(job),
+                // One bad row is skipped (and logged), not the whole ledger.
+                Err(e) => tracing::warn!(error = %e, "a job row the ledger cannot read"),
+            }
+        }
+        Ok(out)
+    }
+
     /// Batches whose id starts with `prefix` (at most 5).
     pub fn find_batches_by_prefix(
         &self,

@@ -31,6 +31,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
             t.header,
         ),
     ];
+    if let Some((day, week)) = state.spend.as_ref().filter(|(_, w)| w.jobs > 0) {
+        spans.push(Span::styled(
+            format!("· today {} · week {} ", day.text(), week.text()),
+            t.header,
+        ));
+    }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
     if p.kind == ProviderKind::Sim {

@@ -636,3 +636,16 @@ fn the_grid_popup_shows_the_cells_and_cost_or_why_not_as_you_type() {
     let text = format!("{}", render_to(&s, 120, 40).backend());
     assert!(text.contains("`colour` is not a grid axis"), "{text}");
 }
+
+#[test]
+fn the_header_shows_today_and_this_week_with_estimates_marked() {
+    use crate::domain::ledger::{Cost, Totals};
+    let mut s = sample_state();
+    let mut day = Totals::default();
+    day.add(&Cost::Charged(6.0, "credits".into()));
+    let mut week = day.clone();
+    week.add(&Cost::Estimated(3.0, "credits".into()));
+    s.spend = Some((day, week));
+    let text = format!("{}", render_to(&s, 200, 60).backend());
+    assert!(text.contains("· today 6 credits · week 6 credits + ≈ 3 "), "{text}");
+}

@@ -372,6 +372,24 @@ fn follow_streams_jobs_other_processes_create() {
     let (code, line, _) = sim.run(&["follow", "--line", "--once"]);
     assert_eq!(code, 0);
     assert!(line.starts_with("qimg ◐0 ✓1"), "{line}");
+    assert!(
+        line.trim_end().ends_with("· today 3 credits"),
+        "today's spend: {line}"
+    );
+    let (code, out, err) = sim.run(&["spend", "--by", "model", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["group"], "qwen-image-2");
+    assert_eq!(
+        rows[0]["charged"]["credits"], 3.0,
+        "the simulator reports creditCost 3"
+    );
+    assert_eq!(rows.last().unwrap()["today"]["jobs"], 1);
+    let (code, _, err) = sim.run(&["spend", "--since", "yesterday"]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]

@@ -141,6 +141,7 @@ impl Harness {
             home: None,
             presets_file: paths.presets_file(),
             sheets_dir: paths.sheets_dir(),
+            spend_load: std::sync::Arc::default(),
         };
         let (keys, input) = unbounded();
         let (_signal_tx, signals) = tokio::sync::mpsc::unbounded_channel();

@@ -298,7 +298,11 @@ fn a_finished_selected_job_asks_for_its_preview_once() {
     j.state = JobState::Done;
     j.saved_paths = vec!["/tmp/x.png".into()];
     let fx = a.on_api(ApiEvent::JobChanged(Box::new(j.clone())), Instant::now());
-    assert!(matches!(fx.as_slice(), [Effect::Decode(p)] if p.ends_with("x.png")));
+    // The end also asks for the spend in the header to be read again.
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadSpend, Effect::Decode(p)] if p.ends_with("x.png")),
+        "{fx:?}"
+    );
     assert!(
         a.on_api(ApiEvent::JobChanged(Box::new(j)), Instant::now())
             .is_empty()
