@@ -140,6 +140,9 @@ pub enum Decision {
     Fail(String),
     /// The key was refused: the job failed and the profile sends nothing more.
     AuthFailed(String),
+    /// The account has too few credits (HTTP 402): this job ends, not charged, and the
+    /// profile's queued jobs wait.
+    NoCredits(String),
     /// The job may exist on the provider's side: the user decides.
     Ambiguous(String),
 }
@@ -264,6 +267,9 @@ fn rejected(err: &ApiError, policy: &RetryPolicy, profile: &str) -> Decision {
             "the provider says this job's idempotency key was already used with a different request ({err}); \
              the first request may have created a job. Check the dashboard before sending it again."
         ));
+    }
+    if err.status() == Some(402) {
+        return Decision::NoCredits(format!("rejected, not charged, not sent again: {err}"));
     }
     if err.is_auth() {
         return Decision::AuthFailed(format!(

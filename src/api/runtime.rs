@@ -73,6 +73,8 @@ pub struct ProfileRuntime {
     pub output_dir: PathBuf,
     /// Set after a 401/403: no more requests until the key changes.
     auth_broken: AtomicBool,
+    /// A submit was refused for want of credits (402): the profile's queued jobs wait.
+    out_of_credits: AtomicBool,
     key: SecretString,
     history: Mutex<HashMap<String, Vec<Duration>>>,
 }
@@ -180,6 +182,7 @@ impl ProfileRuntime {
                 .clone()
                 .unwrap_or_else(|| images_dir.to_path_buf()),
             auth_broken: AtomicBool::new(false),
+            out_of_credits: AtomicBool::new(false),
             key,
             history: Mutex::new(HashMap::new()),
         })
@@ -202,6 +205,16 @@ impl ProfileRuntime {
     /// Marks the key as refused.
     pub fn mark_auth_broken(&self) {
         self.auth_broken.store(true, Ordering::Relaxed);
+    }
+
+    /// True while the provider says the account has too few credits.
+    pub fn is_out_of_credits(&self) -> bool {
+        self.out_of_credits.load(Ordering::Relaxed)
+    }
+
+    /// Pauses (or, `false`, resumes) the profile's queued jobs for want of credits.
+    pub fn set_out_of_credits(&self, out: bool) {
+        self.out_of_credits.store(out, Ordering::Relaxed);
     }
 
     /// The expected duration of a job of `model`, from past jobs (loaded from the store once).

@@ -272,4 +272,6 @@ pub mod switches {
     pub const GONE: &str = "[sim:gone]";
     /// The gateway never answers.
     pub const HANG: &str = "[sim:hang]";
+    /// The submit is refused with 402: the team has 1 credit, the job needs 3.
+    pub const NO_CREDITS: &str = "[sim:402]";
 }

@@ -647,5 +647,8 @@ fn the_header_shows_today_and_this_week_with_estimates_marked() {
     week.add(&Cost::Estimated(3.0, "credits".into()));
     s.spend = Some((day, week));
     let text = format!("{}", render_to(&s, 200, 60).backend());
-    assert!(text.contains("· today 6 credits · week 6 credits + ≈ 3 "), "{text}");
+    assert!(
+        text.contains("· today 6 credits · week 6 credits + ≈ 3 "),
+        "{text}"
+    );
 }

@@ -167,3 +167,44 @@ async fn a_local_reference_is_uploaded_once_and_used() {
     let (url, expires) = rig.store.upload_for(&id.to_string()).unwrap().unwrap();
     assert!(url.contains("/uploads/") && expires.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_402_ends_the_job_at_once_and_pauses_the_queued_ones_until_a_new_job() {
+    let mut rig = Rig::sim_with(sim_config(Duration::from_millis(300)), |p| {
+        p.max_concurrent = 1;
+    })
+    .await;
+    let broke = rig.submit(req(&format!("a kite {}", switches::NO_CREDITS)));
+    let waiting = rig.submit(req("a lake"));
+    let f = rig.wait_end(broke).await;
+    assert!(
+        matches!(&f.state, JobState::Failed { message }
+            if message.contains("not sent again") && message.contains("needs 3 credits, 1 available")),
+        "{:?}",
+        f.state
+    );
+    // The queued job waits, paused, without a request.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !rig
+        .drain_notes(waiting)
+        .iter()
+        .any(|n| n.contains("paused"))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no pause note");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        rig.wait_job(waiting, |_| true).await.state,
+        JobState::Queued
+    );
+    let stats = rig.simulator().stats();
+    assert_eq!(
+        (stats.submit_requests, stats.jobs_created),
+        (1, 0),
+        "one 402, not sent again"
+    );
+    // A new job resumes the paused one.
+    let fresh = rig.submit(req("a fox"));
+    assert_eq!(rig.wait_end(waiting).await.state, JobState::Done);
+    assert_eq!(rig.wait_end(fresh).await.state, JobState::Done);
+}

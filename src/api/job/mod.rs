@@ -55,6 +55,10 @@ pub(crate) async fn run(
     if is_new && !insert(&ctx, &job).await {
         return;
     }
+    if is_new && let Ok(rt) = ctx.shared.runtime(&job.profile).await {
+        // A new job is the user saying "try again": after a top-up the paused jobs go on.
+        rt.set_out_of_credits(false);
+    }
     match drive(&ctx, job).await {
         Ok(()) | Err(Stop::Shutdown) => {}
         Err(Stop::Cancelled) => {

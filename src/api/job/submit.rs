@@ -28,6 +28,12 @@ pub(super) async fn run(
         .await;
         return Ok(Next::Ended);
     }
+    while rt.is_out_of_credits() && job.state == JobState::Queued {
+        // Paused, not failed: it stays queued (in the store too) until credits are back.
+        ctx.note("paused: the profile is out of credits; top up, then send a new job to resume");
+        ctx.sleep(std::time::Duration::from_secs(2)).await?;
+    }
+    ctx.clear_note();
     let inputs = match provider.prepare(ctx, job).await {
         Ok(i) => i,
         Err(Prepare::Refused(why)) => {
@@ -101,6 +107,18 @@ async fn carry_out(
             ctx.notice(
                 Level::Error,
                 format!("profile `{name}`: the key was refused ({err})"),
+            );
+            ctx.fail(message).await;
+        }
+        Decision::NoCredits(message) => {
+            rt.set_out_of_credits(true);
+            let name = &rt.profile.name;
+            ctx.notice(
+                Level::Error,
+                format!(
+                    "profile `{name}` is out of credits ({err}): its queued jobs are paused; \
+                     top up, then send a new job to resume them"
+                ),
             );
             ctx.fail(message).await;
         }

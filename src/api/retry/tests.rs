@@ -42,6 +42,7 @@ fn first_decisions(#[case] err: ApiError, #[case] policy: RetryPolicy, #[case] w
         Decision::Retry { .. } => "retry",
         Decision::Fail(_) => "fail",
         Decision::AuthFailed(_) => "auth",
+        Decision::NoCredits(_) => "credits",
         Decision::Ambiguous(_) => "ambiguous",
     };
     assert_eq!(got, want, "{err:?}");

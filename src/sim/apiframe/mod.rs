@@ -90,6 +90,14 @@ pub async fn generate(State(s): State<Arc<SimState>>, headers: HeaderMap, body: 
     {
         return r;
     }
+    if valid.prompt.contains(switches::NO_CREDITS) {
+        let body = Json(json!({
+            "error": "Insufficient credits",
+            "creditsRequired": 3,
+            "creditsAvailable": 1
+        }));
+        return (StatusCode::PAYMENT_REQUIRED, body).into_response();
+    }
     if valid.prompt.contains(switches::RATE_LIMIT_ONCE) {
         let k = idem.clone().unwrap_or_else(|| body_hash.to_string());
         if inner.limited_once.insert(k, ()).is_none() {
