@@ -20,6 +20,7 @@ mod jobs;
 mod keys;
 pub mod launch;
 pub mod message;
+pub mod notify;
 pub mod presets;
 mod recall;
 mod reference;
@@ -145,6 +146,8 @@ pub struct App {
     seeds: SeedStream,
     /// The last submitted form and when, to ignore a key repeated by a laggy link.
     last_submit: Option<(String, Instant)>,
+    /// The window title last set (a progress line).
+    last_title: Option<String>,
 }
 
 /// Two submits of an unchanged form closer than this count as one (a key repeated by a
@@ -165,6 +168,7 @@ impl App {
             graphics: graphics::Graphics::fixed(crate::config::ImageProtocolSetting::Auto),
             seeds: SeedStream::new(0),
             last_submit: None,
+            last_title: None,
         }
     }
 

@@ -35,6 +35,7 @@ pub fn restore() {
     if MOUSE_ON.swap(false, std::sync::atomic::Ordering::SeqCst) {
         let _ = execute!(out, crossterm::event::DisableMouseCapture);
     }
+    let _ = out.write_all(super::notify::restore_title());
     let _ = execute!(
         out,
         EndSynchronizedUpdate,

@@ -27,7 +27,12 @@ impl App {
                 self.redetect_if_unanswered(now)
             }
             // Terminals (and tmux) can drop images while unfocused: repaint.
+            Event::FocusLost => {
+                self.state.focused = false;
+                Vec::new()
+            }
             Event::FocusGained => {
+                self.state.focused = true;
                 let mut fx = vec![Effect::Repaint];
                 fx.extend(self.redetect_if_unanswered(now));
                 fx
@@ -44,28 +49,32 @@ impl App {
             self.dirty = true;
             return Vec::new();
         }
-        let mut spend = Vec::new();
+        let mut fx = Vec::new();
+        let mut ended = None;
         if let ApiEvent::JobChanged(job) = &ev {
+            let listed = self.state.jobs.get(job.id).map(|v| v.job.state.is_active());
+            let was_active = listed == Some(true);
             // A job that ends (or reports its cost) changes the spend in the header.
-            let was_active = self
-                .state
-                .jobs
-                .get(job.id)
-                .is_none_or(|v| v.job.state.is_active());
-            if (job.state.is_end() && was_active) || job.credit_cost.is_some() {
-                spend.push(Effect::LoadSpend);
+            if (job.state.is_end() && listed != Some(false)) || job.credit_cost.is_some() {
+                fx.push(Effect::LoadSpend);
             }
+            ended = Some((job.clone(), was_active));
             self.notice_end(job, now);
             // A new job that the current filter or search hides stays out of the list.
-            if self.state.jobs.get(job.id).is_none() && !self.state.history.matches(job) {
-                return Vec::new();
+            if listed.is_none() && !self.state.history.matches(job) {
+                return fx;
             }
         }
         if self.state.jobs.apply(&ev) {
             self.dirty = true;
         }
-        spend.extend(self.preview_effects());
-        spend
+        // After the list has the change, so a batch's digest sees its last job ended.
+        if let Some((job, was_active)) = ended {
+            fx.extend(self.ending_effects(&job, was_active));
+        }
+        fx.extend(self.title_effect());
+        fx.extend(self.preview_effects());
+        fx
     }
 
     /// Says when a listed job reaches its end.

@@ -18,6 +18,10 @@ pub struct ConfigFile {
     /// Mouse clicks in the job list and the gallery (off by default: it takes over the
     /// terminal's own text selection).
     pub mouse: Option<bool>,
+    /// When a job or batch that ends is told: `off`, `unfocused` (default) or `always`.
+    pub notify: Option<crate::domain::notify::NotifyMode>,
+    /// Ring the bell with each notification (tmux then marks the window).
+    pub bell: Option<bool>,
     /// A submit of more jobs than this asks first (default 10).
     pub confirm_jobs_above: Option<u32>,
     /// A submit estimated above this many credits (or the profile's unit) asks first.

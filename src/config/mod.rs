@@ -72,6 +72,10 @@ pub struct Config {
     pub key_overrides: Vec<Override>,
     /// Mouse clicks on.
     pub mouse: bool,
+    /// When endings are notified.
+    pub notify: crate::domain::notify::NotifyMode,
+    /// A bell with each notification.
+    pub bell: bool,
     /// When a submit asks first.
     pub confirm: crate::domain::draft::ConfirmAbove,
 }
@@ -123,6 +127,8 @@ impl Config {
             image_protocol,
             key_overrides: at.keybindings(&file)?,
             mouse: file.mouse.unwrap_or(false),
+            notify: file.notify.unwrap_or_default(),
+            bell: file.bell.unwrap_or(false),
             confirm: crate::domain::draft::ConfirmAbove {
                 jobs: file.confirm_jobs_above.unwrap_or(10),
                 cost: file.confirm_cost_above,

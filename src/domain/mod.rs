@@ -10,6 +10,7 @@ pub mod grid;
 pub mod ledger;
 mod level;
 pub mod models;
+pub mod notify;
 pub mod preset;
 mod request;
 pub mod seed;

@@ -192,6 +192,10 @@ pub struct State {
     pub recall: recall::PromptRecall,
     /// When a submit asks first.
     pub confirm_above: crate::domain::draft::ConfirmAbove,
+    /// The terminal (or the tmux pane) has the focus (from focus reports).
+    pub focused: bool,
+    /// When endings are notified, and with a bell or not (from config.toml).
+    pub notify: (crate::domain::notify::NotifyMode, bool),
     /// Today's and this week's spend (read from the store after start and as jobs end).
     pub spend: Option<(crate::domain::ledger::Totals, crate::domain::ledger::Totals)>,
     /// The axes of the last grid run sent from the form (the grid popup starts with them).
@@ -271,6 +275,8 @@ impl State {
             presets: indexmap::IndexMap::new(),
             grid_axes: (String::new(), String::new()),
             spend: None,
+            focused: true,
+            notify: (crate::domain::notify::NotifyMode::default(), false),
             presets_error: None,
             quit: false,
         }
@@ -282,6 +288,7 @@ impl State {
         let form = view.form();
         let mut state = Self::new(view, form);
         state.confirm_above = config.confirm;
+        state.notify = (config.notify, config.bell);
         state.profiles = config
             .profiles
             .values()

@@ -298,9 +298,10 @@ fn a_finished_selected_job_asks_for_its_preview_once() {
     j.state = JobState::Done;
     j.saved_paths = vec!["/tmp/x.png".into()];
     let fx = a.on_api(ApiEvent::JobChanged(Box::new(j.clone())), Instant::now());
-    // The end also asks for the spend in the header to be read again.
+    // The end also asks for the spend in the header to be read again, and sets the title.
     assert!(
-        matches!(fx.as_slice(), [Effect::LoadSpend, Effect::Decode(p)] if p.ends_with("x.png")),
+        matches!(fx.as_slice(), [Effect::LoadSpend, Effect::WriteTerminal(t), Effect::Decode(p)]
+            if p.ends_with("x.png") && t.ends_with("\x1b]2;qimg ◐0 ✓1\x07".as_bytes())),
         "{fx:?}"
     );
     assert!(
@@ -486,6 +487,7 @@ fn jobs_hidden_by_the_filter_stay_out_of_the_list() {
 
 mod batches;
 mod compare;
+mod notify;
 mod presets;
 mod prompts;
 
