@@ -3,6 +3,7 @@
 //! programs to stdout; exit codes are documented in `--help`.
 
 pub mod args;
+mod batch_ids;
 mod build;
 mod config_check;
 mod dry_run;

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::jobs::{resolve_batch, resolve_ids};
+use super::batch_ids::resolve_batch;
+use super::jobs::resolve_ids;
 use super::{Cli, ExitCode};
 use crate::domain::Job;
 use crate::store::{JobFilter, Store};

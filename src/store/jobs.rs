@@ -301,40 +301,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Every job made at or after `since`, oldest first (for the ledger).
-    pub fn jobs_since(&self, since: Timestamp) -> Result<Vec<Job>, StoreError> {
-        let conn = self.lock()?;
-        let mut st = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM jobs WHERE created_at >= ?1 ORDER BY created_at ASC"
-        ))?;
-        let mut rows = st.query([since.0])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            match row_to_job(r) {
-                Ok(job) => out.push(job),
-                // One bad row is skipped (and logged), not the whole ledger.
-                Err(e) => tracing::warn!(error = %e, "a job row the ledger cannot read"),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Batches whose id starts with `prefix` (at most 5).
-    pub fn find_batches_by_prefix(
-        &self,
-        prefix: &str,
-    ) -> Result<Vec<crate::domain::BatchId>, StoreError> {
-        let conn = self.lock()?;
-        let mut st = conn
-            .prepare_cached("SELECT DISTINCT batch FROM jobs WHERE batch LIKE ?1 || '%' LIMIT 5")?;
-        let rows = st.query_map([prefix], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.extend(crate::domain::BatchId::parse(&r?));
-        }
-        Ok(out)
-    }
-
     /// Deletes a job's row (and its upload record). Returns the deleted job.
     pub fn delete_job(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         let job = self.get(id)?;
@@ -404,6 +370,8 @@ fn progress_of(state: &JobState) -> Option<i64> {
         _ => None,
     }
 }
+
+mod ledger;
 
 #[cfg(test)]
 mod tests;

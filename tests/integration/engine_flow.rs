@@ -170,11 +170,19 @@ async fn a_local_reference_is_uploaded_once_and_used() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_402_ends_the_job_at_once_and_pauses_the_queued_ones_until_a_new_job() {
-    let mut rig = Rig::sim_with(sim_config(Duration::from_millis(300)), |p| {
-        p.max_concurrent = 1;
-    })
-    .await;
+    // Slow answers, one job at a time: the second job is queued behind the first's submit.
+    let cfg = SimConfig {
+        scenarios: qimg::sim::scenarios::Scenarios {
+            slow: true,
+            ..Default::default()
+        },
+        ..sim_config(Duration::from_millis(300))
+    };
+    let mut rig = Rig::sim_with(cfg, |p| p.max_concurrent = 1).await;
     let broke = rig.submit(req(&format!("a kite {}", switches::NO_CREDITS)));
+    rig.wait_job(broke, |j| j.state == JobState::Submitting)
+        .await;
+    // Made before the 402: it is queued, not "a new job after it" (which resumes the paused).
     let waiting = rig.submit(req("a lake"));
     let f = rig.wait_end(broke).await;
     assert!(
@@ -184,7 +192,7 @@ async fn a_402_ends_the_job_at_once_and_pauses_the_queued_ones_until_a_new_job()
         f.state
     );
     // The queued job waits, paused, without a request.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while !rig
         .drain_notes(waiting)
         .iter()
