@@ -71,6 +71,25 @@ fn app_with(n: usize, active: usize) -> App {
     App::new(s, Theme::fallback(), Keymap::default(), previews)
 }
 
+/// Draws one frame of `app` and says how long it took.
+fn timed_frame(
+    term: &mut Terminal<TestBackend>,
+    app: &mut App,
+    theme: &Theme,
+    keymap: &Keymap,
+) -> Duration {
+    let ctx = RenderCtx {
+        theme,
+        keymap,
+        now: Instant::now(),
+        wall: Timestamp::now(),
+    };
+    let t = Instant::now();
+    term.draw(|f| ui::render(f, &app.state, &mut app.view, &mut app.previews, &ctx))
+        .unwrap();
+    t.elapsed()
+}
+
 fn frame_render() {
     let mut app = app_with(10_000, 0);
     app.state.focus = Focus::Jobs;
@@ -80,16 +99,7 @@ fn frame_render() {
     let mut times = Vec::new();
     for i in 0..300 {
         app.state.jobs.selected = i * 7 % 10_000;
-        let ctx = RenderCtx {
-            theme: &theme,
-            keymap: &keymap,
-            now: Instant::now(),
-            wall: Timestamp::now(),
-        };
-        let t = Instant::now();
-        term.draw(|f| ui::render(f, &app.state, &mut app.view, &mut app.previews, &ctx))
-            .unwrap();
-        times.push(t.elapsed());
+        times.push(timed_frame(&mut term, &mut app, &theme, &keymap));
     }
     let p50 = percentile(&mut times, 0.5);
     println!(
@@ -498,16 +508,7 @@ fn batch_frames() {
     let keymap = Keymap::default();
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
     let mut frame = |app: &mut App, times: &mut Vec<Duration>| {
-        let ctx = RenderCtx {
-            theme: &theme,
-            keymap: &keymap,
-            now: Instant::now(),
-            wall: Timestamp::now(),
-        };
-        let t = Instant::now();
-        term.draw(|f| ui::render(f, &app.state, &mut app.view, &mut app.previews, &ctx))
-            .unwrap();
-        times.push(t.elapsed());
+        times.push(timed_frame(&mut term, app, &theme, &keymap));
     };
     let (mut list, mut grid) = (Vec::new(), Vec::new());
     app.state.focus = Focus::Jobs;

@@ -79,16 +79,8 @@ pub async fn start(services: &Services, look: Look) -> std::io::Result<Ended> {
             now,
         ),
     }
-    let presets_file = services.paths.presets_file();
-    match crate::config::presets::load(&presets_file) {
-        Ok(p) => state.presets = p.entries,
-        Err(e) => {
-            state.notice(Level::Warning, format!("{e}; no preset is loaded"), now);
-            state.presets_error = Some(e.to_string());
-        }
-    }
     run_tui(TuiOptions {
-        presets_file,
+        presets_file: services.paths.presets_file(),
         sheets_dir: services.paths.sheets_dir(),
         mouse: config.mouse,
         state,
@@ -169,7 +161,8 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     event_loop.panic_after_frame =
         std::env::var_os("QIMG_TEST_PANIC").is_some_and(|v| v == "render");
     let mut first = event_loop.app.preview_effects();
-    first.push(super::Effect::LoadSpend);
+    // Neither is needed for the first frame: both are read after it, off the loop.
+    first.extend([super::Effect::LoadSpend, super::Effect::LoadPresets]);
     event_loop.apply(first);
     let exit = event_loop.run().await;
     drop(input);

@@ -194,6 +194,11 @@ impl App {
                 }
             }
             PresetsRead::Broken(e) => {
+                // Said once per new problem (at start, or when an edit broke the file).
+                if self.state.presets_error.as_ref() != Some(&e) {
+                    let text = format!("{e}; no preset is loaded");
+                    self.state.notice(Level::Warning, text, now);
+                }
                 self.state.presets.clear();
                 self.state.presets_error = Some(e);
             }

@@ -1,42 +1,12 @@
 //! Batches: the jobs of one submit of more than one job (a count, a template, a `--batch`
 //! file) share a `BatchId`; `BatchProgress` counts where they are.
 
-use serde::{Deserialize, Serialize};
-
 use super::{Job, StateKind};
 
-/// The id of a batch: a UUID made on this machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct BatchId(pub uuid::Uuid);
-
-impl BatchId {
-    /// A new random id.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-
-    /// The first 8 hex digits, for display.
-    pub fn short(&self) -> String {
-        self.0.simple().to_string()[..8].to_owned()
-    }
-
-    /// Parses a full UUID.
-    pub fn parse(s: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(s.trim()).ok().map(Self)
-    }
-}
-
-impl Default for BatchId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Display for BatchId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+super::id::uuid_id!(
+    /// The id of a batch: a UUID made on this machine.
+    BatchId
+);
 
 /// Where the jobs of a batch are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod draft;
 pub mod format;
 pub mod grid;
+mod id;
 pub mod ledger;
 mod level;
 pub mod models;
@@ -32,38 +33,10 @@ use serde::{Deserialize, Serialize};
 /// simulator.
 pub const SIM_DEFAULT_KEY: &str = "sim-local-key";
 
-/// A local job id: a UUID made on this machine, used in file names and the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct JobId(pub uuid::Uuid);
-
-impl JobId {
-    /// A new random id.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::new_v4())
-    }
-
-    /// The first 8 hex digits, for display and file names.
-    pub fn short(&self) -> String {
-        self.0.simple().to_string()[..8].to_owned()
-    }
-
-    /// Parses a full UUID.
-    pub fn parse(s: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(s.trim()).ok().map(Self)
-    }
-}
-
-impl Default for JobId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Display for JobId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+id::uuid_id!(
+    /// A local job id: a UUID made on this machine, used in file names and the store.
+    JobId
+);
 
 /// Milliseconds since the Unix epoch (wall clock; for display and storage, never scheduling).
 #[derive(

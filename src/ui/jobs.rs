@@ -87,8 +87,13 @@ pub fn render(
                 None => Line::raw(""),
             },
             ListRow::Header {
-                batch, collapsed, ..
-            } => header_line(state, *batch, *collapsed, r == selected_row, width, ctx),
+                batch,
+                jobs: members,
+                collapsed,
+            } => {
+                let head = (*batch, members.as_slice(), *collapsed);
+                header_line(state, head, r == selected_row, width, ctx)
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -98,14 +103,19 @@ pub fn render(
 /// first job was made (until the last ended), and the credits charged so far.
 fn header_line(
     state: &State,
-    batch: crate::domain::BatchId,
-    collapsed: bool,
+    (batch, members, collapsed): (crate::domain::BatchId, &[usize], bool),
     selected: bool,
     width: usize,
     ctx: &RenderCtx,
 ) -> Line<'static> {
     let t = ctx.theme;
-    let jobs: Vec<&crate::domain::Job> = state.jobs.batch_jobs(batch).map(|v| &v.job).collect();
+    // The rows already hold the batch's jobs: no second pass over the list per header.
+    let items = state.jobs.items();
+    let jobs: Vec<&crate::domain::Job> = members
+        .iter()
+        .filter_map(|i| items.get(*i))
+        .map(|v| &v.job)
+        .collect();
     let p = crate::domain::batch::BatchProgress::of(jobs.iter().copied());
     let start = jobs.iter().map(|j| j.created_at).min().unwrap_or(ctx.wall);
     let end = if p.ended() {

@@ -32,6 +32,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, c
     }
 }
 
+/// A popup's input line: its label, what was typed (made safe, cut to the width) and a bar
+/// for the cursor.
+pub(super) fn query_line(label: &str, query: &str, width: usize, ctx: &RenderCtx) -> Line<'static> {
+    let t = ctx.theme;
+    let room = width.saturating_sub(label.chars().count() + 1);
+    Line::from(vec![
+        Span::styled(label.to_owned(), t.muted),
+        Span::styled(super::fmt::one_line(query, room), t.text),
+        Span::styled("▏", t.muted),
+    ])
+}
+
 /// The prompt history popup: the query, then the matches with when each was last used and
 /// by how many jobs.
 fn prompt_search(
@@ -49,11 +61,7 @@ fn prompt_search(
     let rows = rect.height.saturating_sub(4) as usize;
     let first = selected.saturating_sub(rows.saturating_sub(1));
     let mut lines = vec![
-        Line::from(vec![
-            Span::styled("search: ", t.muted),
-            Span::styled(crate::sanitize::sanitize_line(query).into_owned(), t.text),
-            Span::styled("▏", t.muted),
-        ]),
+        query_line("search: ", query, width, ctx),
         Line::styled(
             format!(
                 "{} of {} prompts",

@@ -25,11 +25,7 @@ pub fn render(
     let rect = super::popup::centered(area, 90, area.height.saturating_sub(4).min(20));
     let width = rect.width.saturating_sub(2) as usize;
     let matches = state.preset_matches(query);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("name: ", t.muted),
-        Span::styled(super::fmt::one_line(query, width.saturating_sub(8)), t.text),
-        Span::styled("▏", t.muted),
-    ])];
+    let mut lines = vec![super::popup::query_line("name: ", query, width, ctx)];
     match &state.presets_error {
         Some(e) => {
             let e = format!("{e}; fix the file (Ctrl-S will not write over it)");

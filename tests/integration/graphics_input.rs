@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::pty::{Answers, PtyApp, hermetic_env};
+use crate::pty::{Answers, PtyApp, hermetic_env, qimg_ok};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -107,16 +107,7 @@ fn transmissions(raw: &[u8]) -> Vec<String> {
 fn kitty_run(compression: bool) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let env = env_auto(dir.path());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qimg"))
-        .args(["generate", "a kite over the sea", "--wait"])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    qimg_ok(&env, &["generate", "a kite over the sea", "--wait"]);
     let answers = Answers {
         status: true,
         kitty: true,

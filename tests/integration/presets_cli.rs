@@ -12,6 +12,12 @@ fn presets(sim: &ExtSim, text: &str) {
     std::fs::write(dir.join("presets.toml"), text).unwrap();
 }
 
+fn objects(out: &str) -> Vec<Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn first_job(out: &str) -> Value {
     serde_json::from_str(out.lines().next().unwrap()).unwrap()
 }
@@ -41,10 +47,7 @@ fn a_preset_fills_the_flags_not_given_and_flags_win() {
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
-    let all: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let all = objects(&out);
     assert_eq!(all.len(), 7, "2 draws × count 3, and the totals: {out}");
     let j = &all[0];
     assert_eq!(j["parameters"]["aspect_ratio"], "3:4", "{j}");
@@ -83,10 +86,7 @@ fn a_preset_fills_the_flags_not_given_and_flags_win() {
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
-    let all: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let all = objects(&out);
     assert_eq!(all[0]["parameters"]["seed"], 100, "{out}");
     assert_eq!(all[1]["parameters"]["seed"], 100, "fixed: {out}");
     // The listing.

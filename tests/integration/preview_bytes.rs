@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::pty::{PtyApp, hermetic_env};
+use crate::pty::{PtyApp, hermetic_env, qimg_ok};
 
 const LONG: Duration = Duration::from_secs(60);
 const QUIET: Duration = Duration::from_millis(1200);
@@ -36,16 +36,7 @@ fn sixel_counting_sees_parameters_and_ignores_other_dcs() {
 }
 
 fn generate(env: &[(&str, String)], prompt: &str, aspect: &str) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qimg"))
-        .args(["generate", prompt, "--aspect", aspect, "--wait"])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    qimg_ok(env, &["generate", prompt, "--aspect", aspect, "--wait"]);
 }
 
 #[test]
@@ -113,24 +104,8 @@ fn each_image_is_sent_once_per_view_and_never_while_idle() {
 fn the_grid_view_of_nine_jobs_sends_each_thumbnail_once_and_nothing_while_idle() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = hermetic_env(dir.path(), 0.2);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qimg"))
-        .args([
-            "generate",
-            "a kite",
-            "--grid",
-            "seed=1,2,3",
-            "--grid",
-            "aspect=1:1,16:9,9:16",
-            "--wait",
-        ])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let grid = "generate|a kite|--grid|seed=1,2,3|--grid|aspect=1:1,16:9,9:16|--wait";
+    qimg_ok(&env, &grid.split('|').collect::<Vec<_>>());
     env.retain(|(k, _)| *k != "QIMG_IMAGE_PROTOCOL");
     env.push(("QIMG_IMAGE_PROTOCOL", "sixel".into()));
     // Tall enough for all three rows of thumbnails.

@@ -243,6 +243,20 @@ impl Drop for PtyApp {
 }
 
 /// Env for a hermetic run in `root`, with a fast simulator.
+/// Runs `qimg ARGS` with `env` and fails the test, with its stderr, unless it succeeds.
+pub fn qimg_ok(env: &[(&str, String)], args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qimg"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn hermetic_env(root: &std::path::Path, job_seconds: f64) -> Vec<(&'static str, String)> {
     let config = root.join("config");
     std::fs::create_dir_all(&config).unwrap();

@@ -32,6 +32,18 @@ fn app() -> App {
     App::new(state, Theme::fallback(), Keymap::default(), previews)
 }
 
+/// The app on the simulated gateway profile (its edit models take images).
+fn gateway_app() -> App {
+    let mut a = app();
+    a.state.profiles = vec![ProfileView::of(
+        &crate::config::Profile::builtin_sim_gateway(),
+        std::path::Path::new("c"),
+        crate::domain::catalogue::Catalogue::builtin(),
+    )];
+    a.state.switch_profile(0);
+    a
+}
+
 fn key(code: KeyCode, mods: KeyModifiers) -> Event {
     Event::Key(KeyEvent::new(code, mods))
 }
@@ -350,13 +362,7 @@ fn the_profile_picker_switches_profiles_and_keeps_the_prompt() {
 
 #[test]
 fn use_as_reference_picks_an_edit_model_and_fills_the_image_field() {
-    let mut a = app();
-    a.state.profiles = vec![ProfileView::of(
-        &crate::config::Profile::builtin_sim_gateway(),
-        std::path::Path::new("c"),
-        crate::domain::catalogue::Catalogue::builtin(),
-    )];
-    a.state.switch_profile(0);
+    let mut a = gateway_app();
     let mut j = ended(JobState::Done, Wire::OpenAi);
     j.saved_paths = vec!["/img/a.png".into()];
     a.state.jobs.upsert(j);
@@ -493,13 +499,7 @@ mod prompts;
 
 #[test]
 fn u_on_several_jobs_adds_references_in_order_and_alt_arrows_reorder_them() {
-    let mut a = app();
-    a.state.profiles = vec![ProfileView::of(
-        &crate::config::Profile::builtin_sim_gateway(),
-        std::path::Path::new("c"),
-        crate::domain::catalogue::Catalogue::builtin(),
-    )];
-    a.state.switch_profile(0);
+    let mut a = gateway_app();
     let edit = a
         .state
         .form
