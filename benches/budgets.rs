@@ -274,7 +274,7 @@ async fn concurrent_500() {
     let rss_before = vm_hwm_kb();
     let t = Instant::now();
     for j in jobs {
-        engine.send(Command::Submit(Box::new(j)));
+        engine.send(Command::Submit(qimg::api::Submission::of(vec![j])));
     }
     let done = wait_all(&mut rx, &ids).await;
     let saved = done
@@ -329,7 +329,7 @@ async fn gateway_overhead() {
         let id = j.id;
         let server_before = sim.stats().server_time_us;
         let t = Instant::now();
-        engine.send(Command::Submit(Box::new(j)));
+        engine.send(Command::Submit(qimg::api::Submission::of(vec![j])));
         wait_all(&mut rx, &[id]).await;
         let total = t.elapsed();
         // The body of the response streams after the handler returns: count the handlers only.
@@ -368,7 +368,7 @@ async fn apiframe_latency() {
             .collect();
         let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
         for j in jobs {
-            engine.send(Command::Submit(Box::new(j)));
+            engine.send(Command::Submit(qimg::api::Submission::of(vec![j])));
         }
         ids
     };

@@ -91,3 +91,8 @@ mod tests {
         );
     }
 }
+
+/// The local offset from UTC in seconds (0 when the system does not say).
+pub fn local_offset() -> i64 {
+    time::UtcOffset::current_local_offset().map_or(0, |o| i64::from(o.whole_seconds()))
+}

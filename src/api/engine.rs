@@ -105,6 +105,16 @@ impl Shared {
         self.cfg.paths.data_dir.join("rescued")
     }
 
+    /// A configured profile.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.cfg.profiles.get(name)
+    }
+
+    /// Every model.
+    pub fn catalogue(&self) -> &crate::domain::catalogue::Catalogue {
+        &self.cfg.catalogue
+    }
+
     /// Sends an event; a closed receiver (the UI is gone) is not an error.
     pub fn emit(&self, ev: ApiEvent) {
         let _ = self.events.send(ev);
@@ -224,7 +234,11 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
         };
         tokio::select! {
             cmd = rx.recv() => match cmd {
-                Some(Command::Submit(job)) => jobs.spawn(*job, true),
+                Some(Command::Submit(sub)) => {
+                    for job in super::intake::store_submission(&shared, sub).await {
+                        jobs.spawn(job, true);
+                    }
+                }
                 Some(Command::Cancel(id)) => jobs.cancel(id).await,
                 Some(Command::Shutdown) | None => break,
             },

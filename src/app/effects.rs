@@ -37,6 +37,8 @@ pub struct EffectRunner {
     pub presets_file: PathBuf,
     /// Where contact sheets go.
     pub sheets_dir: PathBuf,
+    /// Prices by profile and model, for the spend in the header.
+    pub prices: crate::domain::ledger::Prices,
     /// Whether a spend load is running (see `load_spend`).
     pub spend_load: Arc<std::sync::atomic::AtomicU8>,
 }
@@ -262,15 +264,15 @@ impl EffectRunner {
             self.spend_load.store(2, Ordering::SeqCst);
             return;
         }
-        let (store, catalogue, tx, flag) = (
+        let (store, prices, tx, flag) = (
             self.store.clone(),
-            Arc::clone(&self.catalogue),
+            self.prices.clone(),
             self.msgs.clone(),
             Arc::clone(&self.spend_load),
         );
         tokio::task::spawn_blocking(move || {
             loop {
-                match crate::services::ledger::spend_now(&store, &catalogue) {
+                match crate::services::ledger::spend_now(&store, &prices) {
                     Ok((day, week)) => {
                         let _ = tx.send(Msg::Spend(day, week));
                     }

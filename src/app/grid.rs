@@ -77,7 +77,7 @@ impl App {
         };
         self.state.grid_axes = (rows, columns);
         let estimate = self.state.form.estimate(&plan);
-        if estimate.needs_confirming(self.state.confirm_above) {
+        if estimate.needs_confirming(self.state.confirm_rule()) {
             let on_yes = Confirmed::Grid(Box::new(plan));
             self.state.overlay = Some(Overlay::Confirm {
                 text: self.confirm_text(&on_yes),

@@ -50,7 +50,7 @@ impl App {
                 .state
                 .form
                 .estimate(&plan)
-                .needs_confirming(self.state.confirm_above)
+                .needs_confirming(self.state.confirm_rule())
         {
             self.state.overlay = Some(Overlay::Confirm {
                 text: self.confirm_text(&Confirmed::Submit),

@@ -142,6 +142,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
     app.graphics = graphics;
     let key_vars = key_variables(&opts.engine);
     let catalogue = std::sync::Arc::clone(&opts.engine.catalogue);
+    let prices = crate::config::prices_of(&catalogue, &opts.engine.profiles);
     let (engine, api_rx) = Engine::start(opts.engine);
     let runner = EffectRunner {
         engine: engine.sender(),
@@ -153,6 +154,7 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
         catalogue,
         presets_file: opts.presets_file,
         sheets_dir: opts.sheets_dir,
+        prices,
         spend_load: std::sync::Arc::default(),
     };
     let hangup_watch = super::hangup::watch();

@@ -49,6 +49,12 @@ impl App {
             self.dirty = true;
             return Vec::new();
         }
+        if let ApiEvent::Refused { text, .. } = &ev {
+            // Nothing was stored: the same form may be sent again at once (after a change).
+            self.state.notice(Level::Error, text.clone(), now);
+            self.last_submit = None;
+            self.dirty = true;
+        }
         let mut fx = Vec::new();
         let mut ended = None;
         if let ApiEvent::JobChanged(job) = &ev {
@@ -214,11 +220,12 @@ impl App {
         let Some(first) = jobs.first().map(|j| j.id) else {
             return Vec::new();
         };
-        let mut effects = Vec::with_capacity(n);
-        for job in jobs {
+        for job in &jobs {
             self.state.jobs.upsert(job.clone());
-            effects.push(Effect::Engine(Command::Submit(Box::new(job))));
         }
+        let mut effects = vec![Effect::Engine(Command::Submit(
+            crate::api::Submission::of(jobs),
+        ))];
         self.state.jobs.select(first);
         let text = match sent {
             Sent::Form => format!("sent {n} job{}", if n == 1 { "" } else { "s" }),

@@ -74,6 +74,10 @@ pub struct JobArgs {
     /// store nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Send a submit estimated above the profile's `budget.confirm_above` (or the config's
+    /// `confirm_cost_above`) without being asked.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Wait until every job ends and print the saved paths.
     #[arg(long)]
     pub wait: bool,

@@ -48,7 +48,7 @@ struct Summary {
 /// Prints the plan: one line (or JSON object) per job, then the totals.
 pub fn print(plan: &Plan, catalogue: &Catalogue, profile: &Profile, json: bool) {
     let mut out = std::io::stdout().lock();
-    let price_of = |m: &str| catalogue.find(m).and_then(|s| s.price.as_ref());
+    let price_of = |m: &str| profile.price_of(catalogue, m);
     for (n, p) in plan.jobs.iter().enumerate() {
         let r = &p.request;
         let price = price_of(&r.model);

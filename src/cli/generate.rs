@@ -11,7 +11,7 @@ use super::follow::{FollowOpts, follow_jobs, report};
 use super::grid::grid_plan;
 use super::session::Session;
 use super::{Cli, ExitCode};
-use crate::api::{Adopt, Command};
+use crate::api::Adopt;
 use crate::config::Profile;
 use crate::domain::JobId;
 use crate::domain::catalogue::Catalogue;
@@ -108,6 +108,11 @@ async fn run_jobs(
             "qimg: the built-in simulator lives only as long as this command, so it waits for the jobs"
         );
     }
+    if let Err(e) = super::submit::confirm(&session, &plan, a.yes) {
+        eprintln!("qimg: {e}");
+        session.finish().await;
+        return ExitCode::Usage;
+    }
     let new = NewJobs::of(&session.services.profile.name, plan);
     let made =
         tokio::task::spawn_blocking(move || make_jobs(new, rand::random(), &catalogue)).await;
@@ -129,26 +134,17 @@ async fn run_jobs(
         }
     };
     let ids: Vec<JobId> = jobs.iter().map(|j| j.id).collect();
-    if let Some(b) = jobs.first().and_then(|j| j.batch) {
-        // On stderr, so stdout stays one id per line for scripts.
-        eprintln!(
-            "qimg: batch {} ({} jobs): qimg jobs --batch {} · qimg wait --batch {}",
-            b,
-            ids.len(),
-            b.short(),
-            b.short()
-        );
+    let batch = jobs.first().and_then(|j| j.batch);
+    if let Err(e) = super::submit::submit(&session, jobs).await {
+        // Refused before anything was stored: over budget, or the store failed.
+        eprintln!("qimg: {}", crate::sanitize::sanitize_line(&e.to_string()));
+        session.finish().await;
+        return match e {
+            crate::api::NotStored::OverBudget(_) => ExitCode::Usage,
+            crate::api::NotStored::Failed(_) => ExitCode::JobFailed,
+        };
     }
-    if !a.json {
-        let mut out = std::io::stdout().lock();
-        for id in &ids {
-            let _ = writeln!(out, "{id}");
-        }
-        let _ = out.flush();
-    }
-    for job in jobs {
-        session.engine.send(Command::Submit(Box::new(job)));
-    }
+    print_ids(&ids, batch, a.json);
     let opts = FollowOpts {
         wait,
         show: a.show,
@@ -162,4 +158,25 @@ async fn run_jobs(
         return ExitCode::Signal(2);
     }
     code
+}
+
+/// The ids on stdout (one per line, unless `--json`) and the batch on stderr.
+fn print_ids(ids: &[JobId], batch: Option<crate::domain::BatchId>, json: bool) {
+    if let Some(b) = batch {
+        // On stderr, so stdout stays one id per line for scripts.
+        eprintln!(
+            "qimg: batch {} ({} jobs): qimg jobs --batch {} · qimg wait --batch {}",
+            b,
+            ids.len(),
+            b.short(),
+            b.short()
+        );
+    }
+    if !json {
+        let mut out = std::io::stdout().lock();
+        for id in ids {
+            let _ = writeln!(out, "{id}");
+        }
+        let _ = out.flush();
+    }
 }

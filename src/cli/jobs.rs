@@ -280,8 +280,7 @@ pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
         }
     };
     if a.line {
-        let catalogue = std::sync::Arc::clone(&services.config.catalogue);
-        return follow_line((&store, catalogue), &mut watcher, a.once).await;
+        return follow_line((&store, services.config.prices()), &mut watcher, a.once).await;
     }
     // JSONL: every change of any job, from any qimg process, as it lands in the store.
     loop {
@@ -311,17 +310,17 @@ pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
 /// The one-line summary of the newest 500 jobs and today's spend, printed again whenever the
 /// store changes.
 async fn follow_line(
-    (store, catalogue): (&Store, std::sync::Arc<crate::domain::catalogue::Catalogue>),
+    (store, prices): (&Store, crate::domain::ledger::Prices),
     watcher: &mut Watcher,
     once: bool,
 ) -> ExitCode {
     let mut last = String::new();
     loop {
-        let cat = std::sync::Arc::clone(&catalogue);
+        let prices = prices.clone();
         let listed = store
             .run(move |s| {
                 let jobs = s.list(&JobFilter::default(), 500, 0)?;
-                let (today, _) = crate::services::ledger::spend_now(s, &cat)?;
+                let (today, _) = crate::services::ledger::spend_now(s, &prices)?;
                 Ok::<_, crate::store::StoreError>((jobs, today))
             })
             .await;

@@ -23,6 +23,7 @@ mod sheet;
 pub mod show;
 mod sim;
 mod spend;
+mod submit;
 mod tui;
 
 use clap::{Parser, Subcommand};

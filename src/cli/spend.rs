@@ -8,8 +8,8 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::{Cli, ExitCode};
-use crate::domain::catalogue::Catalogue;
-use crate::domain::ledger::{Totals, cost_of, day_and_week_start};
+
+use crate::domain::ledger::{Prices, Totals, day_and_week_start};
 use crate::domain::{Job, Timestamp};
 
 /// How `spend` groups.
@@ -59,12 +59,12 @@ pub fn spend(cli: &Cli, a: &SpendArgs) -> ExitCode {
             return ExitCode::JobFailed;
         }
     };
-    let catalogue = &services.config.catalogue;
-    let total = |from: Timestamp| totals(jobs.iter().filter(|j| j.created_at >= from), catalogue);
+    let prices = services.config.prices();
+    let total = |from: Timestamp| totals(jobs.iter().filter(|j| j.created_at >= from), &prices);
     let rows = grouped(
         jobs.iter().filter(|j| j.created_at >= since),
         a.by,
-        catalogue,
+        &prices,
         offset,
     );
     let mut out = std::io::stdout().lock();
@@ -104,13 +104,10 @@ pub fn spend(cli: &Cli, a: &SpendArgs) -> ExitCode {
     ExitCode::Success
 }
 
-fn totals<'a>(jobs: impl Iterator<Item = &'a Job>, catalogue: &Catalogue) -> Totals {
+fn totals<'a>(jobs: impl Iterator<Item = &'a Job>, prices: &Prices) -> Totals {
     let mut t = Totals::default();
     for j in jobs {
-        let price = catalogue
-            .find(&j.request.model)
-            .and_then(|s| s.price.as_ref());
-        t.add(&cost_of(j, price));
+        t.add(&prices.cost(j));
     }
     t
 }
@@ -118,7 +115,7 @@ fn totals<'a>(jobs: impl Iterator<Item = &'a Job>, catalogue: &Catalogue) -> Tot
 fn grouped<'a>(
     jobs: impl Iterator<Item = &'a Job>,
     by: Option<By>,
-    catalogue: &Catalogue,
+    prices: &Prices,
     offset: i64,
 ) -> BTreeMap<String, Totals> {
     let mut rows: BTreeMap<String, Totals> = BTreeMap::new();
@@ -135,10 +132,7 @@ fn grouped<'a>(
                 .unwrap_or_default()
                 .to_owned(),
         };
-        let price = catalogue
-            .find(&j.request.model)
-            .and_then(|s| s.price.as_ref());
-        rows.entry(key).or_default().add(&cost_of(j, price));
+        rows.entry(key).or_default().add(&prices.cost(j));
     }
     rows
 }

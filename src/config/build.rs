@@ -20,7 +20,7 @@ pub(super) struct FieldError {
     pub message: String,
 }
 
-fn field_err(
+pub(super) fn field_err(
     span: std::ops::Range<usize>,
     field: &'static str,
     message: impl Into<String>,
@@ -45,6 +45,8 @@ pub(super) fn build_profile(
     };
     let (model, wire) = model(pf, kind, catalogue)?;
     Ok(Profile {
+        price: super::pricing::price(pf, kind)?,
+        budget: super::pricing::budget(pf)?,
         name: name.to_owned(),
         kind,
         base_url: base_url(pf, kind)?,

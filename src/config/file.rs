@@ -68,6 +68,24 @@ pub struct ProfileFile {
     pub watermark: Option<bool>,
     /// Seconds an Apiframe submit with no clear answer is sent again (default 900).
     pub retry_budget_secs: Option<Spanned<u64>>,
+    /// What one image costs on this profile (over the catalogue's price), in `price_unit`.
+    pub price_per_image: Option<Spanned<f64>>,
+    /// The unit of `price_per_image` and of the budget: `credits` (default) or a currency.
+    pub price_unit: Option<Spanned<String>>,
+    /// Caps on what this profile spends.
+    pub budget: Option<BudgetFile>,
+}
+
+/// A profile's `budget = { daily = …, monthly = …, confirm_above = … }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetFile {
+    /// At most this much per local day.
+    pub daily: Option<Spanned<f64>>,
+    /// At most this much per calendar month.
+    pub monthly: Option<Spanned<f64>>,
+    /// One submit estimated above this asks first.
+    pub confirm_above: Option<Spanned<f64>>,
 }
 
 /// The provider kinds a profile can name.

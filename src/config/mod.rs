@@ -7,6 +7,8 @@ pub mod file;
 pub mod keymap;
 pub mod paths;
 pub mod presets;
+mod pricing;
+pub use pricing::prices_of;
 pub mod profile;
 pub mod theme;
 pub mod wildcards;

@@ -97,6 +97,10 @@ pub struct Profile {
     /// How long an idempotent submit with no clear answer is sent again before the job is
     /// ambiguous.
     pub retry_budget: Duration,
+    /// `price_per_image`: what an image costs here, over the catalogue's price.
+    pub price: Option<crate::domain::catalogue::Price>,
+    /// Caps on what it spends, in its unit.
+    pub budget: crate::domain::budget::Budget,
 }
 
 /// How long an Apiframe submit is retried by default.
@@ -131,6 +135,8 @@ impl Profile {
             wire,
             watermark: false,
             retry_budget: RETRY_BUDGET,
+            price: None,
+            budget: crate::domain::budget::Budget::default(),
         }
     }
 

@@ -7,6 +7,39 @@ use std::collections::BTreeMap;
 use super::catalogue::Price;
 use super::{Job, JobState, StateKind, Timestamp};
 
+/// The price of an image by profile and model: a profile's own `price_per_image`, else the
+/// catalogue's price.
+#[derive(Debug, Clone)]
+pub struct Prices {
+    catalogue: std::sync::Arc<super::catalogue::Catalogue>,
+    per_profile: std::collections::HashMap<String, Price>,
+}
+
+impl Prices {
+    /// The prices of `catalogue`, with the profiles' own prices over them.
+    pub fn new(
+        catalogue: std::sync::Arc<super::catalogue::Catalogue>,
+        per_profile: impl IntoIterator<Item = (String, Price)>,
+    ) -> Self {
+        Self {
+            catalogue,
+            per_profile: per_profile.into_iter().collect(),
+        }
+    }
+
+    /// What one image of `model` costs on `profile`, when known.
+    pub fn of(&self, profile: &str, model: &str) -> Option<&Price> {
+        self.per_profile
+            .get(profile)
+            .or_else(|| self.catalogue.find(model).and_then(|s| s.price.as_ref()))
+    }
+
+    /// The cost of `job` at these prices.
+    pub fn cost(&self, job: &Job) -> Cost {
+        cost_of(job, self.of(&job.profile, &job.request.model))
+    }
+}
+
 /// What one job cost.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cost {

@@ -2,6 +2,7 @@
 //! and timestamps. No I/O here.
 
 pub mod batch;
+pub mod budget;
 pub mod catalogue;
 pub mod compare;
 pub mod draft;

@@ -200,6 +200,13 @@ impl JobList {
                 }
                 None => false,
             },
+            ApiEvent::Refused { ids, .. } => {
+                let listed = ids.iter().any(|id| self.get(*id).is_some());
+                for id in ids {
+                    self.remove(*id);
+                }
+                listed
+            }
             ApiEvent::Notice { .. } => false,
         }
     }

@@ -6,18 +6,19 @@ pub mod history;
 pub mod jobs;
 pub mod recall;
 pub mod text;
+mod profile;
 mod zoom;
 
 use std::time::{Duration, Instant};
 
 use crate::config::keymap::Mode;
-use crate::config::{Profile, ProviderKind};
+use crate::config::Profile;
 use crate::domain::JobId;
 use crate::domain::Level;
-use crate::domain::models::Wire;
 pub use batches::{BatchGrid, GridRow, ListRow};
 pub use form::{ComposeForm, Field, FormError};
 pub use jobs::{JobList, JobView};
+pub use profile::ProfileView;
 pub use zoom::ZoomView;
 
 /// The three panes.
@@ -126,56 +127,6 @@ impl Notice {
     }
 }
 
-/// The active profile, as the header shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProfileView {
-    /// Name.
-    pub name: String,
-    /// Kind.
-    pub kind: ProviderKind,
-    /// The wire it speaks (which models the form offers).
-    pub wire: Wire,
-    /// Its default model.
-    pub model: String,
-    /// A note when the profile cannot work (no key), with how to fix it.
-    pub key_note: Option<String>,
-    /// The config file path, named in hints.
-    pub config_file: String,
-    /// The models it offers.
-    pub models: Vec<std::sync::Arc<crate::domain::catalogue::ModelSpec>>,
-    /// The provider may watermark images.
-    pub watermark: bool,
-}
-
-impl ProfileView {
-    /// The view of a configured profile.
-    pub fn of(
-        p: &Profile,
-        config_file: &std::path::Path,
-        catalogue: &crate::domain::catalogue::Catalogue,
-    ) -> Self {
-        let key_note = (!p.is_simulator() && !p.key_probably_available())
-            .then(|| format!("no key: {}", p.key_hint(config_file)));
-        Self {
-            name: p.name.clone(),
-            kind: p.kind,
-            wire: p.wire(),
-            model: p.model.clone(),
-            key_note,
-            config_file: config_file.display().to_string(),
-            models: catalogue.for_wire(p.wire()),
-            watermark: p.watermark,
-        }
-    }
-
-    /// A compose form over this profile's models, on its default model.
-    pub fn form(&self) -> ComposeForm {
-        let mut form = ComposeForm::new(self.models.clone(), &self.model);
-        form.watermark = self.watermark;
-        form
-    }
-}
-
 /// What the preview pane knows about terminal graphics.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GraphicsInfo {
@@ -241,6 +192,15 @@ pub struct State {
 }
 
 impl State {
+    /// When a submit asks first: the config's rule, with the profile's `budget.confirm_above`
+    /// over its cost.
+    pub fn confirm_rule(&self) -> crate::domain::draft::ConfirmAbove {
+        crate::domain::draft::ConfirmAbove {
+            cost: self.profile.confirm_above.or(self.confirm_above.cost),
+            ..self.confirm_above
+        }
+    }
+
     /// The presets whose name holds `query` (any case), in file order.
     pub fn preset_matches(&self, query: &str) -> Vec<&str> {
         let q = query.trim().to_lowercase();

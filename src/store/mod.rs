@@ -2,6 +2,7 @@
 //! filesystems), `synchronous=FULL`, a busy timeout, and migrations by `user_version`. Every
 //! state change is committed before the matching event is sent.
 
+mod budget;
 mod filter;
 pub mod history;
 pub mod images;
@@ -60,6 +61,9 @@ pub enum StoreError {
         /// Where it is now.
         moved_to: PathBuf,
     },
+    /// A submit the profile's budget does not allow; nothing of it was stored.
+    #[error("{0}")]
+    OverBudget(#[from] crate::domain::budget::Refusal),
     /// A stored row could not be read back.
     #[error("stored job {id} is unreadable: {reason}")]
     BadRow {

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::{BUSY_TIMEOUT, StoreError};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const MIGRATIONS: &[&str] = &[
     // 1: jobs and per-profile settings.
@@ -70,6 +70,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE jobs ADD COLUMN grid TEXT;
     CREATE INDEX jobs_batch ON jobs(batch, created_at);
     CREATE INDEX jobs_parent ON jobs(parent);",
+    // 6: what each job reserves against its profile's budget until its real cost is known.
+    "ALTER TABLE jobs ADD COLUMN reserved REAL;
+    CREATE INDEX jobs_profile_created ON jobs(profile, created_at);",
 ];
 
 /// Opens the file, sets the pragmas and migrates. `network_fs` selects `journal_mode=DELETE`

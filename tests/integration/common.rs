@@ -58,6 +58,8 @@ pub fn apiframe_profile(base: &str) -> Profile {
         // Fault servers answer at once: a few seconds of retries make each unclear answer
         // end in about three attempts, as a short real budget would.
         retry_budget: Duration::from_secs(3),
+        price: None,
+        budget: qimg::domain::budget::Budget::default(),
     }
 }
 
@@ -134,7 +136,7 @@ impl Rig {
     pub fn submit(&self, req: JobRequest) -> JobId {
         let job = Job::new(&self.profile, req);
         let id = job.id;
-        assert!(self.engine.send(qimg::api::Command::Submit(Box::new(job))));
+        assert!(self.engine.send(qimg::api::Command::Submit(qimg::api::Submission::of(vec![job]))));
         id
     }
 

@@ -141,6 +141,7 @@ impl Harness {
             home: None,
             presets_file: paths.presets_file(),
             sheets_dir: paths.sheets_dir(),
+            prices: qimg::domain::ledger::Prices::new(Catalogue::shared_builtin(), []),
             spend_load: std::sync::Arc::default(),
         };
         let (keys, input) = unbounded();

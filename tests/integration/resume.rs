@@ -231,7 +231,7 @@ async fn two_processes_share_a_store_and_leases_hand_jobs_over() {
 
     let job = Job::new("sim", req("shared"));
     let id = job.id;
-    assert!(a.send(Command::Submit(Box::new(job))));
+    assert!(a.send(Command::Submit(qimg::api::Submission::of(vec![job]))));
     // B sees A's job within a second.
     let seen = tokio::time::timeout(Duration::from_secs(2), async {
         loop {

@@ -160,7 +160,7 @@ async fn twelve_virtual_hours_two_hundred_jobs() {
             JobRequest::apiframe(&format!("soak {i}"), AspectRatio::Square, i),
         );
         ids.push(job.id);
-        engine.send(Command::Submit(Box::new(job)));
+        engine.send(Command::Submit(qimg::api::Submission::of(vec![job])));
         // One job every 3.6 virtual minutes: 200 jobs over 12 hours.
         let until = Instant::now() + Duration::from_secs(216);
         while let Ok(Some(ev)) = tokio::time::timeout_at(until, events.recv()).await {

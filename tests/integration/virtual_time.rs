@@ -135,7 +135,7 @@ impl Harness {
     fn submit(&self, prompt: &str) -> JobId {
         let job = Job::new("af", JobRequest::apiframe(prompt, AspectRatio::Square, 1));
         let id = job.id;
-        assert!(self.engine.send(Command::Submit(Box::new(job))));
+        assert!(self.engine.send(Command::Submit(qimg::api::Submission::of(vec![job]))));
         id
     }
 

@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::ApiEvent;
 use super::deliver;
 use super::engine::Shared;
 use super::error::clean;
@@ -43,7 +42,7 @@ impl Next {
 const IN_FLIGHT: &str = "qimg stopped while this request was in flight, so its outcome is unknown: the gateway may have \
                          made (and charged for) the image. Resubmitting sends it again, which may charge twice.";
 
-/// Runs one job. `is_new` jobs are written to the store first; resumed ones already are.
+/// Runs one stored job; `is_new` when it was just submitted (not resumed).
 pub(crate) async fn run(
     shared: Arc<Shared>,
     job: Job,
@@ -52,9 +51,6 @@ pub(crate) async fn run(
     shutdown: CancellationToken,
 ) {
     let ctx = Ctx::new(shared, job.id, cancel, shutdown);
-    if is_new && !insert(&ctx, &job).await {
-        return;
-    }
     if is_new && let Ok(rt) = ctx.shared.runtime(&job.profile).await {
         // A new job is the user saying "try again": after a top-up the paused jobs go on.
         rt.set_out_of_credits(false);
@@ -63,31 +59,6 @@ pub(crate) async fn run(
         Ok(()) | Err(Stop::Shutdown) => {}
         Err(Stop::Cancelled) => {
             ctx.move_to(JobState::Cancelled, JobPatch::default()).await;
-        }
-    }
-}
-
-/// Writes a new job's row, leased to this process, before anything is sent. Without a row
-/// nothing may be sent: a crash would lose a paid job.
-async fn insert(ctx: &Ctx, job: &Job) -> bool {
-    let (row, owner) = (job.clone(), ctx.shared.owner.clone());
-    match ctx
-        .store()
-        .run(move |s| s.insert_job_leased(&row, Some(&owner)))
-        .await
-    {
-        Ok(()) => {
-            ctx.shared.emit(ApiEvent::JobChanged(Box::new(job.clone())));
-            true
-        }
-        Err(e) => {
-            tracing::error!("job not sent, the store refused it: {e}");
-            let mut failed = job.clone();
-            failed.state = JobState::Failed {
-                message: format!("not sent: cannot write the job store ({e})"),
-            };
-            ctx.shared.emit(ApiEvent::JobChanged(Box::new(failed)));
-            false
         }
     }
 }

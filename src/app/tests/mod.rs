@@ -76,8 +76,11 @@ fn settle(a: &mut App, fx: Vec<Effect>) -> Vec<Effect> {
 
 fn submits(fx: &[Effect]) -> usize {
     fx.iter()
-        .filter(|e| matches!(e, Effect::Engine(Command::Submit(_))))
-        .count()
+        .map(|e| match e {
+            Effect::Engine(Command::Submit(sub)) => sub.jobs.len(),
+            _ => 0,
+        })
+        .sum()
 }
 
 #[test]
@@ -250,9 +253,10 @@ fn resubmitting_an_ambiguous_apiframe_job_reuses_its_key() {
         Instant::now(),
     );
     let fx = settle(&mut a, fx);
-    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else {
+    let Some(Effect::Engine(Command::Submit(sub))) = fx.first() else {
         panic!("{fx:?}")
     };
+    let job = &sub.jobs[0];
     assert_eq!(job.idempotency_key, old.idempotency_key);
     assert_eq!(job.resubmit_of, Some(old.id));
 }
@@ -277,9 +281,10 @@ fn resubmitting_an_ambiguous_gateway_job_asks_first() {
     assert!(matches!(a.state.overlay, Some(Overlay::Confirm { .. })));
     let fx = a.on_event(&key(KeyCode::Char('y'), KeyModifiers::NONE), now);
     let fx = settle(&mut a, fx);
-    let Some(Effect::Engine(Command::Submit(job))) = fx.first() else {
+    let Some(Effect::Engine(Command::Submit(sub))) = fx.first() else {
         panic!("{fx:?}")
     };
+    let job = &sub.jobs[0];
     assert_ne!(job.idempotency_key, old.idempotency_key);
 }
 
@@ -395,9 +400,10 @@ fn rerun_keeps_the_seed_and_reroll_draws_a_new_one() {
     a.state.focus = Focus::Jobs;
     let fx = press(&mut a, 'r');
     let fx = settle(&mut a, fx);
-    let Some(Effect::Engine(Command::Submit(rerun))) = fx.first() else {
+    let Some(Effect::Engine(Command::Submit(sub))) = fx.first() else {
         panic!("{fx:?}")
     };
+    let rerun = &sub.jobs[0];
     assert_eq!(
         (rerun.request.seed, rerun.request.prompt.as_str()),
         (Some(77), "lake")
@@ -406,9 +412,10 @@ fn rerun_keeps_the_seed_and_reroll_draws_a_new_one() {
     a.state.jobs.select(j.id);
     let fx = press(&mut a, 'n');
     let fx = settle(&mut a, fx);
-    let Some(Effect::Engine(Command::Submit(reroll))) = fx.first() else {
+    let Some(Effect::Engine(Command::Submit(sub))) = fx.first() else {
         panic!("{fx:?}")
     };
+    let reroll = &sub.jobs[0];
     assert_ne!(reroll.request.seed, Some(77));
     assert!(reroll.request.seed.is_some());
 }
