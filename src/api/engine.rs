@@ -240,6 +240,10 @@ async fn run(shared: Arc<Shared>, mut rx: UnboundedReceiver<Command>) {
                     }
                 }
                 Some(Command::Cancel(id)) => jobs.cancel(id).await,
+                Some(Command::ReadBalance(profile)) => {
+                    let (shared, stop) = (Arc::clone(&shared), jobs.shutdown.clone());
+                    tokio::spawn(super::balance::read(shared, profile, stop));
+                }
                 Some(Command::Shutdown) | None => break,
             },
             Some(done) = jobs.tasks.join_next(), if !jobs.tasks.is_empty() => jobs.ended(done).await,

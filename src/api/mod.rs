@@ -4,6 +4,7 @@
 //! that runs every job. Never imports ratatui.
 
 pub mod apiframe;
+pub mod balance;
 pub mod deliver;
 pub mod engine;
 pub mod error;
@@ -32,6 +33,9 @@ pub enum Command {
     /// Run the new jobs of one submit. The engine writes their rows, all or none and within the
     /// profile's budget, before the first network byte.
     Submit(Submission),
+    /// Read a profile's balance (Apiframe's `/v2/me`), at most once a minute; answered with
+    /// `ApiEvent::Balance`.
+    ReadBalance(String),
     /// Stop working on a job (Apiframe has no remote cancel: the job may still finish there).
     Cancel(JobId),
     /// Finish: stop every job task at a safe point (their state is in the store).
@@ -77,6 +81,13 @@ pub enum ApiEvent {
         id: JobId,
         /// The note, sanitised; `None` clears it.
         note: Option<String>,
+    },
+    /// A profile's credits, as the provider reported them.
+    Balance {
+        /// The profile.
+        profile: String,
+        /// Its team's credits.
+        credits: i64,
     },
     /// A submit the budget refused: none of its jobs was stored or sent.
     Refused {

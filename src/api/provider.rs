@@ -97,4 +97,9 @@ pub trait Provider: Send + Sync {
 
     /// The status of an accepted job (asynchronous wires only).
     fn poll<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<RemoteJob, ApiError>>;
+
+    /// The account's credits (Apiframe's `/v2/me`); `None` where the wire has no balance.
+    fn balance(&self) -> Option<BoxFuture<'_, Result<Option<i64>, ApiError>>> {
+        None
+    }
 }

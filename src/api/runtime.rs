@@ -75,6 +75,8 @@ pub struct ProfileRuntime {
     auth_broken: AtomicBool,
     /// A submit was refused for want of credits (402): the profile's queued jobs wait.
     out_of_credits: AtomicBool,
+    /// When the balance was last read (at most once a minute).
+    pub balance_clock: Mutex<super::balance::BalanceClock>,
     key: SecretString,
     history: Mutex<HashMap<String, Vec<Duration>>>,
 }
@@ -182,6 +184,7 @@ impl ProfileRuntime {
                 .clone()
                 .unwrap_or_else(|| images_dir.to_path_buf()),
             auth_broken: AtomicBool::new(false),
+            balance_clock: Mutex::default(),
             out_of_credits: AtomicBool::new(false),
             key,
             history: Mutex::new(HashMap::new()),

@@ -164,7 +164,12 @@ pub async fn run_tui(opts: TuiOptions) -> std::io::Result<Ended> {
         std::env::var_os("QIMG_TEST_PANIC").is_some_and(|v| v == "render");
     let mut first = event_loop.app.preview_effects();
     // Neither is needed for the first frame: both are read after it, off the loop.
-    first.extend([super::Effect::LoadSpend, super::Effect::LoadPresets]);
+    let profile = event_loop.app.state.profile.name.clone();
+    first.extend([
+        super::Effect::LoadSpend,
+        super::Effect::LoadPresets,
+        super::Effect::Engine(crate::api::Command::ReadBalance(profile)),
+    ]);
     event_loop.apply(first);
     let exit = event_loop.run().await;
     drop(input);

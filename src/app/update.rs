@@ -49,6 +49,11 @@ impl App {
             self.dirty = true;
             return Vec::new();
         }
+        if let ApiEvent::Balance { profile, credits } = ev {
+            self.state.balance = Some((profile, credits));
+            self.dirty = true;
+            return Vec::new();
+        }
         if let ApiEvent::Refused { text, .. } = &ev {
             // Nothing was stored: the same form may be sent again at once (after a change).
             self.state.notice(Level::Error, text.clone(), now);
@@ -63,6 +68,10 @@ impl App {
             // A job that ends (or reports its cost) changes the spend in the header.
             if (job.state.is_end() && listed != Some(false)) || job.credit_cost.is_some() {
                 fx.push(Effect::LoadSpend);
+            }
+            // The balance moves when a job of this process ends (read at most once a minute).
+            if was_active && job.state.is_end() {
+                fx.push(Effect::Engine(Command::ReadBalance(job.profile.clone())));
             }
             ended = Some((job.clone(), was_active));
             self.notice_end(job, now);

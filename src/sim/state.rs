@@ -170,6 +170,8 @@ pub struct Stats {
     pub posts_rate_limited: AtomicU64,
     /// Time spent answering requests, in microseconds (the server's own time).
     pub server_time_us: AtomicU64,
+    /// GET `/v2/me`.
+    pub balance_reads: AtomicU64,
 }
 
 /// A copy of the counters, as JSON.
@@ -208,6 +210,9 @@ pub struct StatsSnapshot {
     /// See [`Stats`].
     #[serde(default)]
     pub server_time_us: u64,
+    /// See [`Stats`].
+    #[serde(default)]
+    pub balance_reads: u64,
 }
 
 impl Stats {
@@ -235,6 +240,7 @@ impl Stats {
             post_requests: g(&self.post_requests),
             posts_rate_limited: g(&self.posts_rate_limited),
             server_time_us: g(&self.server_time_us),
+            balance_reads: g(&self.balance_reads),
         }
     }
 }

@@ -207,7 +207,7 @@ impl JobList {
                 }
                 listed
             }
-            ApiEvent::Notice { .. } => false,
+            ApiEvent::Notice { .. } | ApiEvent::Balance { .. } => false,
         }
     }
 

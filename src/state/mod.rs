@@ -149,6 +149,8 @@ pub struct State {
     pub notify: (crate::domain::notify::NotifyMode, bool),
     /// Today's and this week's spend (read from the store after start and as jobs end).
     pub spend: Option<(crate::domain::ledger::Totals, crate::domain::ledger::Totals)>,
+    /// A profile's credits as the provider last reported them (`/v2/me`).
+    pub balance: Option<(String, i64)>,
     /// The axes of the last grid run sent from the form (the grid popup starts with them).
     pub grid_axes: (String, String),
     /// The presets of `presets.toml`, in file order.
@@ -235,6 +237,7 @@ impl State {
             presets: indexmap::IndexMap::new(),
             grid_axes: (String::new(), String::new()),
             spend: None,
+            balance: None,
             focused: true,
             notify: (crate::domain::notify::NotifyMode::default(), false),
             presets_error: None,

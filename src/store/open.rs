@@ -176,6 +176,25 @@ mod tests {
     use crate::domain::{Job, JobRequest};
 
     #[test]
+    fn processes_opening_a_new_store_at_once_migrate_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("qimg.db");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let opened: Vec<_> = (0..8)
+            .map(|_| {
+                let (p, b) = (p.clone(), std::sync::Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    b.wait();
+                    Store::open(&p).map(|_| ()).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for t in opened {
+            assert_eq!(t.join().unwrap(), Ok(()));
+        }
+    }
+
+    #[test]
     fn a_file_that_is_not_sqlite_is_moved_aside() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("qimg.db");

@@ -100,9 +100,15 @@ pub fn open_connection(path: &Path, network_fs: bool) -> Result<Connection, Stor
     Ok(conn)
 }
 
-/// Brings the schema to `SCHEMA_VERSION`; refuses a newer one.
+/// Brings the schema to `SCHEMA_VERSION`; refuses a newer one. Runs under SQLite's write lock,
+/// re-reading the version inside it: two qimg opening a new store at the same moment do not
+/// both migrate (the second sees the first's work).
 pub fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let found = version(&tx)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
@@ -115,14 +121,17 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         .enumerate()
         .skip(usize::try_from(found).unwrap_or(0))
     {
-        let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(
             None,
             "user_version",
             i64::try_from(i + 1).unwrap_or(SCHEMA_VERSION),
         )?;
-        tx.commit()?;
     }
+    tx.commit()?;
     Ok(())
+}
+
+fn version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }

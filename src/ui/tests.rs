@@ -646,9 +646,14 @@ fn the_header_shows_today_and_this_week_with_estimates_marked() {
     let mut week = day.clone();
     week.add(&Cost::Estimated(3.0, "credits".into()));
     s.spend = Some((day, week));
+    s.balance = Some(("other".into(), 5));
     let text = format!("{}", render_to(&s, 200, 60).backend());
     assert!(
         text.contains("· today 6 credits · week 6 credits + ≈ 3 "),
         "{text}"
     );
+    assert!(!text.contains("balance"), "another profile's balance: {text}");
+    s.balance = Some((s.profile.name.clone(), 994));
+    let text = format!("{}", render_to(&s, 200, 60).backend());
+    assert!(text.contains("· balance 994 credits "), "{text}");
 }

@@ -5,6 +5,7 @@
 mod apiframe_wire;
 mod app_flow;
 mod batches_cli;
+mod budget;
 mod canary;
 mod cli;
 mod cli_cmds;

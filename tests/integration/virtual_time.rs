@@ -289,3 +289,41 @@ async fn an_unknown_status_times_out_after_its_deadline_and_is_never_resent() {
     assert_eq!(h.fake.submits.load(Ordering::SeqCst), 1);
     h.engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_balance_is_read_at_most_once_a_minute_and_never_while_idle() {
+    let mut h = Harness::start(Box::new(|path, n| {
+        if path == "/v2/me" {
+            let body = format!(r#"{{"team":{{"credits":{}}}}}"#, 100 - n);
+            (200, body, None)
+        } else {
+            (200, completed(path), None)
+        }
+    }));
+    // The start, then three jobs ending within the minute.
+    for _ in 0..4 {
+        assert!(h.engine.send(Command::ReadBalance("af".into())));
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    // Then ten quiet minutes.
+    let until = Instant::now() + Duration::from_secs(600);
+    let mut balances = Vec::new();
+    while let Ok(Some(ev)) = tokio::time::timeout_at(until, h.events.recv()).await {
+        if let ApiEvent::Balance { profile, credits } = ev {
+            balances.push((profile, credits));
+        }
+    }
+    let reads: Vec<Duration> = h
+        .seen()
+        .iter()
+        .filter(|s| s.path == "/v2/me")
+        .map(|s| s.at)
+        .collect();
+    assert_eq!(reads.len(), 2, "one at start, one a minute later: {reads:?}");
+    assert!(reads[0] < Duration::from_secs(1), "{reads:?}");
+    assert!(
+        reads[1] >= Duration::from_secs(60) && reads[1] < Duration::from_secs(61),
+        "{reads:?}"
+    );
+    assert_eq!(balances, vec![("af".into(), 100), ("af".into(), 99)]);
+}

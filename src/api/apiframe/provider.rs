@@ -193,4 +193,8 @@ impl Provider for ApiframeProvider {
     fn poll<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Result<RemoteJob, ApiError>> {
         self.client.poll(remote_id).boxed()
     }
+
+    fn balance(&self) -> Option<BoxFuture<'_, Result<Option<i64>, ApiError>>> {
+        Some(self.client.me().boxed())
+    }
 }

@@ -315,10 +315,11 @@ fn a_finished_selected_job_asks_for_its_preview_once() {
     j.state = JobState::Done;
     j.saved_paths = vec!["/tmp/x.png".into()];
     let fx = a.on_api(ApiEvent::JobChanged(Box::new(j.clone())), Instant::now());
-    // The end also asks for the spend in the header to be read again, and sets the title.
+    // The end also asks for the spend and the balance in the header to be read again, and
+    // sets the title.
     assert!(
-        matches!(fx.as_slice(), [Effect::LoadSpend, Effect::WriteTerminal(t), Effect::Decode(p)]
-            if p.ends_with("x.png") && t.ends_with("\x1b]2;qimg ◐0 ✓1\x07".as_bytes())),
+        matches!(fx.as_slice(), [Effect::LoadSpend, Effect::Engine(Command::ReadBalance(profile)), Effect::WriteTerminal(t), Effect::Decode(p)]
+            if p.ends_with("x.png") && profile == "sim" && t.ends_with("\x1b]2;qimg ◐0 ✓1\x07".as_bytes())),
         "{fx:?}"
     );
     assert!(

@@ -22,7 +22,11 @@ pub async fn me(State(s): State<Arc<SimState>>, headers: HeaderMap) -> Response 
     if let Err(r) = auth(&s, &headers) {
         return r;
     }
-    Json(json!({"user": {"id": "sim-user", "email": "sim@localhost"}, "team": {"credits": 1000, "plan": "simulator"}})).into_response()
+    Stats::bump(&s.stats.balance_reads);
+    // The team starts with 1000 credits and pays 3 for each job the simulator creates.
+    let created = s.stats.jobs_created.load(std::sync::atomic::Ordering::Relaxed);
+    let credits = 1000_i64.saturating_sub(i64::try_from(created.saturating_mul(3)).unwrap_or(i64::MAX));
+    Json(json!({"user": {"id": "sim-user", "email": "sim@localhost"}, "team": {"credits": credits, "plan": "simulator"}})).into_response()
 }
 
 /// `POST /v2/uploads` with one multipart `file`.
