@@ -108,6 +108,11 @@ impl EffectRunner {
             Effect::LoadPresets => self.write_presets(|_| Ok(None)),
             Effect::Sheet(jobs) => self.sheet(jobs),
             Effect::LoadSpend => self.load_spend(),
+            Effect::NotifyCmd(json) => {
+                if let Some(command) = &app.state.notify_cmd {
+                    super::notify_cmd::run(command, &self.key_vars, json, self.msgs.clone());
+                }
+            }
             Effect::Complete(text) => self.complete(text),
         }
     }

@@ -21,6 +21,7 @@ mod keys;
 pub mod launch;
 pub mod message;
 pub mod notify;
+mod notify_cmd;
 pub mod presets;
 mod recall;
 mod reference;
@@ -120,6 +121,8 @@ pub enum Effect {
     LoadPresets,
     /// Read today's and this week's spend from the store.
     LoadSpend,
+    /// Run `notify_cmd` with this JSON on stdin.
+    NotifyCmd(String),
     /// Write a contact sheet of these jobs (a batch) to the sheets folder.
     Sheet(Vec<crate::domain::Job>),
 }

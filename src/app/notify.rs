@@ -64,7 +64,8 @@ pub fn restore_title() -> &'static [u8] {
 }
 
 impl App {
-    /// After `job` changed: the notification of its end (or its batch's), when one is due.
+    /// After `job` changed: the notification of its end (or its batch's), when one is due,
+    /// and `notify_cmd` with its JSON.
     pub(super) fn ending_effects(&mut self, job: &Job, was_active: bool) -> Vec<Effect> {
         if !was_active || !job.state.is_end() {
             return Vec::new();
@@ -73,36 +74,13 @@ impl App {
         if !mode.wants(self.state.focused) {
             return Vec::new();
         }
-        let text = match job.batch {
-            Some(b) => {
-                let p = self.state.jobs.batch_progress(b);
-                if !p.ended() {
-                    return Vec::new(); // one digest per batch, when its last job ends
-                }
-                let cost = if p.credits > 0 {
-                    format!(", {} credits", p.credits)
-                } else {
-                    String::new()
-                };
-                format!(
-                    "qimg: batch {} ended: {} done, {} failed{cost}",
-                    b.short(),
-                    p.done,
-                    p.failed + p.attention
-                )
-            }
-            None => match &job.state {
-                JobState::Done => {
-                    format!("qimg: job {} done: {}", job.id.short(), job.request.prompt)
-                }
-                s => format!(
-                    "qimg: job {} {}: {}",
-                    job.id.short(),
-                    s.name().replace('_', " "),
-                    s.message().unwrap_or("")
-                ),
-            },
+        let Some((text, json)) = self.ending(job) else {
+            return Vec::new();
         };
+        let mut fx = Vec::new();
+        if self.state.notify_cmd.is_some() {
+            fx.push(Effect::NotifyCmd(json.to_string()));
+        }
         let osc = if self.previews.is_kitty() {
             Osc::Kitty
         } else if std::env::var_os("VTE_VERSION").is_some() {
@@ -110,12 +88,52 @@ impl App {
         } else {
             Osc::Nine
         };
-        vec![Effect::WriteTerminal(notification_bytes(
+        fx.push(Effect::WriteTerminal(notification_bytes(
             &text,
             osc,
             self.previews.in_tmux(),
             bell,
-        ))]
+        )));
+        fx
+    }
+
+    /// The text and the JSON of `job`'s end, or of its batch's when it was the batch's last
+    /// job; `None` while the batch goes on (one digest per batch).
+    fn ending(&self, job: &Job) -> Option<(String, serde_json::Value)> {
+        if let Some(b) = job.batch {
+            let p = self.state.jobs.batch_progress(b);
+            if !p.ended() {
+                return None;
+            }
+            let cost = if p.credits > 0 {
+                format!(", {} credits", p.credits)
+            } else {
+                String::new()
+            };
+            let failed = p.failed + p.attention;
+            let text = format!("qimg: batch {} ended: {} done, {failed} failed{cost}", b.short(), p.done);
+            let json = serde_json::json!({
+                "event": "batch_ended", "batch": b.to_string(), "done": p.done,
+                "failed": failed, "credits": p.credits, "text": text,
+            });
+            return Some((text, json));
+        }
+        let text = match &job.state {
+            JobState::Done => format!("qimg: job {} done: {}", job.id.short(), job.request.prompt),
+            s => format!(
+                "qimg: job {} {}: {}",
+                job.id.short(),
+                s.name().replace('_', " "),
+                s.message().unwrap_or("")
+            ),
+        };
+        let json = serde_json::json!({
+            "event": "job_ended", "id": job.id.to_string(), "profile": job.profile,
+            "model": job.request.model, "prompt": job.request.prompt, "state": job.state.name(),
+            "message": job.state.message(), "saved_paths": job.saved_paths,
+            "credit_cost": job.credit_cost, "text": text,
+        });
+        Some((text, json))
     }
 
     /// The title as a progress line, when it changed.

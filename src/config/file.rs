@@ -22,6 +22,9 @@ pub struct ConfigFile {
     pub notify: Option<crate::domain::notify::NotifyMode>,
     /// Ring the bell with each notification (tmux then marks the window).
     pub bell: Option<bool>,
+    /// A command run (`sh -c`) with the job's or batch's JSON on stdin when a notification is
+    /// due; it gets no key in its environment and 10 s.
+    pub notify_cmd: Option<String>,
     /// A submit of more jobs than this asks first (default 10).
     pub confirm_jobs_above: Option<u32>,
     /// A submit estimated above this many credits (or the profile's unit) asks first.

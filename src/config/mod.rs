@@ -78,6 +78,8 @@ pub struct Config {
     pub notify: crate::domain::notify::NotifyMode,
     /// A bell with each notification.
     pub bell: bool,
+    /// `notify_cmd`, when set.
+    pub notify_cmd: Option<String>,
     /// When a submit asks first.
     pub confirm: crate::domain::draft::ConfirmAbove,
 }
@@ -131,6 +133,7 @@ impl Config {
             mouse: file.mouse.unwrap_or(false),
             notify: file.notify.unwrap_or_default(),
             bell: file.bell.unwrap_or(false),
+            notify_cmd: file.notify_cmd.filter(|c| !c.trim().is_empty()),
             confirm: crate::domain::draft::ConfirmAbove {
                 jobs: file.confirm_jobs_above.unwrap_or(10),
                 cost: file.confirm_cost_above,

@@ -173,9 +173,11 @@ impl Previews {
             .is_some_and(|p| p.protocol_type() == ProtocolType::Kitty)
     }
 
-    /// True when the picker wraps sequences for tmux.
+    /// True inside tmux, by the picker's probe or by `$TMUX` (which ratatui-image does not
+    /// read, and which is all there is when previews are fixed or off): sequences for the outer
+    /// terminal — notifications, kitty deletes — then go through passthrough.
     pub fn in_tmux(&self) -> bool {
-        self.picker.as_ref().is_some_and(Picker::tmux_detected)
+        self.picker.as_ref().is_some_and(Picker::tmux_detected) || in_tmux()
     }
 
     /// A new kitty image id (thumbnails).

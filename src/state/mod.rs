@@ -147,6 +147,8 @@ pub struct State {
     pub focused: bool,
     /// When endings are notified, and with a bell or not (from config.toml).
     pub notify: (crate::domain::notify::NotifyMode, bool),
+    /// `notify_cmd`: run with the job's or batch's JSON when a notification is due.
+    pub notify_cmd: Option<String>,
     /// Today's and this week's spend (read from the store after start and as jobs end).
     pub spend: Option<(crate::domain::ledger::Totals, crate::domain::ledger::Totals)>,
     /// A profile's credits as the provider last reported them (`/v2/me`).
@@ -240,6 +242,7 @@ impl State {
             balance: None,
             focused: true,
             notify: (crate::domain::notify::NotifyMode::default(), false),
+            notify_cmd: None,
             presets_error: None,
             quit: false,
         }
@@ -252,6 +255,7 @@ impl State {
         let mut state = Self::new(view, form);
         state.confirm_above = config.confirm;
         state.notify = (config.notify, config.bell);
+        state.notify_cmd.clone_from(&config.notify_cmd);
         state.profiles = config
             .profiles
             .values()

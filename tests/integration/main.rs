@@ -21,6 +21,7 @@ mod gateway;
 mod graphics_input;
 mod harness;
 mod layering;
+mod notify_pty;
 mod presets_cli;
 mod preview_bytes;
 mod proxy;

@@ -80,3 +80,52 @@ fn an_ending_is_told_only_while_unfocused_and_a_batch_once() {
     a.state.jobs.upsert(quiet.clone());
     assert!(notifications(&finish(&mut a, quiet, JobState::Done)).is_empty());
 }
+
+#[test]
+fn notify_cmd_gets_the_job_and_the_batch_as_json_when_a_notification_is_due() {
+    let mut a = app();
+    a.state.notify_cmd = Some("ntfy publish qimg".into());
+    let _ = a.on_event(&Event::FocusLost, Instant::now());
+    let cmd_json = |fx: &[Effect]| -> Vec<serde_json::Value> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::NotifyCmd(j) => Some(serde_json::from_str(j).unwrap()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut j = Job::new("sim", JobRequest::apiframe("kite", AspectRatio::Square, 1));
+    j.state = JobState::Running { progress: None };
+    a.state.jobs.upsert(j.clone());
+    j.credit_cost = Some(3);
+    let sent = cmd_json(&finish(&mut a, j.clone(), JobState::Done));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (&sent[0]["event"], &sent[0]["id"], &sent[0]["state"], &sent[0]["credit_cost"]),
+        (&"job_ended".into(), &j.id.to_string().into(), &"done".into(), &3.into())
+    );
+    let batch = crate::domain::BatchId::new();
+    let members: Vec<Job> = (0..2)
+        .map(|_| {
+            let mut m = j.clone();
+            m.id = JobId::new();
+            m.batch = Some(batch);
+            m.state = JobState::Running { progress: None };
+            m
+        })
+        .collect();
+    for m in &members {
+        a.state.jobs.upsert(m.clone());
+    }
+    assert!(cmd_json(&finish(&mut a, members[0].clone(), JobState::Done)).is_empty());
+    let digest = cmd_json(&finish(&mut a, members[1].clone(), JobState::Done));
+    assert_eq!(digest[0]["event"], "batch_ended");
+    assert_eq!((&digest[0]["done"], &digest[0]["credits"]), (&2.into(), &6.into()));
+    // Focused again: neither the escape nor the command.
+    let _ = a.on_event(&Event::FocusGained, Instant::now());
+    let mut k = j.clone();
+    k.id = JobId::new();
+    k.state = JobState::Running { progress: None };
+    a.state.jobs.upsert(k.clone());
+    assert!(cmd_json(&finish(&mut a, k, JobState::Done)).is_empty());
+}
