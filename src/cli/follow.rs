@@ -116,13 +116,16 @@ async fn latest(session: &Session, ids: &[JobId]) -> HashMap<JobId, Job> {
 /// Prints the results and returns the exit code.
 pub fn report(session: &Session, ids: &[JobId], o: FollowOpts, f: &Followed) -> ExitCode {
     let profiles = &session.services.config.profiles;
+    let prices = session.services.config.prices();
     let mut out = std::io::stdout().lock();
     for job in ids.iter().filter_map(|id| f.jobs.get(id)) {
         if o.json {
             let _ = writeln!(
                 out,
                 "{}",
-                JobJson::of(job, profiles.get(&job.profile)).line()
+                JobJson::of(job, profiles.get(&job.profile))
+                    .priced(job, &prices)
+                    .line()
             );
         } else if o.wait {
             for p in &job.saved_paths {

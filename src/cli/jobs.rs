@@ -159,11 +159,14 @@ pub fn jobs(cli: &Cli, a: JobsArgs) -> ExitCode {
             return ExitCode::JobFailed;
         }
     };
+    let prices = config.prices();
     let mut out = std::io::stdout().lock();
     let now = Timestamp::now();
     for j in &list {
         let line = if a.json {
-            JobJson::of(j, config.profiles.get(&j.profile)).line()
+            JobJson::of(j, config.profiles.get(&j.profile))
+                .priced(j, &prices)
+                .line()
         } else {
             let file = j
                 .saved_paths
@@ -283,6 +286,7 @@ pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
         return follow_line((&store, services.config.prices()), &mut watcher, a.once).await;
     }
     // JSONL: every change of any job, from any qimg process, as it lands in the store.
+    let prices = services.config.prices();
     loop {
         let jobs = tokio::select! {
             r = watcher.changed() => match r {
@@ -296,7 +300,9 @@ pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
         };
         let mut out = std::io::stdout().lock();
         for j in &jobs {
-            let line = JobJson::of(j, services.config.profiles.get(&j.profile)).line();
+            let line = JobJson::of(j, services.config.profiles.get(&j.profile))
+                .priced(j, &prices)
+                .line();
             if writeln!(out, "{line}").is_err() {
                 return ExitCode::Success;
             }

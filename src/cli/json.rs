@@ -50,6 +50,37 @@ impl<'a> ParametersJson<'a> {
     }
 }
 
+/// A job's cost: `{"amount": 3, "unit": "credits", "basis": "charged"}`; the basis is
+/// `charged` (the provider said so), `estimated` (a finished image at its price), `none`
+/// (nothing made or charged) or `unknown` (an image of unknown price; amount and unit null).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CostJson {
+    /// How much, or null.
+    pub amount: Option<f64>,
+    /// In what, or null.
+    pub unit: Option<String>,
+    /// Where the number comes from.
+    pub basis: &'static str,
+}
+
+impl CostJson {
+    /// The JSON of a ledger cost.
+    pub fn of(cost: &crate::domain::ledger::Cost) -> Self {
+        use crate::domain::ledger::Cost;
+        let (amount, unit, basis) = match cost {
+            Cost::Charged(v, u) => (Some(*v), Some(u.clone()), "charged"),
+            Cost::Estimated(v, u) => (Some(*v), Some(u.clone()), "estimated"),
+            Cost::Nothing => (None, None, "none"),
+            Cost::Unknown => (None, None, "unknown"),
+        };
+        Self {
+            amount,
+            unit,
+            basis,
+        }
+    }
+}
+
 /// One job.
 #[derive(Debug, Serialize)]
 pub struct JobJson<'a> {
@@ -80,6 +111,9 @@ pub struct JobJson<'a> {
     pub error: Option<&'a str>,
     /// Credits charged, when known.
     pub credit_cost: Option<i64>,
+    /// What the job cost by the ledger's rules: reported, estimated from a price, nothing, or
+    /// of unknown price.
+    pub cost: CostJson,
     /// When the job was made (RFC 3339, UTC).
     pub created_at: String,
     /// When it ended, or null.
@@ -93,6 +127,13 @@ pub struct JobJson<'a> {
 }
 
 impl<'a> JobJson<'a> {
+    /// The view with its cost at `prices` (a profile's own price, else the catalogue's).
+    #[must_use]
+    pub fn priced(mut self, job: &Job, prices: &crate::domain::ledger::Prices) -> Self {
+        self.cost = CostJson::of(&prices.cost(job));
+        self
+    }
+
     /// The JSON view of `job`; `profile` is its profile when still configured.
     pub fn of(job: &'a Job, profile: Option<&Profile>) -> Self {
         let r = &job.request;
@@ -117,6 +158,7 @@ impl<'a> JobJson<'a> {
                 .collect(),
             error: job.state.message(),
             credit_cost: job.credit_cost,
+            cost: CostJson::of(&crate::domain::ledger::cost_of(job, None)),
             created_at: job.created_at.to_rfc3339(),
             finished_at: job.finished_at.map(|t| t.to_rfc3339()),
             batch: job.batch.map(|b| b.to_string()),

@@ -363,6 +363,15 @@ fn follow_streams_jobs_other_processes_create() {
             let v: serde_json::Value = serde_json::from_str(&line).unwrap();
             if v["id"] == id.as_str() {
                 states.push(v["state"].as_str().unwrap().to_owned());
+                if v["state"] == "done" {
+                    assert_eq!(
+                        v["cost"],
+                        serde_json::json!({"amount": 3.0, "unit": "credits", "basis": "charged"}),
+                        "the cost as reported: {v}"
+                    );
+                } else if v["state"] == "queued" {
+                    assert_eq!(v["cost"]["basis"], "none", "{v}");
+                }
             }
         }
     }
