@@ -70,8 +70,8 @@ impl Guard {
 pub enum Refusal {
     /// The jobs would pass a cap.
     #[error(
-        "over budget: this submit (≈ {} {unit}) would pass profile `{profile}`'s {label} budget of {} {unit} ({} {unit} spent or reserved); nothing was sent",
-        number(*.wanted), number(*.limit), number(*.used)
+        "over the {label} budget: {} spent or reserved + ≈ {} asked > {} {unit} (profile `{profile}`); nothing was sent",
+        number(*.used), number(*.wanted), number(*.limit)
     )]
     OverCap {
         /// The profile.
@@ -177,7 +177,7 @@ mod tests {
         };
         assert_eq!(
             r.to_string(),
-            "over budget: this submit (≈ 6 credits) would pass profile `main`'s daily budget of 9 credits (6 credits spent or reserved); nothing was sent"
+            "over the daily budget: 6 spent or reserved + ≈ 6 asked > 9 credits (profile `main`); nothing was sent"
         );
         let price = Price {
             per_image: 3.0,

@@ -196,3 +196,33 @@ async fn a_reference_the_model_cannot_take_is_refused_in_the_form_and_nothing_is
     assert_eq!(h.sim.stats().jobs_created, 1);
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_submit_over_the_daily_budget_is_a_notice_with_the_numbers_and_stores_nothing() {
+    let mut h = Harness::start_tweaked(
+        120,
+        40,
+        Duration::from_secs(2),
+        qimg::sim::DEFAULT_KEY,
+        |p| p.budget.daily = Some(3.0),
+    );
+    h.text("the only one today");
+    h.ctrl('s');
+    h.run_until("the first job done", |app, _| done_jobs(app) == 1)
+        .await;
+    h.text(" and one more");
+    h.ctrl('s');
+    let screen = h
+        .run_until("the refusal", |_, s| s.contains("over the daily budget"))
+        .await;
+    assert!(
+        screen.contains("3 spent or reserved + ≈ 3 asked > 3 credits"),
+        "the notice names the cap: {screen}"
+    );
+    h.run_until("the refused job gone from the list", |app, _| {
+        app.state.jobs.len() == 1
+    })
+    .await;
+    assert_eq!(h.sim.stats().jobs_created, 1, "the refused job was never sent");
+    h.stop().await;
+}

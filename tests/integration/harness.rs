@@ -85,6 +85,17 @@ impl Harness {
     /// The built-in simulator profile (and its gateway twin in the picker) on a `width`×`height`
     /// screen; jobs take `job` of virtual time. `engine_key` is the key the engine sends.
     pub fn start(width: u16, height: u16, job: Duration, engine_key: &str) -> Self {
+        Self::start_tweaked(width, height, job, engine_key, |_| {})
+    }
+
+    /// Like `start`, with the `sim` profile changed by `tweak` first.
+    pub fn start_tweaked(
+        width: u16,
+        height: u16,
+        job: Duration,
+        engine_key: &str,
+        tweak: impl FnOnce(&mut Profile),
+    ) -> Self {
         let sim = SimService::new(
             SimConfig {
                 job_duration: job,
@@ -95,7 +106,9 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::under(dir.path());
         let mut profiles = IndexMap::new();
-        for p in [Profile::builtin_sim(), Profile::builtin_sim_gateway()] {
+        let mut sim_profile = Profile::builtin_sim();
+        tweak(&mut sim_profile);
+        for p in [sim_profile, Profile::builtin_sim_gateway()] {
             profiles.insert(p.name.clone(), p);
         }
         let store = Store::open_in_memory().unwrap();
