@@ -50,6 +50,11 @@ pub fn resolve_path(path: &Path) -> PathBuf {
         .unwrap_or(expanded)
 }
 
+/// The local offset from UTC in seconds (0 when the system does not say).
+pub fn local_offset() -> i64 {
+    time::UtcOffset::current_local_offset().map_or(0, |o| i64::from(o.whole_seconds()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,9 +95,4 @@ mod tests {
             std::env::current_dir().unwrap().join("not/here.png")
         );
     }
-}
-
-/// The local offset from UTC in seconds (0 when the system does not say).
-pub fn local_offset() -> i64 {
-    time::UtcOffset::current_local_offset().map_or(0, |o| i64::from(o.whole_seconds()))
 }

@@ -89,7 +89,11 @@ mod tests {
         assert_eq!(c.claim(t0), None, "a read is under way");
         c.done(t0);
         let t1 = t0 + Duration::from_secs(5);
-        assert_eq!(c.claim(t1), Some(t0 + BALANCE_EVERY), "a minute after the last");
+        assert_eq!(
+            c.claim(t1),
+            Some(t0 + BALANCE_EVERY),
+            "a minute after the last"
+        );
         assert_eq!(c.claim(t1), None);
         c.done(t0 + BALANCE_EVERY);
         let late = t0 + Duration::from_secs(600);

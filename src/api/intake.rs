@@ -48,7 +48,10 @@ pub(crate) async fn store_submission(shared: &Arc<Shared>, sub: Submission) -> V
             let text = why.to_string();
             tracing::warn!("submit refused: {text}");
             let ids = jobs.iter().map(|j| j.id).collect();
-            shared.emit(ApiEvent::Refused { ids, text: text.clone() });
+            shared.emit(ApiEvent::Refused {
+                ids,
+                text: text.clone(),
+            });
             answer(Err(NotStored::OverBudget(text)));
             Vec::new()
         }
@@ -58,10 +61,15 @@ pub(crate) async fn store_submission(shared: &Arc<Shared>, sub: Submission) -> V
             let text = format!("not sent: cannot write the job store ({e})");
             for job in &jobs {
                 let mut failed = job.clone();
-                failed.state = JobState::Failed { message: text.clone() };
+                failed.state = JobState::Failed {
+                    message: text.clone(),
+                };
                 shared.emit(ApiEvent::JobChanged(Box::new(failed)));
             }
-            shared.emit(ApiEvent::Notice { level: Level::Error, text: text.clone() });
+            shared.emit(ApiEvent::Notice {
+                level: Level::Error,
+                text: text.clone(),
+            });
             answer(Err(NotStored::Failed(text)));
             Vec::new()
         }

@@ -111,7 +111,11 @@ impl App {
                 String::new()
             };
             let failed = p.failed + p.attention;
-            let text = format!("qimg: batch {} ended: {} done, {failed} failed{cost}", b.short(), p.done);
+            let text = format!(
+                "qimg: batch {} ended: {} done, {failed} failed{cost}",
+                b.short(),
+                p.done
+            );
             let json = serde_json::json!({
                 "event": "batch_ended", "batch": b.to_string(), "done": p.done,
                 "failed": failed, "credits": p.credits, "text": text,

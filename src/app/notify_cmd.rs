@@ -110,7 +110,11 @@ mod tests {
         let r = run_once(sh(&script), "{}", Duration::from_millis(300));
         assert!(r.unwrap_err().contains("was stopped"));
         assert!(started.elapsed() < Duration::from_secs(10));
-        let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         // The grandchild went with its group (give the kernel a moment to reap it).
         let gone = (0..50).any(|_| {
             std::thread::sleep(Duration::from_millis(20));

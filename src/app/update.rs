@@ -232,9 +232,9 @@ impl App {
         for job in &jobs {
             self.state.jobs.upsert(job.clone());
         }
-        let mut effects = vec![Effect::Engine(Command::Submit(
-            crate::api::Submission::of(jobs),
-        ))];
+        let mut effects = vec![Effect::Engine(Command::Submit(crate::api::Submission::of(
+            jobs,
+        )))];
         self.state.jobs.select(first);
         let text = match sent {
             Sent::Form => format!("sent {n} job{}", if n == 1 { "" } else { "s" }),

@@ -16,19 +16,32 @@ const CREDITS: &str = "credits";
 pub(super) fn price(pf: &ProfileFile, kind: ProviderKind) -> Result<Option<Price>, FieldError> {
     let unit = match &pf.price_unit {
         Some(u) if u.get_ref().trim().is_empty() || u.get_ref().len() > 16 => {
-            return Err(field_err(u.span(), "price_unit", "name a unit such as \"credits\" or \"CNY\""));
+            return Err(field_err(
+                u.span(),
+                "price_unit",
+                "name a unit such as \"credits\" or \"CNY\"",
+            ));
         }
         Some(u) if kind == ProviderKind::Apiframe && u.get_ref() != CREDITS => {
-            return Err(field_err(u.span(), "price_unit", "Apiframe charges credits: leave price_unit out"));
+            return Err(field_err(
+                u.span(),
+                "price_unit",
+                "Apiframe charges credits: leave price_unit out",
+            ));
         }
         Some(u) => crate::sanitize::sanitize_line(u.get_ref().trim()).into_owned(),
         None => CREDITS.to_owned(),
     };
     match &pf.price_per_image {
-        Some(p) if !(p.get_ref().is_finite() && *p.get_ref() >= 0.0) => {
-            Err(field_err(p.span(), "price_per_image", "must be a number of 0 or more"))
-        }
-        Some(p) => Ok(Some(Price { per_image: *p.get_ref(), unit })),
+        Some(p) if !(p.get_ref().is_finite() && *p.get_ref() >= 0.0) => Err(field_err(
+            p.span(),
+            "price_per_image",
+            "must be a number of 0 or more",
+        )),
+        Some(p) => Ok(Some(Price {
+            per_image: *p.get_ref(),
+            unit,
+        })),
         None if pf.price_unit.is_some() => Err(field_err(
             pf.provider.span(),
             "price_unit",
@@ -78,7 +91,11 @@ impl Profile {
 
     /// When a submit estimated at `estimate` must be confirmed first by this profile's
     /// `budget.confirm_above` (or `global`, the config's `confirm_cost_above`): the limit.
-    pub fn confirm_limit(&self, estimate: &crate::domain::draft::Estimate, global: Option<f64>) -> Option<f64> {
+    pub fn confirm_limit(
+        &self,
+        estimate: &crate::domain::draft::Estimate,
+        global: Option<f64>,
+    ) -> Option<f64> {
         let limit = self.budget.confirm_above.or(global)?;
         (estimate.cost.values().any(|v| *v > limit + 1e-9)).then_some(limit)
     }

@@ -52,11 +52,26 @@ pub struct Guard {
 impl Guard {
     /// The guard of `budget` at `now`, whose local day and month start at `day` and `month`;
     /// `None` when the profile has no cap.
-    pub fn of(budget: &Budget, profile: &str, unit: &str, day: Timestamp, month: Timestamp) -> Option<Self> {
-        let caps: Vec<Cap> = [("daily", day, budget.daily), ("monthly", month, budget.monthly)]
-            .into_iter()
-            .filter_map(|(label, since, limit)| limit.map(|limit| Cap { label, since, limit }))
-            .collect();
+    pub fn of(
+        budget: &Budget,
+        profile: &str,
+        unit: &str,
+        day: Timestamp,
+        month: Timestamp,
+    ) -> Option<Self> {
+        let caps: Vec<Cap> = [
+            ("daily", day, budget.daily),
+            ("monthly", month, budget.monthly),
+        ]
+        .into_iter()
+        .filter_map(|(label, since, limit)| {
+            limit.map(|limit| Cap {
+                label,
+                since,
+                limit,
+            })
+        })
+        .collect();
         (!caps.is_empty()).then(|| Self {
             profile: profile.to_owned(),
             unit: unit.to_owned(),
@@ -154,7 +169,10 @@ mod tests {
         );
         // 2024-03-01 00:30 local at UTC-1 is still February in UTC+0 terms: local wins.
         let leap = Timestamp(1_709_253_000_000 + 1_800_000 + 3_600_000);
-        assert_eq!(month_start(leap, -3600).to_rfc3339(), "2024-03-01T01:00:00Z");
+        assert_eq!(
+            month_start(leap, -3600).to_rfc3339(),
+            "2024-03-01T01:00:00Z"
+        );
     }
 
     #[test]
@@ -166,7 +184,16 @@ mod tests {
         let g = Guard::of(&b, "main", "credits", Timestamp(10), Timestamp(5)).unwrap();
         assert_eq!(g.caps.len(), 1);
         assert_eq!(g.caps[0].since, Timestamp(10));
-        assert!(Guard::of(&Budget::default(), "m", "credits", Timestamp(0), Timestamp(0)).is_none());
+        assert!(
+            Guard::of(
+                &Budget::default(),
+                "m",
+                "credits",
+                Timestamp(0),
+                Timestamp(0)
+            )
+            .is_none()
+        );
         let r = Refusal::OverCap {
             profile: "main".into(),
             label: "daily",
@@ -184,7 +211,11 @@ mod tests {
             unit: "credits".into(),
         };
         assert_eq!(reservation(Some(&price), "credits"), Some(3.0));
-        assert_eq!(reservation(Some(&price), "CNY"), None, "another unit is not counted");
+        assert_eq!(
+            reservation(Some(&price), "CNY"),
+            None,
+            "another unit is not counted"
+        );
         assert_eq!(reservation(None, "credits"), None);
     }
 }

@@ -4,15 +4,15 @@ pub mod batches;
 pub mod form;
 pub mod history;
 pub mod jobs;
+mod profile;
 pub mod recall;
 pub mod text;
-mod profile;
 mod zoom;
 
 use std::time::{Duration, Instant};
 
-use crate::config::keymap::Mode;
 use crate::config::Profile;
+use crate::config::keymap::Mode;
 use crate::domain::JobId;
 use crate::domain::Level;
 pub use batches::{BatchGrid, GridRow, ListRow};

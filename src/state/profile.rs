@@ -77,4 +77,3 @@ fn priced(
         })
         .collect()
 }
-

@@ -99,27 +99,53 @@ mod tests {
         s.insert_jobs(&two, None, Some(&g)).unwrap();
         let over = [(job(), Some(3.0)), (job(), Some(3.0))];
         let err = s.insert_jobs(&over, None, Some(&g)).unwrap_err();
-        assert!(matches!(err, StoreError::OverBudget(Refusal::OverCap { used, wanted, .. }) if used == 6.0 && wanted == 6.0));
-        assert!(s.get(over[0].0.id).unwrap().is_none(), "nothing of a refused submit is stored");
+        assert!(
+            matches!(err, StoreError::OverBudget(Refusal::OverCap { used, wanted, .. }) if used == 6.0 && wanted == 6.0)
+        );
+        assert!(
+            s.get(over[0].0.id).unwrap().is_none(),
+            "nothing of a refused submit is stored"
+        );
         // The first job fails without a charge: its 3 credits are free again.
-        let failed = JobState::Failed { message: "x".into() };
-        s.transition(two[0].0.id, &failed, &JobPatch::default()).unwrap();
+        let failed = JobState::Failed {
+            message: "x".into(),
+        };
+        s.transition(two[0].0.id, &failed, &JobPatch::default())
+            .unwrap();
         assert_eq!(s.budget_used("main", Timestamp(0)).unwrap(), 3.0);
         // The second is settled to what the provider charged (2, not the reserved 3).
-        let patch = JobPatch { credit_cost: Some(2), ..JobPatch::default() };
+        let patch = JobPatch {
+            credit_cost: Some(2),
+            ..JobPatch::default()
+        };
         s.transition(two[1].0.id, &JobState::Done, &patch).unwrap();
         assert_eq!(s.budget_used("main", Timestamp(0)).unwrap(), 2.0);
         s.insert_jobs(&over, None, Some(&g)).unwrap();
         assert_eq!(s.budget_used("main", Timestamp(0)).unwrap(), 8.0);
-        assert_eq!(s.budget_used("other", Timestamp(0)).unwrap(), 0.0, "per profile");
+        assert_eq!(
+            s.budget_used("other", Timestamp(0)).unwrap(),
+            0.0,
+            "per profile"
+        );
     }
 
     #[test]
     fn a_job_of_unknown_price_is_refused_under_a_cap_only() {
         let s = Store::open_in_memory().unwrap();
-        let err = s.insert_jobs(&[(job(), None)], None, Some(&guard(100.0))).unwrap_err();
+        let err = s
+            .insert_jobs(&[(job(), None)], None, Some(&guard(100.0)))
+            .unwrap_err();
         assert!(err.to_string().contains("price_per_image"), "{err}");
         s.insert_jobs(&[(job(), None)], None, None).unwrap();
-        assert!(Guard::of(&Budget::default(), "main", "credits", Timestamp(0), Timestamp(0)).is_none());
+        assert!(
+            Guard::of(
+                &Budget::default(),
+                "main",
+                "credits",
+                Timestamp(0),
+                Timestamp(0)
+            )
+            .is_none()
+        );
     }
 }

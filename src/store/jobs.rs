@@ -158,14 +158,13 @@ impl Store {
         if let Some(guard) = guard {
             super::budget::check(&tx, guard, jobs)?;
         }
-        let mut version: i64 =
+        let first: i64 =
             tx.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM jobs", [], |r| {
                 r.get(0)
             })?;
-        for (job, reserved) in jobs {
+        for (version, (job, reserved)) in (first..).zip(jobs) {
             insert_row(&tx, job, *reserved, owner, version)?;
             super::history::record(&tx, job)?;
-            version += 1;
         }
         tx.commit()?;
         Ok(())

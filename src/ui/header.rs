@@ -38,7 +38,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, ctx: &RenderCtx) {
         ));
     }
     if let Some((_, credits)) = state.balance.as_ref().filter(|(name, _)| *name == p.name) {
-        spans.push(Span::styled(format!("· balance {credits} credits "), t.header));
+        spans.push(Span::styled(
+            format!("· balance {credits} credits "),
+            t.header,
+        ));
     }
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);

@@ -652,7 +652,10 @@ fn the_header_shows_today_and_this_week_with_estimates_marked() {
         text.contains("· today 6 credits · week 6 credits + ≈ 3 "),
         "{text}"
     );
-    assert!(!text.contains("balance"), "another profile's balance: {text}");
+    assert!(
+        !text.contains("balance"),
+        "another profile's balance: {text}"
+    );
     s.balance = Some((s.profile.name.clone(), 994));
     let text = format!("{}", render_to(&s, 200, 60).backend());
     assert!(text.contains("· balance 994 credits "), "{text}");

@@ -223,6 +223,10 @@ async fn a_submit_over_the_daily_budget_is_a_notice_with_the_numbers_and_stores_
         app.state.jobs.len() == 1
     })
     .await;
-    assert_eq!(h.sim.stats().jobs_created, 1, "the refused job was never sent");
+    assert_eq!(
+        h.sim.stats().jobs_created,
+        1,
+        "the refused job was never sent"
+    );
     h.stop().await;
 }

@@ -58,7 +58,12 @@ fn thread_submit(paths: &Paths, barrier: &Barrier, seed: u32) -> bool {
         // reach it (and then fail the test) rather than leave the others waiting.
         let setup = Config::load(paths)
             .map_err(|e| e.to_string())
-            .and_then(|c| Ok((c, Store::open(&paths.store_file()).map_err(|e| e.to_string())?)));
+            .and_then(|c| {
+                Ok((
+                    c,
+                    Store::open(&paths.store_file()).map_err(|e| e.to_string())?,
+                ))
+            });
         let Ok((config, store)) = setup else {
             barrier.wait();
             panic!("{:?}", setup.err());
@@ -98,21 +103,31 @@ fn thread_submit(paths: &Paths, barrier: &Barrier, seed: u32) -> bool {
             }
             Err(e) => panic!("{e}"),
         };
-        while stored {
-            let ev = tokio::time::timeout(Duration::from_secs(60), events.recv())
-                .await
-                .expect("the job ends")
-                .unwrap();
-            if let ApiEvent::JobChanged(j) = ev
-                && j.id == id
-                && j.state.is_end()
-            {
-                break;
-            }
+        if stored {
+            wait_end(&mut events, id).await;
         }
         engine.shutdown().await;
         stored
     })
+}
+
+/// Waits until the job `id` ends.
+async fn wait_end(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<ApiEvent>,
+    id: qimg::domain::JobId,
+) {
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(60), events.recv())
+            .await
+            .expect("the job ends")
+            .unwrap();
+        if let ApiEvent::JobChanged(j) = ev
+            && j.id == id
+            && j.state.is_end()
+        {
+            return;
+        }
+    }
 }
 
 #[test]
@@ -168,7 +183,11 @@ fn racing_submits_from_two_processes_and_a_thread_pool_never_pass_a_daily_cap() 
     eprintln!(
         "race: {from_threads} of {pool} threads and {from_processes} of 2 processes stored a job"
     );
-    assert_eq!(from_threads + from_processes, 3, "exactly the cap's three jobs");
+    assert_eq!(
+        from_threads + from_processes,
+        3,
+        "exactly the cap's three jobs"
+    );
     assert_eq!(created(&sim), 3, "the simulator made exactly three");
     assert_eq!(charged_today(&sim), 9.0, "the ledger matches the simulator");
 }
@@ -180,10 +199,22 @@ fn a_failed_job_releases_its_reservation_and_the_ledger_is_the_sum_reported() {
     let (code, _, err) = sim.run(&["generate", "[sim:fail] x", "--profile", "capped", "--wait"]);
     assert_eq!(code, 1, "{err}");
     // The failure was refunded (creditCost 0), so both jobs fit the 6 credits.
-    let (code, _, err) = sim.run(&["generate", "two", "--count", "2", "--profile", "capped", "--wait"]);
+    let (code, _, err) = sim.run(&[
+        "generate",
+        "two",
+        "--count",
+        "2",
+        "--profile",
+        "capped",
+        "--wait",
+    ]);
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = sim.run(&["generate", "one more", "--profile", "capped", "--wait"]);
-    assert_eq!((code, out.as_str()), (2, ""), "refused before any id: {err}");
+    assert_eq!(
+        (code, out.as_str()),
+        (2, ""),
+        "refused before any id: {err}"
+    );
     assert!(
         err.contains("6 spent or reserved + ≈ 3 asked > 6 credits"),
         "{err}"
@@ -198,9 +229,21 @@ fn confirm_above_needs_yes_and_an_unknown_price_is_refused_under_a_cap() {
     capped(&sim, "confirm_above = 5");
     let (code, _, err) = sim.run(&["generate", "many", "--count", "2", "--profile", "capped"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("≈ 6 credits") && err.contains("--yes"), "{err}");
+    assert!(
+        err.contains("≈ 6 credits") && err.contains("--yes"),
+        "{err}"
+    );
     assert_eq!(created(&sim), 0);
-    let (code, _, err) = sim.run(&["generate", "many", "--count", "2", "--profile", "capped", "--yes", "--wait"]);
+    let (code, _, err) = sim.run(&[
+        "generate",
+        "many",
+        "--count",
+        "2",
+        "--profile",
+        "capped",
+        "--yes",
+        "--wait",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(created(&sim), 2);
     add_profiles(
@@ -213,12 +256,21 @@ fn confirm_above_needs_yes_and_an_unknown_price_is_refused_under_a_cap() {
     );
     let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gwcap"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("price_per_image") && err.contains("qwen-image-plus"), "{err}");
+    assert!(
+        err.contains("price_per_image") && err.contains("qwen-image-plus"),
+        "{err}"
+    );
     let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gwpriced", "--wait"]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gwpriced"]);
     assert_eq!(code, 2, "0.2 + 0.2 CNY passes 0.3: {err}");
-    assert!(err.contains("0.20 spent or reserved + ≈ 0.20 asked > 0.30 CNY"), "{err}");
+    assert!(
+        err.contains("0.20 spent or reserved + ≈ 0.20 asked > 0.30 CNY"),
+        "{err}"
+    );
     let (_, out, _) = sim.run(&["spend", "--by", "profile"]);
-    assert!(out.contains("gwpriced") && out.contains("≈ 0.20 CNY"), "{out}");
+    assert!(
+        out.contains("gwpriced") && out.contains("≈ 0.20 CNY"),
+        "{out}"
+    );
 }

@@ -136,7 +136,12 @@ impl Rig {
     pub fn submit(&self, req: JobRequest) -> JobId {
         let job = Job::new(&self.profile, req);
         let id = job.id;
-        assert!(self.engine.send(qimg::api::Command::Submit(qimg::api::Submission::of(vec![job]))));
+        assert!(
+            self.engine
+                .send(qimg::api::Command::Submit(qimg::api::Submission::of(vec![
+                    job
+                ])))
+        );
         id
     }
 

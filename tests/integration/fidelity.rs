@@ -108,7 +108,10 @@ async fn the_rewritten_prompt_is_kept_with_the_job_and_in_its_png() {
         .remove(0);
     let (id, seed) = (job.id, job.request.seed);
     assert!(seed.is_some(), "qimg picked the seed");
-    rig.engine.send(qimg::api::Command::Submit(qimg::api::Submission::of(vec![job])));
+    rig.engine
+        .send(qimg::api::Command::Submit(qimg::api::Submission::of(vec![
+            job,
+        ])));
     let done = rig.wait_end(id).await;
     assert_eq!(done.state, JobState::Done, "{:?}", done.state);
     let revised = done.revised_prompt.clone().expect("the rewrite is stored");

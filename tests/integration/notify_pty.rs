@@ -15,10 +15,7 @@ const INJECTED: &str = "kite \u{1b}]0;x\u{7} over the sea";
 fn env(root: &std::path::Path) -> Vec<(&'static str, String)> {
     let config = root.join("config");
     std::fs::create_dir_all(&config).unwrap();
-    let cmd = format!(
-        "cat > {0}/got.json; env > {0}/env.txt",
-        root.display()
-    );
+    let cmd = format!("cat > {0}/got.json; env > {0}/env.txt", root.display());
     std::fs::write(
         config.join("config.toml"),
         format!(
@@ -60,9 +57,11 @@ fn one_notification_while_unfocused_none_while_focused_inert_and_the_title_put_b
     app.send(b"\x1b[I");
     generate(&env, "seen while focused");
     // The TUI saw it end: the title counts it.
-    app.wait_raw("the first job done in the title", Duration::from_secs(30), |r| {
-        count(r, "✓1\x07".as_bytes()) > 0
-    });
+    app.wait_raw(
+        "the first job done in the title",
+        Duration::from_secs(30),
+        |r| count(r, "✓1\x07".as_bytes()) > 0,
+    );
     assert_eq!(count(&app.raw(), b"\x1b]9;"), 0, "focused: no notification");
     app.send(b"\x1b[O");
     generate(&env, INJECTED);
@@ -82,9 +81,16 @@ fn one_notification_while_unfocused_none_while_focused_inert_and_the_title_put_b
     let start = position_last(&raw, b"\x1b]9;").unwrap() + 4;
     let end = start + raw[start..].iter().position(|b| *b == 0x07).unwrap();
     let payload = String::from_utf8_lossy(&raw[start..end]).into_owned();
-    assert!(payload.contains("done: kite ]0,x over the sea"), "{payload:?}");
+    assert!(
+        payload.contains("done: kite ]0,x over the sea"),
+        "{payload:?}"
+    );
     assert!(!payload.chars().any(char::is_control), "inert: {payload:?}");
-    assert_eq!(count(&raw, b"\x1b]0;x"), 0, "the injected title never reached the terminal");
+    assert_eq!(
+        count(&raw, b"\x1b]0;x"),
+        0,
+        "the injected title never reached the terminal"
+    );
     // The old title was saved before the first change and put back after the last.
     let saved = position_last(&raw, b"\x1b[22;0t").unwrap();
     let restored = position_last(&raw, b"\x1b[23;0t").expect("the title is put back");
@@ -93,12 +99,18 @@ fn one_notification_while_unfocused_none_while_focused_inert_and_the_title_put_b
     // notify_cmd: the job's JSON on stdin, and no key in its environment.
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&got).unwrap()).unwrap();
-    assert_eq!((&json["event"], &json["state"]), (&"job_ended".into(), &"done".into()));
+    assert_eq!(
+        (&json["event"], &json["state"]),
+        (&"job_ended".into(), &"done".into())
+    );
     assert_eq!(json["prompt"], INJECTED);
     let child_env = std::fs::read_to_string(dir.path().join("env.txt")).unwrap();
     assert!(!child_env.contains(CANARY), "the key reached notify_cmd");
     assert!(!child_env.contains("QIMG_ZZ_AF"), "{child_env}");
-    assert!(child_env.contains("QIMG_DATA_DIR"), "the rest of the environment is kept");
+    assert!(
+        child_env.contains("QIMG_DATA_DIR"),
+        "the rest of the environment is kept"
+    );
 }
 
 #[test]

@@ -43,7 +43,10 @@ async fn run(names: &str) -> (Vec<Job>, qimg::sim::StatsSnapshot, Rig) {
         );
         j.profile = "sim".into();
         ids.push(j.id);
-        rig.engine.send(qimg::api::Command::Submit(qimg::api::Submission::of(vec![j])));
+        rig.engine
+            .send(qimg::api::Command::Submit(qimg::api::Submission::of(vec![
+                j,
+            ])));
     }
     let mut jobs = Vec::new();
     for id in ids {

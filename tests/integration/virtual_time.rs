@@ -135,7 +135,10 @@ impl Harness {
     fn submit(&self, prompt: &str) -> JobId {
         let job = Job::new("af", JobRequest::apiframe(prompt, AspectRatio::Square, 1));
         let id = job.id;
-        assert!(self.engine.send(Command::Submit(qimg::api::Submission::of(vec![job]))));
+        assert!(
+            self.engine
+                .send(Command::Submit(qimg::api::Submission::of(vec![job])))
+        );
         id
     }
 
@@ -319,7 +322,11 @@ async fn the_balance_is_read_at_most_once_a_minute_and_never_while_idle() {
         .filter(|s| s.path == "/v2/me")
         .map(|s| s.at)
         .collect();
-    assert_eq!(reads.len(), 2, "one at start, one a minute later: {reads:?}");
+    assert_eq!(
+        reads.len(),
+        2,
+        "one at start, one a minute later: {reads:?}"
+    );
     assert!(reads[0] < Duration::from_secs(1), "{reads:?}");
     assert!(
         reads[1] >= Duration::from_secs(60) && reads[1] < Duration::from_secs(61),

@@ -101,8 +101,18 @@ fn notify_cmd_gets_the_job_and_the_batch_as_json_when_a_notification_is_due() {
     let sent = cmd_json(&finish(&mut a, j.clone(), JobState::Done));
     assert_eq!(sent.len(), 1);
     assert_eq!(
-        (&sent[0]["event"], &sent[0]["id"], &sent[0]["state"], &sent[0]["credit_cost"]),
-        (&"job_ended".into(), &j.id.to_string().into(), &"done".into(), &3.into())
+        (
+            &sent[0]["event"],
+            &sent[0]["id"],
+            &sent[0]["state"],
+            &sent[0]["credit_cost"]
+        ),
+        (
+            &"job_ended".into(),
+            &j.id.to_string().into(),
+            &"done".into(),
+            &3.into()
+        )
     );
     let batch = crate::domain::BatchId::new();
     let members: Vec<Job> = (0..2)
@@ -120,7 +130,10 @@ fn notify_cmd_gets_the_job_and_the_batch_as_json_when_a_notification_is_due() {
     assert!(cmd_json(&finish(&mut a, members[0].clone(), JobState::Done)).is_empty());
     let digest = cmd_json(&finish(&mut a, members[1].clone(), JobState::Done));
     assert_eq!(digest[0]["event"], "batch_ended");
-    assert_eq!((&digest[0]["done"], &digest[0]["credits"]), (&2.into(), &6.into()));
+    assert_eq!(
+        (&digest[0]["done"], &digest[0]["credits"]),
+        (&2.into(), &6.into())
+    );
     // Focused again: neither the escape nor the command.
     let _ = a.on_event(&Event::FocusGained, Instant::now());
     let mut k = j.clone();

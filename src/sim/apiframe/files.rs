@@ -24,8 +24,12 @@ pub async fn me(State(s): State<Arc<SimState>>, headers: HeaderMap) -> Response 
     }
     Stats::bump(&s.stats.balance_reads);
     // The team starts with 1000 credits and pays 3 for each job the simulator creates.
-    let created = s.stats.jobs_created.load(std::sync::atomic::Ordering::Relaxed);
-    let credits = 1000_i64.saturating_sub(i64::try_from(created.saturating_mul(3)).unwrap_or(i64::MAX));
+    let created = s
+        .stats
+        .jobs_created
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let credits =
+        1000_i64.saturating_sub(i64::try_from(created.saturating_mul(3)).unwrap_or(i64::MAX));
     Json(json!({"user": {"id": "sim-user", "email": "sim@localhost"}, "team": {"credits": credits, "plan": "simulator"}})).into_response()
 }
 
