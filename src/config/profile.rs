@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::domain::models::{ParamsKey, Wire};
 use reqwest::Url;
 use secrecy::SecretString;
-
-use crate::domain::models::{ParamsKey, Wire};
 
 /// Which kind of service a profile talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,9 +96,9 @@ pub struct Profile {
     /// How long an idempotent submit with no clear answer is sent again before the job is
     /// ambiguous.
     pub retry_budget: Duration,
-    /// `price_per_image`: what an image costs here, over the catalogue's price.
+    /// `price_per_image` (over the catalogue's price) and the caps on what it spends.
     pub price: Option<crate::domain::catalogue::Price>,
-    /// Caps on what it spends, in its unit.
+    /// See `price`: `budget.daily`, `budget.monthly`, `budget.confirm_above`, in its unit.
     pub budget: crate::domain::budget::Budget,
 }
 

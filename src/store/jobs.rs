@@ -86,51 +86,6 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-/// One job's row, inside the caller's transaction.
-fn insert_row(
-    tx: &rusqlite::Transaction<'_>,
-    job: &Job,
-    reserved: Option<f64>,
-    owner: Option<&str>,
-    version: i64,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
-            created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version,
-            lease_owner, lease_expires, revised_prompt, batch, parent, grid, reserved)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
-        params![
-            job.id.to_string(),
-            job.profile,
-            to_json(&job.request),
-            job.request.prompt,
-            job.request.model,
-            job.idempotency_key,
-            job.remote_id,
-            job.state.name(),
-            progress_of(&job.state),
-            job.state.message(),
-            job.created_at.0,
-            job.updated_at.0,
-            job.submitted_at.map(|t| t.0),
-            job.finished_at.map(|t| t.0),
-            to_json(&job.result_urls),
-            to_json(&job.saved_paths),
-            job.credit_cost,
-            job.resubmit_of.map(|r| r.to_string()),
-            version,
-            owner,
-            owner.map(|_| Timestamp::now().0 + i64::try_from(super::LEASE_TTL.as_millis()).unwrap_or(30_000)),
-            job.revised_prompt,
-            job.batch.map(|b| b.to_string()),
-            job.parent.map(|p| p.to_string()),
-            job.grid.as_ref().map(to_json),
-            reserved,
-        ],
-    )?;
-    Ok(())
-}
-
 impl Store {
     /// Writes a new job row and commits it (before any network byte of its submit).
     pub fn insert_job(&self, job: &Job) -> Result<(), StoreError> {
@@ -163,7 +118,7 @@ impl Store {
                 r.get(0)
             })?;
         for (version, (job, reserved)) in (first..).zip(jobs) {
-            insert_row(&tx, job, *reserved, owner, version)?;
+            insert::row(&tx, job, *reserved, owner, version)?;
             super::history::record(&tx, job)?;
         }
         tx.commit()?;
@@ -402,6 +357,7 @@ fn progress_of(state: &JobState) -> Option<i64> {
     }
 }
 
+mod insert;
 mod ledger;
 
 #[cfg(test)]
