@@ -72,6 +72,9 @@ pub fn check(cli: &Cli) -> ExitCode {
             p.kind.as_str(),
             p.model
         );
+        if let Some(money) = money_line(p) {
+            println!("    {money}");
+        }
     }
     if ok {
         println!("ok");
@@ -118,4 +121,24 @@ fn describe(source: &KeySource) -> String {
         KeySource::Refused(_) => "refused".into(),
         KeySource::Simulator | KeySource::None => "none".into(),
     }
+}
+
+/// "3 credits an image · daily 60 · monthly 900 · asks above 12 credits", when any is set.
+fn money_line(p: &crate::config::Profile) -> Option<String> {
+    use crate::domain::ledger::number;
+    let unit = p.unit();
+    let mut parts = Vec::new();
+    if let Some(price) = &p.price {
+        parts.push(format!("{} {unit} an image", number(price.per_image)));
+    }
+    let b = &p.budget;
+    for (what, v) in [("daily budget", b.daily), ("monthly budget", b.monthly)] {
+        if let Some(v) = v {
+            parts.push(format!("{what} {} {unit}", number(v)));
+        }
+    }
+    if let Some(v) = b.confirm_above {
+        parts.push(format!("asks above {} {unit}", number(v)));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }

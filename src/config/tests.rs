@@ -236,3 +236,40 @@ fn a_bad_model_names_its_line_and_field() {
         "Apiframe takes ratios"
     );
 }
+
+#[test]
+fn prices_and_budgets_are_checked_and_read() {
+    let (line, field, message) =
+        invalid("[profiles.a]\nprovider = \"sim\"\n\nbudget = { daily = -1 }\n");
+    assert_eq!(
+        (line, field.as_deref()),
+        (4, Some("profiles.a.budget.daily"))
+    );
+    assert!(message.contains("0 or more"), "{message}");
+    let (_, field, message) = invalid(
+        "[profiles.a]\nprovider = \"apiframe\"\napi_key_env = \"X\"\nprice_per_image = 3\nprice_unit = \"USD\"\n",
+    );
+    assert_eq!(field.as_deref(), Some("profiles.a.price_unit"));
+    assert!(message.contains("Apiframe charges credits"), "{message}");
+    let (_, field, _) = invalid("[profiles.a]\nprovider = \"sim\"\nbudget = { dayly = 3 }\n");
+    assert!(
+        field.is_some_and(|f| f.starts_with("profiles.a")),
+        "a typo is an error"
+    );
+    let c = Config::parse(
+        "[profiles.gw]\nprovider = \"openai\"\nbase_url = \"https://gw.example\"\nprice_per_image = 0.2\nprice_unit = \"CNY\"\nbudget = { daily = 20, monthly = 300, confirm_above = 2 }\n",
+        Path::new("c.toml"),
+    )
+    .unwrap();
+    let p = &c.profiles["gw"];
+    assert_eq!(p.unit(), "CNY");
+    assert_eq!(p.reservation(&c.catalogue, "qwen-image-plus"), Some(0.2));
+    assert_eq!(
+        (p.budget.daily, p.budget.monthly, p.budget.confirm_above),
+        (Some(20.0), Some(300.0), Some(2.0))
+    );
+    let g = p
+        .guard(crate::domain::Timestamp(1_796_292_000_000), 0)
+        .unwrap();
+    assert_eq!(g.caps.len(), 2);
+}

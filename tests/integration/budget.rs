@@ -268,6 +268,11 @@ fn confirm_above_needs_yes_and_an_unknown_price_is_refused_under_a_cap() {
         err.contains("0.20 spent or reserved + ≈ 0.20 asked > 0.30 CNY"),
         "{err}"
     );
+    let (_, out, _) = sim.run(&["config", "check"]);
+    assert!(
+        out.contains("0.20 CNY an image · daily budget 0.30 CNY"),
+        "{out}"
+    );
     let (_, out, _) = sim.run(&["spend", "--by", "profile"]);
     assert!(
         out.contains("gwpriced") && out.contains("≈ 0.20 CNY"),
