@@ -540,3 +540,23 @@ fn u_on_several_jobs_adds_references_in_order_and_alt_arrows_reorder_them() {
     a.on_event(&key(KeyCode::Char('x'), KeyModifiers::ALT), Instant::now());
     assert_eq!(a.state.form.references(), ["/img/a.png"]);
 }
+
+#[test]
+fn a_submit_above_the_profiles_confirm_above_asks_first() {
+    let mut a = app();
+    let now = Instant::now();
+    type_text(&mut a, "two kites", now);
+    a.state.form.count = 2;
+    // 2 × 3 credits: under the config's rule (none), above the profile's 5.
+    a.state.profile.confirm_above = Some(5.0);
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    assert_eq!(submits(&settle(&mut a, fx)), 0);
+    let Some(Overlay::Confirm { text, .. }) = &a.state.overlay else {
+        panic!("{:?}", a.state.overlay)
+    };
+    assert!(text.contains("6 credits"), "{text}");
+    a.state.overlay = None;
+    a.state.profile.confirm_above = Some(6.0);
+    let fx = a.on_event(&key(KeyCode::Char('s'), KeyModifiers::CONTROL), now);
+    assert_eq!(submits(&settle(&mut a, fx)), 2, "at the limit: sent");
+}
