@@ -23,13 +23,10 @@ pub(crate) async fn store_submission(shared: &Arc<Shared>, sub: Submission) -> V
     };
     let profile = shared.profile(&first.profile);
     let catalogue = shared.catalogue();
-    let rows: Vec<(Job, Option<f64>)> = jobs
-        .iter()
-        .map(|j| {
-            let reserved = profile.and_then(|p| p.reservation(catalogue, &j.request.model));
-            (j.clone(), reserved)
-        })
-        .collect();
+    let rows = match profile {
+        Some(p) => p.price_rows(catalogue, &jobs),
+        None => jobs.iter().map(|j| (j.clone(), None)).collect(),
+    };
     let guard = profile.and_then(|p| p.guard(Timestamp::now(), crate::util::local_offset()));
     let owner = shared.owner.clone();
     let stored = shared

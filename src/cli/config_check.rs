@@ -72,7 +72,7 @@ pub fn check(cli: &Cli) -> ExitCode {
             p.kind.as_str(),
             p.model
         );
-        if let Some(money) = money_line(p) {
+        if let Some(money) = money_line(p, &config.catalogue) {
             println!("    {money}");
         }
     }
@@ -124,7 +124,10 @@ fn describe(source: &KeySource) -> String {
 }
 
 /// "3 credits an image · daily 60 · monthly 900 · asks above 12 credits", when any is set.
-fn money_line(p: &crate::config::Profile) -> Option<String> {
+fn money_line(
+    p: &crate::config::Profile,
+    catalogue: &crate::domain::catalogue::Catalogue,
+) -> Option<String> {
     use crate::domain::ledger::number;
     let unit = p.unit();
     let mut parts = Vec::new();
@@ -139,6 +142,12 @@ fn money_line(p: &crate::config::Profile) -> Option<String> {
     }
     if let Some(v) = b.confirm_above {
         parts.push(format!("asks above {} {unit}", number(v)));
+    }
+    if b.has_cap() && p.reservation(catalogue, &p.model).is_none() {
+        parts.push(format!(
+            "⚠ the price of `{}` in {unit} is unknown, so every submit of it is refused: set price_per_image",
+            p.model
+        ));
     }
     (!parts.is_empty()).then(|| parts.join(" · "))
 }

@@ -116,7 +116,16 @@ async fn latest(session: &Session, ids: &[JobId]) -> HashMap<JobId, Job> {
 /// Prints the results and returns the exit code.
 pub fn report(session: &Session, ids: &[JobId], o: FollowOpts, f: &Followed) -> ExitCode {
     let profiles = &session.services.config.profiles;
-    let prices = session.services.config.prices();
+    let listed: Vec<Job> = ids
+        .iter()
+        .filter_map(|id| f.jobs.get(id).cloned())
+        .collect();
+    let stored = session.services.store.job_prices(&listed);
+    let prices = session
+        .services
+        .config
+        .prices()
+        .with_stored(stored.unwrap_or_default());
     let mut out = std::io::stdout().lock();
     for job in ids.iter().filter_map(|id| f.jobs.get(id)) {
         if o.json {

@@ -96,9 +96,9 @@ async fn run_jobs(
         }
     };
     if a.dry_run {
-        super::dry_run::print(&plan, &catalogue, &session.services.profile, a.json);
+        let code = super::submit::dry_run(&session, &plan, a.json);
         session.finish().await;
-        return ExitCode::Success;
+        return code;
     }
     let has_sim = session.services.sim.is_some();
     // With the built-in simulator the remote jobs end with this process: always wait.
@@ -108,7 +108,9 @@ async fn run_jobs(
             "qimg: the built-in simulator lives only as long as this command, so it waits for the jobs"
         );
     }
-    if let Err(e) = super::submit::confirm(&session, &plan, a.yes) {
+    let checked = super::submit::budget_check(&session, &plan)
+        .and_then(|()| super::submit::confirm(&session, &plan, a.yes));
+    if let Err(e) = checked {
         eprintln!("qimg: {e}");
         session.finish().await;
         return ExitCode::Usage;

@@ -159,7 +159,9 @@ pub fn jobs(cli: &Cli, a: JobsArgs) -> ExitCode {
             return ExitCode::JobFailed;
         }
     };
-    let prices = config.prices();
+    let prices = config
+        .prices()
+        .with_stored(store.job_prices(&list).unwrap_or_default());
     let mut out = std::io::stdout().lock();
     let now = Timestamp::now();
     for j in &list {
@@ -298,6 +300,9 @@ pub async fn follow(cli: &Cli, a: FollowArgs) -> ExitCode {
             },
             _ = tokio::signal::ctrl_c() => return ExitCode::Success,
         };
+        let prices = prices
+            .clone()
+            .with_stored(store.job_prices(&jobs).unwrap_or_default());
         let mut out = std::io::stdout().lock();
         for j in &jobs {
             let line = JobJson::of(j, services.config.profiles.get(&j.profile))

@@ -59,7 +59,17 @@ pub fn spend(cli: &Cli, a: &SpendArgs) -> ExitCode {
             return ExitCode::JobFailed;
         }
     };
-    let prices = services.config.prices();
+    let stored = match services
+        .store
+        .job_prices_since(Timestamp(since.0.min(week.0)))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("qimg: {e}");
+            return ExitCode::JobFailed;
+        }
+    };
+    let prices = services.config.prices().with_stored(stored);
     let total = |from: Timestamp| totals(jobs.iter().filter(|j| j.created_at >= from), &prices);
     let rows = grouped(
         jobs.iter().filter(|j| j.created_at >= since),

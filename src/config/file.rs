@@ -28,7 +28,7 @@ pub struct ConfigFile {
     /// A submit of more jobs than this asks first (default 10).
     pub confirm_jobs_above: Option<u32>,
     /// A submit estimated above this many credits (or the profile's unit) asks first.
-    pub confirm_cost_above: Option<f64>,
+    pub confirm_cost_above: Option<Spanned<f64>>,
     /// Key binding overrides: mode name → key → action name.
     #[serde(default)]
     pub keybindings: IndexMap<String, IndexMap<String, Spanned<String>>>,

@@ -119,6 +119,12 @@ impl Config {
             })?,
             None => ImageProtocolSetting::Auto,
         };
+        if let Some(c) = &file.confirm_cost_above
+            && !(c.get_ref().is_finite() && *c.get_ref() >= 0.0)
+        {
+            let message = "must be a number of 0 or more";
+            return Err(at.invalid(Some(c.span()), Some("confirm_cost_above".into()), message));
+        }
         Ok(Self {
             file: path.to_path_buf(),
             profiles,
@@ -136,7 +142,7 @@ impl Config {
             notify_cmd: file.notify_cmd.filter(|c| !c.trim().is_empty()),
             confirm: crate::domain::draft::ConfirmAbove {
                 jobs: file.confirm_jobs_above.unwrap_or(10),
-                cost: file.confirm_cost_above,
+                cost: file.confirm_cost_above.as_ref().map(|c| *c.get_ref()),
             },
         })
     }

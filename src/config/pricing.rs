@@ -4,10 +4,10 @@
 use super::build::{FieldError, field_err};
 use super::file::ProfileFile;
 use super::profile::{Profile, ProviderKind};
-use crate::domain::Timestamp;
 use crate::domain::budget::{Budget, Guard, month_start};
 use crate::domain::catalogue::{Catalogue, Price};
 use crate::domain::ledger::day_and_week_start;
+use crate::domain::{Job, Timestamp};
 
 /// The unit of a profile without `price_unit`.
 const CREDITS: &str = "credits";
@@ -39,15 +39,18 @@ pub(super) fn price(pf: &ProfileFile, kind: ProviderKind) -> Result<Option<Price
             "must be a number of 0 or more",
         )),
         Some(p) => Ok(Some(Price {
-            per_image: *p.get_ref(),
+            // `+ 0.0` turns a written -0 into 0.
+            per_image: *p.get_ref() + 0.0,
             unit,
         })),
-        None if pf.price_unit.is_some() => Err(field_err(
-            pf.provider.span(),
-            "price_unit",
-            "price_unit needs price_per_image = N next to it",
-        )),
-        None => Ok(None),
+        None => match &pf.price_unit {
+            Some(u) => Err(field_err(
+                u.span(),
+                "price_unit",
+                "price_unit needs price_per_image = N next to it",
+            )),
+            None => Ok(None),
+        },
     }
 }
 
@@ -60,7 +63,7 @@ pub(super) fn budget(pf: &ProfileFile) -> Result<Budget, FieldError> {
         Some(n) if !(n.get_ref().is_finite() && *n.get_ref() >= 0.0) => {
             Err(field_err(n.span(), field, "must be a number of 0 or more"))
         }
-        Some(n) => Ok(Some(*n.get_ref())),
+        Some(n) => Ok(Some(*n.get_ref() + 0.0)),
         None => Ok(None),
     };
     Ok(Budget {
@@ -84,9 +87,22 @@ impl Profile {
             .or_else(|| catalogue.find(model).and_then(|s| s.price.as_ref()))
     }
 
-    /// What a new job of `model` reserves against the budget (`None`: price unknown here).
+    /// What a new job of `model` reserves against the budget (`None`: price unknown here, or
+    /// in a unit other than the budget's).
     pub fn reservation(&self, catalogue: &Catalogue, model: &str) -> Option<f64> {
         crate::domain::budget::reservation(self.price_of(catalogue, model), self.unit())
+    }
+
+    /// What the store keeps with each new job of `model`: its price now.
+    pub fn price_rows(&self, catalogue: &Catalogue, jobs: &[Job]) -> Vec<(Job, Option<Price>)> {
+        jobs.iter()
+            .map(|j| {
+                (
+                    j.clone(),
+                    self.price_of(catalogue, &j.request.model).cloned(),
+                )
+            })
+            .collect()
     }
 
     /// When a submit estimated at `estimate` must be confirmed first by this profile's

@@ -251,6 +251,14 @@ fn prices_and_budgets_are_checked_and_read() {
     );
     assert_eq!(field.as_deref(), Some("profiles.a.price_unit"));
     assert!(message.contains("Apiframe charges credits"), "{message}");
+    let (line, field, _) = invalid("[profiles.a]\nprovider = \"sim\"\n\nprice_unit = \"CNY\"\n");
+    assert_eq!(
+        (line, field.as_deref()),
+        (4, Some("profiles.a.price_unit")),
+        "at the key"
+    );
+    let (line, field, _) = invalid("confirm_cost_above = -1\n");
+    assert_eq!((line, field.as_deref()), (1, Some("confirm_cost_above")));
     let (_, field, _) = invalid("[profiles.a]\nprovider = \"sim\"\nbudget = { dayly = 3 }\n");
     assert!(
         field.is_some_and(|f| f.starts_with("profiles.a")),

@@ -13,6 +13,8 @@ use super::{Job, JobState, StateKind, Timestamp};
 pub struct Prices {
     catalogue: std::sync::Arc<super::catalogue::Catalogue>,
     per_profile: std::collections::HashMap<String, Price>,
+    /// The prices jobs were stored with when made: they win over today's config.
+    per_job: std::collections::HashMap<super::JobId, Price>,
 }
 
 impl Prices {
@@ -24,7 +26,16 @@ impl Prices {
         Self {
             catalogue,
             per_profile: per_profile.into_iter().collect(),
+            per_job: std::collections::HashMap::new(),
         }
+    }
+
+    /// These prices, with the ones jobs were made at over them (a price changed in the config
+    /// since does not change what an old job is estimated at).
+    #[must_use]
+    pub fn with_stored(mut self, per_job: std::collections::HashMap<super::JobId, Price>) -> Self {
+        self.per_job = per_job;
+        self
     }
 
     /// What one image of `model` costs on `profile`, when known.
@@ -34,9 +45,13 @@ impl Prices {
             .or_else(|| self.catalogue.find(model).and_then(|s| s.price.as_ref()))
     }
 
-    /// The cost of `job` at these prices.
+    /// The cost of `job`: at the price it was made at, else at these prices.
     pub fn cost(&self, job: &Job) -> Cost {
-        cost_of(job, self.of(&job.profile, &job.request.model))
+        let price = self
+            .per_job
+            .get(&job.id)
+            .or_else(|| self.of(&job.profile, &job.request.model));
+        cost_of(job, price)
     }
 }
 

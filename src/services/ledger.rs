@@ -10,6 +10,7 @@ pub fn spend_now(store: &Store, prices: &Prices) -> Result<(Totals, Totals), Sto
     let (today, week) = day_and_week_start(Timestamp::now(), local_offset());
     let mut day = Totals::default();
     let mut wk = Totals::default();
+    let prices = prices.clone().with_stored(store.job_prices_since(week)?);
     for j in store.jobs_since(week)? {
         let cost = prices.cost(&j);
         if j.created_at >= today {

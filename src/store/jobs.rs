@@ -98,13 +98,14 @@ impl Store {
         self.insert_jobs(&[(job.clone(), None)], owner, None)
     }
 
-    /// Writes the jobs of one submit, each with what it reserves against its profile's budget,
-    /// in one transaction: all or none. With a `guard`, the caps are checked in the same
+    /// Writes the jobs of one submit, each with its price when known (what it reserves against
+    /// its profile's budget, and what the ledger estimates it at), in one transaction: all or
+    /// none. With a `guard`, the caps are checked in the same
     /// transaction (which holds SQLite's write lock), so no number of processes submitting at
     /// once can together pass one.
     pub fn insert_jobs(
         &self,
-        jobs: &[(Job, Option<f64>)],
+        jobs: &[(Job, Option<crate::domain::catalogue::Price>)],
         owner: Option<&str>,
         guard: Option<&crate::domain::budget::Guard>,
     ) -> Result<(), StoreError> {
@@ -118,7 +119,7 @@ impl Store {
                 r.get(0)
             })?;
         for (version, (job, reserved)) in (first..).zip(jobs) {
-            insert::row(&tx, job, *reserved, owner, version)?;
+            insert::row(&tx, job, reserved.as_ref(), owner, version)?;
             super::history::record(&tx, job)?;
         }
         tx.commit()?;

@@ -70,8 +70,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE jobs ADD COLUMN grid TEXT;
     CREATE INDEX jobs_batch ON jobs(batch, created_at);
     CREATE INDEX jobs_parent ON jobs(parent);",
-    // 6: what each job reserves against its profile's budget until its real cost is known.
+    // 6: each job's price when it was made (its reservation against the profile's budget until
+    // its real cost is known, and the ledger's estimate ever after, whatever the config says).
     "ALTER TABLE jobs ADD COLUMN reserved REAL;
+    ALTER TABLE jobs ADD COLUMN reserved_unit TEXT;
     CREATE INDEX jobs_profile_created ON jobs(profile, created_at);",
 ];
 

@@ -279,3 +279,52 @@ fn confirm_above_needs_yes_and_an_unknown_price_is_refused_under_a_cap() {
         "{out}"
     );
 }
+
+#[test]
+fn a_cap_is_told_before_the_cost_question_dry_runs_say_it_and_old_jobs_keep_their_price() {
+    let sim = ExtSim::start(0.2);
+    capped(&sim, "daily = 6, confirm_above = 2");
+    let (code, _, err) = sim.run(&["generate", "one", "--profile", "capped", "--yes", "--wait"]);
+    assert_eq!(code, 0, "{err}");
+    // 2 more jobs pass the cap: the refusal is the cap's, not "add --yes".
+    let (code, _, err) = sim.run(&["generate", "two", "--count", "2", "--profile", "capped"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("over the daily budget") && !err.contains("--yes"),
+        "{err}"
+    );
+    let (code, out, err) = sim.run(&[
+        "generate",
+        "two",
+        "--count",
+        "2",
+        "--profile",
+        "capped",
+        "--dry-run",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.contains("nothing was sent or stored"), "{out}");
+    assert!(
+        err.contains("would be refused: over the daily budget"),
+        "{err}"
+    );
+    assert_eq!(created(&sim), 1);
+    // A gateway job estimated at 0.2 CNY stays at that when the price changes later.
+    let gw = |price: &str| {
+        format!(
+            "[profiles.gw2]\nprovider = \"sim\"\nbase_url = \"{}\"\nmodel = \"qwen-image-plus\"\nprice_per_image = {price}\nprice_unit = \"CNY\"\n",
+            sim.url
+        )
+    };
+    let file = sim.root.path().join("config/config.toml");
+    let base = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{base}{}", gw("0.2"))).unwrap();
+    let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gw2", "--wait"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&file, format!("{base}{}", gw("0.5"))).unwrap();
+    let (_, out, _) = sim.run(&["spend", "--by", "profile"]);
+    assert!(out.contains("≈ 0.20 CNY") && !out.contains("0.50"), "{out}");
+    let (_, out, _) = sim.run(&["jobs", "--json", "--limit", "1"]);
+    let job: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(job["cost"]["amount"], 0.2, "{job}");
+}

@@ -3,6 +3,7 @@
 use rusqlite::params;
 
 use super::{progress_of, to_json};
+use crate::domain::catalogue::Price;
 use crate::domain::{Job, Timestamp};
 use crate::store::StoreError;
 
@@ -10,15 +11,15 @@ use crate::store::StoreError;
 pub(super) fn row(
     tx: &rusqlite::Transaction<'_>,
     job: &Job,
-    reserved: Option<f64>,
+    price: Option<&Price>,
     owner: Option<&str>,
     version: i64,
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO jobs (id, profile, request, prompt, model, idempotency_key, remote_id, state, progress, message,
             created_at, updated_at, submitted_at, finished_at, result_urls, saved_paths, credit_cost, resubmit_of, version,
-            lease_owner, lease_expires, revised_prompt, batch, parent, grid, reserved)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+            lease_owner, lease_expires, revised_prompt, batch, parent, grid, reserved, reserved_unit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
         params![
             job.id.to_string(),
             job.profile,
@@ -45,7 +46,8 @@ pub(super) fn row(
             job.batch.map(|b| b.to_string()),
             job.parent.map(|p| p.to_string()),
             job.grid.as_ref().map(to_json),
-            reserved,
+            price.map(|p| p.per_image),
+            price.map(|p| p.unit.as_str()),
         ],
     )?;
     Ok(())
