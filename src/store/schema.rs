@@ -72,9 +72,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX jobs_parent ON jobs(parent);",
     // 6: each job's price when it was made (its reservation against the profile's budget until
     // its real cost is known, and the ledger's estimate ever after, whatever the config says).
+    // The index covers the budget's sum, so a cap's check reads no table rows.
     "ALTER TABLE jobs ADD COLUMN reserved REAL;
     ALTER TABLE jobs ADD COLUMN reserved_unit TEXT;
-    CREATE INDEX jobs_profile_created ON jobs(profile, created_at);",
+    CREATE INDEX jobs_profile_created
+        ON jobs(profile, created_at, state, credit_cost, reserved, reserved_unit);",
 ];
 
 /// Opens the file, sets the pragmas and migrates. `network_fs` selects `journal_mode=DELETE`
