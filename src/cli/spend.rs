@@ -43,7 +43,7 @@ pub fn spend(cli: &Cli, a: &SpendArgs) -> ExitCode {
         Ok(v) => v,
         Err(c) => return c,
     };
-    let offset = crate::services::ledger::local_offset();
+    let offset = crate::util::local_offset();
     let since = match a.since.as_deref().map(|s| since_of(s, offset)).transpose() {
         Ok(s) => s.unwrap_or(Timestamp(0)),
         Err(e) => {

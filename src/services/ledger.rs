@@ -7,7 +7,7 @@ use crate::store::{Store, StoreError};
 
 /// Today's and this week's totals (local days; weeks from Monday).
 pub fn spend_now(store: &Store, prices: &Prices) -> Result<(Totals, Totals), StoreError> {
-    let (today, week) = day_and_week_start(Timestamp::now(), local_offset());
+    let (today, week) = day_and_week_start(Timestamp::now(), crate::util::local_offset());
     let mut day = Totals::default();
     let mut wk = Totals::default();
     let prices = prices.clone().with_stored(store.job_prices_since(week)?);
@@ -20,5 +20,3 @@ pub fn spend_now(store: &Store, prices: &Prices) -> Result<(Totals, Totals), Sto
     }
     Ok((day, wk))
 }
-
-pub use crate::util::local_offset;

@@ -33,6 +33,13 @@ fn capped(sim: &ExtSim, budget: &str) {
     );
 }
 
+/// `qimg generate PROMPT --profile PROFILE EXTRA…` against the simulator.
+fn generate(sim: &ExtSim, profile: &str, prompt: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["generate", prompt, "--profile", profile];
+    args.extend_from_slice(extra);
+    sim.run(&args)
+}
+
 /// The simulator's count of jobs it created.
 fn created(sim: &ExtSim) -> u64 {
     sim.stats()["jobs_created"].as_u64().unwrap()
@@ -196,20 +203,12 @@ fn racing_submits_from_two_processes_and_a_thread_pool_never_pass_a_daily_cap() 
 fn a_failed_job_releases_its_reservation_and_the_ledger_is_the_sum_reported() {
     let sim = ExtSim::start(0.2);
     capped(&sim, "daily = 6");
-    let (code, _, err) = sim.run(&["generate", "[sim:fail] x", "--profile", "capped", "--wait"]);
+    let (code, _, err) = generate(&sim, "capped", "[sim:fail] x", &["--wait"]);
     assert_eq!(code, 1, "{err}");
     // The failure was refunded (creditCost 0), so both jobs fit the 6 credits.
-    let (code, _, err) = sim.run(&[
-        "generate",
-        "two",
-        "--count",
-        "2",
-        "--profile",
-        "capped",
-        "--wait",
-    ]);
+    let (code, _, err) = generate(&sim, "capped", "two", &["--count", "2", "--wait"]);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = sim.run(&["generate", "one more", "--profile", "capped", "--wait"]);
+    let (code, out, err) = generate(&sim, "capped", "one more", &["--wait"]);
     assert_eq!(
         (code, out.as_str()),
         (2, ""),
@@ -227,23 +226,14 @@ fn a_failed_job_releases_its_reservation_and_the_ledger_is_the_sum_reported() {
 fn confirm_above_needs_yes_and_an_unknown_price_is_refused_under_a_cap() {
     let sim = ExtSim::start(0.2);
     capped(&sim, "confirm_above = 5");
-    let (code, _, err) = sim.run(&["generate", "many", "--count", "2", "--profile", "capped"]);
+    let (code, _, err) = generate(&sim, "capped", "many", &["--count", "2"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("≈ 6 credits") && err.contains("--yes"),
         "{err}"
     );
     assert_eq!(created(&sim), 0);
-    let (code, _, err) = sim.run(&[
-        "generate",
-        "many",
-        "--count",
-        "2",
-        "--profile",
-        "capped",
-        "--yes",
-        "--wait",
-    ]);
+    let (code, _, err) = generate(&sim, "capped", "many", &["--count", "2", "--yes", "--wait"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(created(&sim), 2);
     add_profiles(
@@ -254,15 +244,15 @@ fn confirm_above_needs_yes_and_an_unknown_price_is_refused_under_a_cap() {
             sim.url, sim.url
         ),
     );
-    let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gwcap"]);
+    let (code, _, err) = generate(&sim, "gwcap", "gw", &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("price_per_image") && err.contains("qwen-image-plus"),
         "{err}"
     );
-    let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gwpriced", "--wait"]);
+    let (code, _, err) = generate(&sim, "gwpriced", "gw", &["--wait"]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gwpriced"]);
+    let (code, _, err) = generate(&sim, "gwpriced", "gw", &[]);
     assert_eq!(code, 2, "0.2 + 0.2 CNY passes 0.3: {err}");
     assert!(
         err.contains("0.20 spent or reserved + ≈ 0.20 asked > 0.30 CNY"),
@@ -284,24 +274,16 @@ fn confirm_above_needs_yes_and_an_unknown_price_is_refused_under_a_cap() {
 fn a_cap_is_told_before_the_cost_question_dry_runs_say_it_and_old_jobs_keep_their_price() {
     let sim = ExtSim::start(0.2);
     capped(&sim, "daily = 6, confirm_above = 2");
-    let (code, _, err) = sim.run(&["generate", "one", "--profile", "capped", "--yes", "--wait"]);
+    let (code, _, err) = generate(&sim, "capped", "one", &["--yes", "--wait"]);
     assert_eq!(code, 0, "{err}");
     // 2 more jobs pass the cap: the refusal is the cap's, not "add --yes".
-    let (code, _, err) = sim.run(&["generate", "two", "--count", "2", "--profile", "capped"]);
+    let (code, _, err) = generate(&sim, "capped", "two", &["--count", "2"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("over the daily budget") && !err.contains("--yes"),
         "{err}"
     );
-    let (code, out, err) = sim.run(&[
-        "generate",
-        "two",
-        "--count",
-        "2",
-        "--profile",
-        "capped",
-        "--dry-run",
-    ]);
+    let (code, out, err) = generate(&sim, "capped", "two", &["--count", "2", "--dry-run"]);
     assert_eq!(code, 2, "{err}");
     assert!(out.contains("nothing was sent or stored"), "{out}");
     assert!(
@@ -319,7 +301,7 @@ fn a_cap_is_told_before_the_cost_question_dry_runs_say_it_and_old_jobs_keep_thei
     let file = sim.root.path().join("config/config.toml");
     let base = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, format!("{base}{}", gw("0.2"))).unwrap();
-    let (code, _, err) = sim.run(&["generate", "gw", "--profile", "gw2", "--wait"]);
+    let (code, _, err) = generate(&sim, "gw2", "gw", &["--wait"]);
     assert_eq!(code, 0, "{err}");
     std::fs::write(&file, format!("{base}{}", gw("0.5"))).unwrap();
     let (_, out, _) = sim.run(&["spend", "--by", "profile"]);

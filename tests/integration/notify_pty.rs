@@ -13,11 +13,10 @@ const INJECTED: &str = "kite \u{1b}]0;x\u{7} over the sea";
 /// A config with the simulator (jobs of 2 s, so the TUI sees them running), a profile whose
 /// key is in `QIMG_ZZ_AF` (a name no rule calls secret), and `notify_cmd` writing what it got.
 fn env(root: &std::path::Path) -> Vec<(&'static str, String)> {
-    let config = root.join("config");
-    std::fs::create_dir_all(&config).unwrap();
+    let mut env = crate::pty::hermetic_env(root, 2.0);
     let cmd = format!("cat > {0}/got.json; env > {0}/env.txt", root.display());
     std::fs::write(
-        config.join("config.toml"),
+        root.join("config/config.toml"),
         format!(
             "notify = \"unfocused\"\nnotify_cmd = \"{cmd}\"\n\
              [profiles.sim]\nprovider = \"sim\"\nsim_job_seconds = 2\n\
@@ -25,14 +24,11 @@ fn env(root: &std::path::Path) -> Vec<(&'static str, String)> {
         ),
     )
     .unwrap();
-    vec![
-        ("QIMG_CONFIG_DIR", config.display().to_string()),
-        ("QIMG_DATA_DIR", root.join("data").display().to_string()),
-        ("QIMG_CACHE_DIR", root.join("cache").display().to_string()),
-        ("QIMG_IMAGE_PROTOCOL", "halfblocks".to_owned()),
+    env.extend([
         ("QIMG_PROFILE", "sim".to_owned()),
         ("QIMG_ZZ_AF", CANARY.to_owned()),
-    ]
+    ]);
+    env
 }
 
 /// Runs `qimg generate PROMPT --wait` beside the TUI (same store) and waits for it.
